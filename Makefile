@@ -1,0 +1,45 @@
+# Two entry points (see README): `make demo` and `make check`. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3"; [ -x "$$p" ] && echo "$$p" || command -v python3.13)
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+PYDIR := $(dir $(PYTHON))
+
+.PHONY: demo check lint typecheck template test clean
+
+$(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.13 not found (pyenv 3.13.0 or python3.13 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements/dev.txt -r layers/shared/requirements.txt
+	$(VENV)/bin/pip install -q --no-deps -e .
+	@touch $@
+
+$(SAM_VENV)/.installed: requirements/sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q -r requirements/sam.txt
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(PY) -m periodyear_local demo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+template: $(VENV)/.installed $(SAM_VENV)/.installed
+	$(VENV)/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint
+	PATH="$(PYDIR):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --build-dir build/sam --cached --cache-dir build/sam-cache
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -n 2
+
+check: lint typecheck template test
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) build .aws-sam out

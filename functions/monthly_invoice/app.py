@@ -1,0 +1,26 @@
+"""Monthly collective invoices, in arrears (CONTRACT §5–7).
+
+Scheduled at 03:00 Europe/Oslo on the 1st: bills the Oslo month before the event's
+``time``. Manual: ``{"period": "YYYY-MM", "issue_date"?, "dry_run"?, "tenant_ids"?}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from periodyear.billing.job import run_billing_job
+from periodyear.domain.calendar import PeriodKind
+from periodyear.observability import logger
+
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_billing_job(PeriodKind.MONTHLY, event, metrics)

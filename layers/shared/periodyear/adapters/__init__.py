@@ -1,0 +1,1 @@
+"""Adapters: the only code that knows AWS item keys and shapes."""

@@ -1,0 +1,1 @@
+"""The billing runs: plan a run, bill each tenant, report a summary."""

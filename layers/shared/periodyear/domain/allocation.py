@@ -1,0 +1,35 @@
+"""Allocation: the re-invoicing basis of a client-metered line (CONTRACT §5).
+
+Each distinct client gets quantity 1 and an equal share in whole øre; the øre left
+over go one each to the clients in ascending ``client_id`` (string) order, so the
+shares always sum exactly to the line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from periodyear.domain.money import from_ore, ore
+
+
+@dataclass(frozen=True)
+class Allocation:
+    client_id: str
+    quantity: int
+    amount: Decimal
+
+
+def allocate(amount: Decimal, client_ids: Iterable[str]) -> tuple[Allocation, ...]:
+    clients = sorted(set(client_ids))
+    if not clients:
+        raise ValueError("an allocation needs at least one client")
+    total = ore(amount)
+    if total < 0:
+        raise ValueError("a negative amount cannot be allocated")
+    share, left_over = divmod(total, len(clients))
+    return tuple(
+        Allocation(client, 1, from_ore(share + (1 if index < left_over else 0)))
+        for index, client in enumerate(clients)
+    )

@@ -1,0 +1,36 @@
+"""Typed errors of the domain and the services, mapped once at the edge."""
+
+from __future__ import annotations
+
+
+class PeriodYearError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class CatalogError(PeriodYearError):
+    """The catalog breaks the contract's shape; nothing may be billed with it."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        detail = "; ".join(f"{path}: {message}" for path, message in problems)
+        super().__init__(f"catalog refused: {detail}")
+
+
+class InvalidRequest(PeriodYearError):
+    """A job was started with an event it cannot act on."""
+
+
+class PeriodNotEnded(PeriodYearError):
+    """A period may only be billed once it has ended."""
+
+
+class TenantNotFound(PeriodYearError):
+    """The register holds no profile for the tenant."""
+
+
+class TenantDataError(PeriodYearError):
+    """The register holds the tenant, but not in a shape billing can use."""
+
+
+class InvoiceContention(PeriodYearError):
+    """The invoice number counter kept moving; the tenant is left for the next run."""

@@ -1,0 +1,109 @@
+"""Writes contract-shaped items (CONTRACT §2–3) the way the other systems would: tests and demo."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from periodyear.adapters.items import to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_event_ids = itertools.count(1)
+
+
+def batch_put(client: DynamoDBClient, table: str, items: Iterable[Mapping[str, Any]]) -> int:
+    """Write items 25 at a time, resending what DynamoDB leaves unprocessed."""
+    written = 0
+    batch: list[Mapping[str, Any]] = []
+
+    def flush() -> None:
+        requests: list[Any] = [{"PutRequest": {"Item": to_item(item)}} for item in batch]
+        while requests:
+            response = client.batch_write_item(RequestItems={table: requests})
+            requests = list(response.get("UnprocessedItems", {}).get(table, []))
+        batch.clear()
+
+    for item in items:
+        batch.append(item)
+        written += 1
+        if len(batch) == 25:
+            flush()
+    if batch:
+        flush()
+    return written
+
+
+def register_items(
+    tenant_id: str,
+    *,
+    package: str,
+    price_switch_date: date,
+    paid_through: date | None = None,
+    legacy_package: str | None = None,
+    name: str | None = None,
+    org_number: str = "999999999",
+    email: str | None = None,
+    language: str = "nb",
+    clients: Iterable[tuple[str, str, str, bool]] = (),
+    with_subscription: bool = True,
+) -> list[dict[str, Any]]:
+    """PROFILE, SUBSCRIPTION and CLIENT# items of one tenant; clients are (id, name, org, bureau)."""
+    pk = f"TENANT#{tenant_id}"
+    items: list[dict[str, Any]] = [
+        {
+            "pk": pk,
+            "sk": "PROFILE",
+            "tenant_id": tenant_id,
+            "name": name or tenant_id,
+            "org_number": org_number,
+            "email": email or f"post@{tenant_id}.example",
+            "language": language,
+            "status": "ACTIVE",
+            "terms_provider": "Visma Software AS",
+            "terms_effective_from": "2022-03-01",
+            "gsi1pk": "TENANTS",
+            "gsi1sk": tenant_id,
+        }
+    ]
+    if with_subscription:
+        items.append(
+            {
+                "pk": pk,
+                "sk": "SUBSCRIPTION",
+                "package": package,
+                "legacy_package": legacy_package,
+                "paid_through": paid_through.isoformat() if paid_through else None,
+                "price_switch_date": price_switch_date.isoformat(),
+            }
+        )
+    items.extend(
+        {
+            "pk": pk,
+            "sk": f"CLIENT#{cid}",
+            "client_id": cid,
+            "name": cname,
+            "org_number": org,
+            "is_bureau_client": bureau,
+        }
+        for cid, cname, org, bureau in clients
+    )
+    return items
+
+
+def usage_item(
+    tenant_id: str, usage_type: str, occurred_at: str, *, event_id: str | None = None, **attributes: Any
+) -> dict[str, Any]:
+    """One usage item; ``client_id=`` or ``user_id=`` as the type needs."""
+    event = event_id or f"e{next(_event_ids):07d}"
+    return {
+        "pk": f"TENANT#{tenant_id}",
+        "sk": f"{usage_type}#{occurred_at}#{event}",
+        "type": usage_type,
+        "occurred_at": occurred_at,
+        "event_id": event,
+        **attributes,
+    }

@@ -1,0 +1,92 @@
+"""Reads template.yaml, so tests and the demo build exactly the infrastructure it declares."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = PROJECT_ROOT / "template.yaml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """A YAML loader that reads the short intrinsic forms (``!Ref X`` → ``{"Ref": "X"}``)."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+
+@functools.cache
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        document: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)
+    return document
+
+
+def resources(kind: str, template: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Logical id → properties of every resource of a type."""
+    document = template or load_template()
+    return {
+        name: resource.get("Properties", {})
+        for name, resource in document["Resources"].items()
+        if resource["Type"] == kind
+    }
+
+
+def table_definitions() -> dict[str, dict[str, Any]]:
+    """``create_table`` arguments for every DynamoDB table, named by its logical id."""
+    definitions = {}
+    for name, props in resources("AWS::DynamoDB::Table").items():
+        arguments: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props["BillingMode"],
+        }
+        if "GlobalSecondaryIndexes" in props:
+            arguments["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        definitions[name] = arguments
+    return definitions
+
+
+def _resolve(value: Any, names: Mapping[str, str]) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        ref = value["Ref"]
+        if ref == "AWS::NoValue":
+            return None
+        return names.get(ref, ref)
+    if isinstance(value, dict) and "Fn::If" in value:
+        return None  # conditional settings are left at their defaults locally
+    raise ValueError(f"cannot resolve {value!r} locally")
+
+
+def function_environment(function: str, names: Mapping[str, str]) -> dict[str, str]:
+    """The environment a function gets from the template (Globals, then its own)."""
+    document = load_template()
+    merged: dict[str, Any] = dict(
+        document.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    )
+    props = resources("AWS::Serverless::Function")[function]
+    merged.update(props.get("Environment", {}).get("Variables", {}))
+    resolved = {key: _resolve(value, names) for key, value in merged.items()}
+    return {key: value for key, value in resolved.items() if value is not None}
