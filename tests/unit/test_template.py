@@ -1,0 +1,104 @@
+"""template.yaml declares what operations rely on (it also provisions every test's tables)."""
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from periodyear_local.template import PROJECT_ROOT, load_template, resources
+
+TABLES = ("LegacyTable", "UsageTable", "RegisterTable", "InvoicesTable")
+
+
+def resource(name: str) -> dict[str, Any]:
+    found: dict[str, Any] = load_template()["Resources"][name]
+    return found
+
+
+def test_the_contract_tables_are_on_demand_recoverable_and_encrypted() -> None:
+    tables = resources("AWS::DynamoDB::Table")
+    assert set(tables) == set(TABLES)
+    for props in tables.values():
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"] == {"SSEEnabled": True}
+        assert [k["AttributeName"] for k in props["KeySchema"]] == ["pk", "sk"]
+    (gsi,) = tables["RegisterTable"]["GlobalSecondaryIndexes"]
+    assert (gsi["IndexName"], [k["AttributeName"] for k in gsi["KeySchema"]]) == (
+        "gsi1",
+        ["gsi1pk", "gsi1sk"],
+    )
+    for name in TABLES:
+        assert resource(name)["DeletionPolicy"] == "Retain"
+
+
+def test_the_monthly_job_runs_at_three_in_oslo_on_the_first_with_the_scheduled_time() -> None:
+    function = resource("MonthlyInvoiceFunction")["Properties"]
+    schedule = function["Events"]["FirstOfMonth"]
+    assert schedule["Type"] == "ScheduleV2"
+    props = schedule["Properties"]
+    assert (props["ScheduleExpression"], props["ScheduleExpressionTimezone"]) == (
+        "cron(0 3 1 * ? *)",
+        "Europe/Oslo",
+    )
+    assert json.loads(props["Input"]) == {"time": "<aws.scheduler.scheduled-time>"}
+    dlq = {"Fn::GetAtt": ["MonthlyInvoiceDeadLetterQueue", "Arn"]}
+    assert props["DeadLetterConfig"] == {"Arn": dlq}
+    assert function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Destination"] == dlq
+
+
+def test_failures_raise_alarms() -> None:
+    alarms = resources("AWS::CloudWatch::Alarm")
+    watched = {(a["Namespace"], a["MetricName"]) for a in alarms.values()}
+    assert {
+        ("AWS/Lambda", "Errors"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("PeriodeOgAr", "FailedTenants"),
+    } <= watched
+    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+
+
+def test_functions_run_python_3_13_with_the_shared_layer() -> None:
+    globals_ = load_template()["Globals"]["Function"]
+    assert (globals_["Runtime"], globals_["Layers"]) == ("python3.13", [{"Ref": "SharedLayer"}])
+    layer = resource("SharedLayer")
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert layer["Properties"]["ContentUri"] == "layers/shared"
+    assert sys.version_info[:2] == (3, 13)  # the tests run on the runtime's version
+
+
+def test_the_monthly_job_may_only_query_read_data_and_write_invoices() -> None:
+    (policy,) = resource("MonthlyInvoiceFunction")["Properties"]["Policies"]
+    grants = {s["Sid"]: (s["Action"], s["Resource"]) for s in policy["Statement"]}
+    assert grants["ReadRegister"][0] == ["dynamodb:Query"]
+    assert grants["ReadUsage"] == (["dynamodb:Query"], {"Fn::GetAtt": ["UsageTable", "Arn"]})
+    assert grants["IssueInvoices"] == (
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        {"Fn::GetAtt": ["InvoicesTable", "Arn"]},
+    )
+
+
+def test_the_layer_requirements_hold_only_run_time_needs() -> None:
+    lines = (PROJECT_ROOT / "layers/shared/requirements.txt").read_text(encoding="utf-8").splitlines()
+    names = {line.split("==")[0].split("[")[0] for line in lines if line and not line.startswith("#")}
+    assert names == {"aws-lambda-powertools", "pydantic", "pydantic-settings", "tzdata"}
+
+
+def test_importing_the_handler_calls_no_aws_api_and_makes_no_client_of_ours() -> None:
+    # The X-Ray SDK (under Powertools' Tracer) makes its own client for the local daemon's
+    # sampling rules when imported; it calls nothing then. Every client of ours is made on first use.
+    probe = PROJECT_ROOT / "tests" / "data" / "import_probe.py"
+    env = {
+        "POWERTOOLS_METRICS_NAMESPACE": "PeriodeOgAr",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    completed = subprocess.run(
+        [sys.executable, str(probe), "functions.monthly_invoice.app"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(completed.stdout.splitlines()[-1]) == {"made": ["xray"], "called": []}
