@@ -9,7 +9,7 @@ import pytest
 from periodyear.domain.agreement import new_tenant_switch_date, paid_through, price_switch_date
 from periodyear.domain.calendar import Period, oslo_date, parse_instant
 from periodyear.domain.catalog import load_catalog
-from periodyear.domain.invoice import InvoiceDraft, compose_invoice, price_list_for
+from periodyear.domain.invoice import InvoiceDraft, compose_invoice, meters_billed, price_list_for
 from periodyear.domain.meters import Meter
 from periodyear.domain.tenant import Subscription
 from periodyear.domain.usage import UsageRecord
@@ -206,3 +206,13 @@ def test_paid_through_and_switch_date(start: date, interval: int, through: date,
 def test_other_intervals_are_refused() -> None:
     with pytest.raises(ValueError, match="3 or 12"):
         paid_through(date(2021, 1, 1), 6)
+
+
+def test_a_fully_prepaid_period_reads_only_add_on_meters() -> None:
+    prepaid = Subscription("KOMPLETT", date(2022, 7, 1), paid_through=date(2022, 6, 30))
+    assert meters_billed(CATALOG, Period.parse_month("2022-06"), prepaid) == {Meter.VPI_USERS}
+    assert meters_billed(CATALOG, Period.parse_month("2022-07"), prepaid) == {
+        Meter.VPI_USERS,
+        Meter.PERIOD_ACTIVE_CLIENTS,
+    }
+    assert meters_billed(CATALOG, Period.annual(2022), prepaid) == {Meter.ANNUAL_SUBMITTED_CLIENTS}

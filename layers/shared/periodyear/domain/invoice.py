@@ -67,11 +67,15 @@ def price_list_for(period: Period, subscription: Subscription) -> PriceListName:
 
 
 def meters_billed(catalog: Catalog, period: Period, subscription: Subscription) -> frozenset[Meter]:
-    """The meters whose usage the invoice needs: only these usage types are read."""
+    """The meters whose usage the invoice needs: only these usage types are read.
+
+    A package's meters are not needed while ``paid_through`` covers the whole period
+    (none of its usage could be billed); add-ons are always read.
+    """
     package_charges, addon_charges = _charges(catalog, period, subscription)
-    return frozenset(
-        charge.meter for charge in package_charges + addon_charges if not isinstance(charge, FlatCharge)
-    )
+    prepaid = subscription.paid_through is not None and period.last_day <= subscription.paid_through
+    charges = addon_charges if prepaid else package_charges + addon_charges
+    return frozenset(charge.meter for charge in charges if not isinstance(charge, FlatCharge))
 
 
 def _charges(
