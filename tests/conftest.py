@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import socket
+import threading
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto.dynamodb.models import DynamoDBBackend
+from moto.server import ThreadedMotoServer
 
 from periodyear.adapters.items import from_item
 from periodyear.billing import wiring
-from periodyear_local.sandbox import local_aws
+from periodyear_local.sandbox import FAKE_CREDENTIALS, REGION, local_aws, patched_environ, provision_tables
 from periodyear_local.seed import batch_put, register_items, usage_item
+from periodyear_local.template import function_environment
 
 DATA = Path(__file__).parent / "data"
 WORKED_EXAMPLE_CATALOG = DATA / "worked_example_catalog.json"
@@ -70,12 +77,11 @@ class Billing:
         batch_put(self.client, self.tables["UsageTable"], [item])
 
     # When
-    def run(self, event: dict[str, Any]) -> dict[str, Any]:
-        # The handler module reads its Powertools settings from the environment when it is
+    def run(self, event: dict[str, Any], job: str = "monthly_invoice") -> dict[str, Any]:
+        # A handler module reads its Powertools settings from the environment when it is
         # imported, as in Lambda: import it once the template's environment is in place.
-        from functions.monthly_invoice import app  # noqa: PLC0415
-
-        result: dict[str, Any] = app.handler(event, LambdaContext())
+        module = importlib.import_module(f"functions.{job}.app")
+        result: dict[str, Any] = module.handler(event, LambdaContext(function_name=job))
         return result
 
     def run_month(self, period: str, *, now: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -83,6 +89,12 @@ class Billing:
         if now:
             event["time"] = now
         return self.run(event)
+
+    def run_year(self, year: int, *, now: str | None = None, **fields: Any) -> dict[str, Any]:
+        event = {"year": year, **fields}
+        if now:
+            event["time"] = now
+        return self.run(event, "annual_invoice")
 
     # Then
     def invoice(self, tenant_id: str, sk: str) -> dict[str, Any] | None:
@@ -113,5 +125,66 @@ def billing(aws: dict[str, Any]) -> Billing:
     return Billing(aws)
 
 
-def money(text: str) -> Decimal:
-    return Decimal(text)
+# ------------------------------------------------------------------ several clients at once
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _reset(endpoint: str) -> None:
+    urllib.request.urlopen(
+        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
+    ).close()
+
+
+def _serialize_moto_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give moto the isolation DynamoDB documents: each request, transactions included, is atomic.
+
+    moto 5.2.5 runs a transaction by snapshotting whole tables and, when a condition fails,
+    putting the snapshot back, which erases what concurrent requests committed in between
+    (seen here as two invoices with one number). DynamoDB's transactions are serializable,
+    so the harness, not the product, holds one lock around moto's item operations.
+    """
+    lock = threading.RLock()
+    for name in (
+        "put_item",
+        "get_item",
+        "query",
+        "scan",
+        "update_item",
+        "delete_item",
+        "transact_write_items",
+    ):
+        original = getattr(DynamoDBBackend, name)
+
+        def serialized(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, serialized)
+
+
+@pytest.fixture
+def server_billing(monkeypatch: pytest.MonkeyPatch) -> Iterator[Billing]:
+    """The template's tables on moto's threaded server, so that concurrent clients share one state."""
+    _serialize_moto_dynamodb(monkeypatch)
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    _reset(endpoint)  # moto's backends live in this process and outlive a server
+    try:
+        with patched_environ({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}):
+            client = boto3.client("dynamodb", region_name=REGION)
+            names = provision_tables(client)
+            environment = function_environment("MonthlyInvoiceFunction", names)
+            with patched_environ({**environment, "CATALOG_PATH": str(WORKED_EXAMPLE_CATALOG)}):
+                wiring.reset()
+                yield Billing({"dynamodb": client, "tables": names})
+                wiring.reset()
+    finally:
+        _reset(endpoint)
+        server.stop()

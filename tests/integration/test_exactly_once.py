@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
-from moto.dynamodb.models import DynamoDBBackend
-from moto.server import ThreadedMotoServer
 
 from periodyear.adapters import clients
 from periodyear.adapters.invoices import InvoiceRepository
-from periodyear.billing import wiring
-from periodyear_local.sandbox import FAKE_CREDENTIALS, REGION, patched_environ, provision_tables
-from periodyear_local.template import function_environment
-from tests.conftest import WORKED_EXAMPLE_CATALOG, Billing
+from tests.conftest import Billing
 
 TENANTS = [f"t{n:02d}" for n in range(1, 13)]
 MAY = "2022-05"
@@ -136,68 +127,6 @@ def test_billing_reads_by_key_ranges_and_never_scans(billing: Billing) -> None:
 
 
 # ------------------------------------------------------------------ several runs at once
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _reset(endpoint: str) -> None:
-    urllib.request.urlopen(
-        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
-    ).close()
-
-
-def _serialize_moto_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Give moto the isolation DynamoDB documents: each request, transactions included, is atomic.
-
-    moto 5.2.5 runs a transaction by snapshotting whole tables and, when a condition fails,
-    putting the snapshot back, which erases what concurrent requests committed in between
-    (seen here as two invoices with one number). DynamoDB's transactions are serializable,
-    so the harness, not the product, holds one lock around moto's item operations.
-    """
-    lock = threading.RLock()
-    for name in (
-        "put_item",
-        "get_item",
-        "query",
-        "scan",
-        "update_item",
-        "delete_item",
-        "transact_write_items",
-    ):
-        original = getattr(DynamoDBBackend, name)
-
-        def serialized(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, serialized)
-
-
-@pytest.fixture
-def server_billing(monkeypatch: pytest.MonkeyPatch) -> Iterator[Billing]:
-    """The template's tables on moto's threaded server, so that concurrent clients share one state."""
-    _serialize_moto_dynamodb(monkeypatch)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    _reset(endpoint)  # moto's backends live in this process and outlive a server
-    try:
-        with patched_environ({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}):
-            client = boto3.client("dynamodb", region_name=REGION)
-            names = provision_tables(client)
-            environment = function_environment("MonthlyInvoiceFunction", names)
-            with patched_environ({**environment, "CATALOG_PATH": str(WORKED_EXAMPLE_CATALOG)}):
-                wiring.reset()
-                yield Billing({"dynamodb": client, "tables": names})
-                wiring.reset()
-    finally:
-        _reset(endpoint)
-        server.stop()
 
 
 @pytest.mark.server

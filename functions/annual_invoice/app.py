@@ -1,0 +1,26 @@
+"""Annual invoices in September for clients submitted to Altinn (CONTRACT §5–7).
+
+Scheduled at 04:00 Europe/Oslo on 1 September of Y: bills year Y, the window
+[Y−1-09-01, Y-09-01). Manual: ``{"year": Y, "issue_date"?, "dry_run"?, "tenant_ids"?}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from periodyear.billing.job import run_billing_job
+from periodyear.domain.calendar import PeriodKind
+from periodyear.observability import logger
+
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return run_billing_job(PeriodKind.ANNUAL, event, metrics)
