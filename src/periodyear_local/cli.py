@@ -15,7 +15,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -185,12 +185,57 @@ def _run_with_progress(service: BillingService, plan: BillingPlan, tenants: int)
         return service.run(plan, on_tenant=lambda _tenant: progress.advance(task))
 
 
+def _bill(
+    service: BillingService,
+    repository: InvoiceRepository,
+    kind: PeriodKind,
+    event: dict[str, Any],
+    *,
+    firms: int,
+    out: Path,
+) -> tuple[RunResult, list[Path]]:
+    """One scheduled run as the demo shows it: progress, invoices, a re-run, the summary file."""
+    plan = plan_run(kind, event, clock_now=datetime.now(UTC), run_id=f"demo-{kind.value.lower()}")
+    console.print(
+        f"\nScheduled {kind.value.lower()} event {json.dumps(event)} → bills {plan.period.label} "
+        f"({plan.period.start} to {plan.period.last_day}), issue date {plan.issue_date}"
+    )
+    result = _run_with_progress(service, plan, firms)
+    written = _report(result, repository, out)
+    again = service.run(replace(plan, run_id=f"demo-{kind.value.lower()}-again")).summary()
+    console.print(
+        f"Re-running {plan.period.label}: invoices issued {again['invoices_issued']}, already issued "
+        f"{again['invoices_already_issued']}; invoice numbers in use: 1..{repository.last_number()}"
+    )
+    summary_path = out / f"summary-{kind.value.lower()}.json"
+    summary_path.write_text(
+        json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return result, [*written, summary_path]
+
+
+def _both_invoices(monthly: RunResult, annual: RunResult, package: str = "KOMPLETT") -> str | None:
+    issued = {t.tenant_id: t for t in annual.tenants if t.outcome is Outcome.ISSUED}
+    for tenant in monthly.tenants:
+        other = issued.get(tenant.tenant_id)
+        if tenant.outcome is Outcome.ISSUED and other and tenant.draft and other.draft and tenant.account:
+            if tenant.draft.package != package:
+                continue
+            return (
+                f"{tenant.account.name} ({package}): monthly {monthly.plan.period.label} invoice no. "
+                f"{tenant.invoice_number} (NOK {_nok(tenant.draft.total)}) and annual "
+                f"{annual.plan.period.label} invoice no. {other.invoice_number} "
+                f"(NOK {_nok(other.draft.total)})"
+            )
+    return None
+
+
 def demo(period: str, out: Path) -> int:
     logger.setLevel("ERROR")  # the demo prints its own report; the JSON log is for Lambda
     billed = Period.parse_month(period)
-    scheduled = {
-        "time": format_instant(oslo_start_of(billed.end) + timedelta(hours=3))
-    }  # 03:00 Oslo on the 1st
+    september = date(billed.end.year if billed.end.month <= 9 else billed.end.year + 1, 9, 1)
+    monthly_event = {"time": format_instant(oslo_start_of(billed.end) + timedelta(hours=3))}  # 03:00 Oslo
+    annual_event = {"time": format_instant(oslo_start_of(september) + timedelta(hours=4))}  # 04:00 Oslo
     console.rule("[bold]Periode & År: local demo[/] (in-process moto, tables from template.yaml)")
     with local_aws("MonthlyInvoiceFunction") as aws:
         wiring.reset()
@@ -201,32 +246,25 @@ def demo(period: str, out: Path) -> int:
         intro = sum(1 for firm in data.firms if firm.price_switch_date > billed.start)
         console.print(
             f"Data set: {len(data.firms)} firms, {data.client_count} clients, {len(data.usage)} usage items "
-            f"(March–August 2022, {data.invalid_usage} of them invalid); "
-            f"{intro} firms still on the introductory "
-            f"price list in {period}."
+            f"(March–August 2022 closings and VPI use, Altinn submissions since September 2021; "
+            f"{data.invalid_usage} invalid); {intro} firms still on the introductory price list in {period}."
         )
         service = wiring.billing_service()
         repository = InvoiceRepository(clients.dynamodb(), tables["InvoicesTable"])
         out.mkdir(parents=True, exist_ok=True)
-        plan = plan_run(PeriodKind.MONTHLY, scheduled, clock_now=datetime.now(UTC), run_id="demo-monthly")
-        console.print(
-            f"Scheduled event {json.dumps(scheduled)} → bills {plan.period.label}, "
-            f"issue date {plan.issue_date}"
+        monthly, monthly_files = _bill(
+            service, repository, PeriodKind.MONTHLY, monthly_event, firms=len(data.firms), out=out
         )
-        result = _run_with_progress(service, plan, len(data.firms))
-        written = _report(result, repository, out)
-        again = service.run(replace(plan, run_id="demo-monthly-again")).summary()
-        console.print(
-            f"Re-running {plan.period.label}: invoices issued {again['invoices_issued']}, already issued "
-            f"{again['invoices_already_issued']}; invoice numbers in use: 1..{repository.last_number()}"
+        annual, annual_files = _bill(
+            service, repository, PeriodKind.ANNUAL, annual_event, firms=len(data.firms), out=out
         )
-        summary_path = out / "summary.json"
-        summary_path.write_text(
-            json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        both = _both_invoices(monthly, annual)
+        if both:
+            console.print(f"\nOne firm, two invoices: {both}")
+        files = monthly_files + annual_files
         console.print(
-            f"Wrote {len(written)} files (invoice JSON and basis CSV) under {out / 'invoices'}, "
-            f"and the run summary to {summary_path}"
+            f"Wrote {len(files)} files (invoice JSON, basis CSV, run summaries) under {out}: "
+            f"{out / 'invoices'}/<tenant>/, {out}/summary-monthly.json, {out}/summary-annual.json"
         )
         wiring.reset()
     return 0

@@ -188,7 +188,7 @@ def generate(
     # A few records that the product wrote wrongly: counted and skipped, never billed.
     invalid = [
         usage_item("firm-001", "period.closed", "2022-08-12T10:00:00Z"),
-        usage_item("firm-002", "period.closed", "2022-08-13T10:00:00Z", client_id=""),
+        usage_item("firm-001", "period.closed", "2022-08-13T10:00:00Z", client_id=""),
         {
             **usage_item("firm-003", "period.closed", "2022-08-14T10:00:00Z", client_id="c001"),
             "occurred_at": "2022-08-32T10:00:00Z",
