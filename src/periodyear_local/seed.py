@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from periodyear.adapters.items import to_item
+from periodyear.adapters.items import batch_write
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -16,25 +16,8 @@ _event_ids = itertools.count(1)
 
 
 def batch_put(client: DynamoDBClient, table: str, items: Iterable[Mapping[str, Any]]) -> int:
-    """Write items 25 at a time, resending what DynamoDB leaves unprocessed."""
-    written = 0
-    batch: list[Mapping[str, Any]] = []
-
-    def flush() -> None:
-        requests: list[Any] = [{"PutRequest": {"Item": to_item(item)}} for item in batch]
-        while requests:
-            response = client.batch_write_item(RequestItems={table: requests})
-            requests = list(response.get("UnprocessedItems", {}).get(table, []))
-        batch.clear()
-
-    for item in items:
-        batch.append(item)
-        written += 1
-        if len(batch) == 25:
-            flush()
-    if batch:
-        flush()
-    return written
+    """Write items as the other systems would (through the project's own batch writer)."""
+    return batch_write(client, table, items)
 
 
 def register_items(

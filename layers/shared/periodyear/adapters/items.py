@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -21,3 +26,36 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def tenant_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
+
+
+def batch_write(
+    client: DynamoDBClient,
+    table: str,
+    items: Iterable[Mapping[str, Any]],
+    *,
+    max_attempts: int = 8,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Put items 25 at a time, resending what DynamoDB leaves unprocessed with jittered back-off."""
+    written = 0
+    batch: list[Mapping[str, Any]] = []
+
+    def flush() -> None:
+        requests: list[Any] = [{"PutRequest": {"Item": to_item(item)}} for item in batch]
+        for attempt in range(max_attempts):
+            response = client.batch_write_item(RequestItems={table: requests})
+            requests = list(response.get("UnprocessedItems", {}).get(table, []))
+            if not requests:
+                batch.clear()
+                return
+            sleep(min(2.0, 0.05 * 2**attempt) * random.random())
+        raise RuntimeError(f"{len(requests)} items stayed unprocessed after {max_attempts} attempts")
+
+    for item in items:
+        batch.append(item)
+        written += 1
+        if len(batch) == 25:
+            flush()
+    if batch:
+        flush()
+    return written

@@ -1,0 +1,227 @@
+"""Moving a tenant from the old platform to the client register (CONTRACT §1–2, §7).
+
+Pure rules: what a legacy tenant must hold to be moved, what the register receives,
+when the move happens, and how waves of moves fit before the deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from periodyear.domain.agreement import INTERVALS, paid_through, price_switch_date
+from periodyear.domain.calendar import OSLO
+from periodyear.domain.catalog import Catalog
+from periodyear.domain.errors import PeriodYearError
+
+TERMS_PROVIDER = "Visma Software AS"
+
+
+class MigrationRefused(PeriodYearError):
+    """The tenant cannot be moved as it is: nothing is sent, nothing is written."""
+
+
+class WavesDoNotFit(PeriodYearError):
+    """The requested capacity cannot move every tenant before the deadline."""
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    name: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class LegacyClient:
+    client_id: str
+    name: str
+    org_number: str
+
+
+@dataclass(frozen=True)
+class LegacyTenant:
+    """What the old platform holds for a tenant (CONTRACT §1); None where an item is absent."""
+
+    tenant_id: str
+    profile: dict[str, object] | None
+    agreement: dict[str, object] | None
+    clients: tuple[LegacyClient, ...] = ()
+    bureau_client: LegacyClient | None = None
+    users: tuple[Person, ...] = ()
+
+    @property
+    def migrated(self) -> bool:
+        return bool(self.profile and self.profile.get("migration_status") == "MIGRATED")
+
+
+@dataclass(frozen=True)
+class NewTerms:
+    package: str
+    legacy_package: str
+    interval_months: int
+    current_period_start: date
+    paid_through: date
+    price_switch_date: date
+    terms_effective_from: date
+
+
+@dataclass(frozen=True)
+class RegisterClient:
+    client_id: str
+    name: str
+    org_number: str
+    is_bureau_client: bool
+
+
+@dataclass(frozen=True)
+class RegisterTenant:
+    """Everything the register receives for one moved tenant (CONTRACT §2)."""
+
+    tenant_id: str
+    name: str
+    org_number: str
+    email: str
+    language: str
+    terms: NewTerms
+    migrated_at: datetime
+    clients: tuple[RegisterClient, ...] = ()
+    users: tuple[Person, ...] = field(default=())
+
+    @property
+    def has_bureau_client(self) -> bool:
+        return any(c.is_bureau_client for c in self.clients)
+
+
+def _text(source: dict[str, object], name: str, what: str) -> str:
+    value = source.get(name)
+    if not isinstance(value, str) or not value:
+        raise MigrationRefused(f"{what} has no {name}")
+    return value
+
+
+def new_terms(legacy: LegacyTenant, catalog: Catalog) -> NewTerms:
+    """The new subscription, or ``MigrationRefused`` with the reason."""
+    if legacy.profile is None:
+        raise MigrationRefused(f"tenant {legacy.tenant_id} has no PROFILE on the old platform")
+    if legacy.agreement is None:
+        raise MigrationRefused(f"tenant {legacy.tenant_id} has no AGREEMENT on the old platform")
+    old_package = legacy.agreement.get("package")
+    if not isinstance(old_package, str) or old_package not in catalog.package_mapping:
+        raise MigrationRefused(f"package {old_package!r} has no new package in the catalog's package_mapping")
+    interval = legacy.agreement.get("interval_months")
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval not in INTERVALS:
+        raise MigrationRefused(f"interval_months is {interval!r}; an agreement runs 3 or 12 months")
+    start_text = legacy.agreement.get("current_period_start")
+    try:
+        start = date.fromisoformat(start_text) if isinstance(start_text, str) else None
+    except ValueError:
+        start = None
+    if start is None:
+        raise MigrationRefused(f"current_period_start is not an ISO date: {start_text!r}")
+    through = paid_through(start, interval)
+    return NewTerms(
+        package=catalog.package_mapping[old_package],
+        legacy_package=old_package,
+        interval_months=interval,
+        current_period_start=start,
+        paid_through=through,
+        price_switch_date=price_switch_date(through, catalog.new_prices_from),
+        terms_effective_from=catalog.new_prices_from,
+    )
+
+
+def register_content(legacy: LegacyTenant, terms: NewTerms, migrated_at: datetime) -> RegisterTenant:
+    """The register's view of a legacy tenant: the bureau client joins the clients, flagged."""
+    profile = legacy.profile or {}
+    language = profile.get("language") or "nb"
+    if language not in ("nb", "en"):
+        raise MigrationRefused(f"language is {language!r}; it must be nb or en")
+    clients = {c.client_id: RegisterClient(c.client_id, c.name, c.org_number, False) for c in legacy.clients}
+    if legacy.bureau_client is not None:
+        bureau = legacy.bureau_client
+        clients[bureau.client_id] = RegisterClient(bureau.client_id, bureau.name, bureau.org_number, True)
+    return RegisterTenant(
+        tenant_id=legacy.tenant_id,
+        name=_text(profile, "name", "the profile"),
+        org_number=_text(profile, "org_number", "the profile"),
+        email=_text(profile, "email", "the profile"),
+        language=str(language),
+        terms=terms,
+        migrated_at=migrated_at,
+        clients=tuple(sorted(clients.values(), key=lambda c: c.client_id)),
+        users=tuple(sorted(legacy.users, key=lambda u: u.user_id)),
+    )
+
+
+def notice_recipients(legacy: LegacyTenant) -> tuple[str, ...]:
+    """The tenant's e-mail and every admin user's, each once, in a stable order."""
+    profile = legacy.profile or {}
+    addresses = [str(profile.get("email") or "")] + [u.email for u in legacy.users if u.role == "admin"]
+    return tuple(dict.fromkeys(a for a in addresses if a))
+
+
+def move_time(requested: datetime | None, event_time: datetime, lead_days: int) -> datetime:
+    """``move_at``, or event time + the notice lead when it is absent or sooner."""
+    earliest = event_time + timedelta(hours=24 * lead_days)
+    return requested if requested is not None and requested >= earliest else earliest
+
+
+def check_deadline(move_at: datetime, deadline: datetime) -> None:
+    if move_at > deadline:
+        raise MigrationRefused(
+            f"the move time {move_at.astimezone(OSLO):%d.%m.%Y %H:%M} (Oslo) is after the migration "
+            f"deadline {deadline.astimezone(OSLO):%d.%m.%Y %H:%M:%S} (Oslo)"
+        )
+
+
+def _seconds(moment: time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+@dataclass(frozen=True)
+class Wave:
+    night: date  # the Oslo date on which the night's window begins
+    moves: tuple[tuple[str, datetime], ...]
+
+
+def plan_waves(
+    tenant_ids: Sequence[str],
+    *,
+    earliest: datetime,
+    window_start: time,
+    window_end: time,
+    capacity_per_night: int,
+    deadline: datetime,
+) -> list[Wave]:
+    """Nightly waves from ``earliest``: at most ``capacity_per_night`` moves, spread evenly over
+    the Oslo window (which may pass midnight). Refuses when the last move would be after the deadline."""
+    if capacity_per_night < 1:
+        raise WavesDoNotFit("capacity per night must be at least 1")
+    length = (_seconds(window_end) - _seconds(window_start)) % 86_400
+    if length == 0:
+        raise WavesDoNotFit("the nightly window must have a length")
+    spacing = timedelta(seconds=length) / capacity_per_night
+    waves: list[Wave] = []
+    remaining = sorted(tenant_ids)
+    night = earliest.astimezone(OSLO).date() - timedelta(days=1)
+    while remaining:
+        night += timedelta(days=1)
+        opens = datetime.combine(night, window_start, tzinfo=OSLO).astimezone(UTC)  # UTC: no DST surprises
+        slots = [opens + spacing * n for n in range(capacity_per_night)]
+        slots = [slot for slot in slots if slot >= earliest]
+        if not slots:
+            continue
+        taken, remaining = remaining[: len(slots)], remaining[len(slots) :]
+        waves.append(Wave(night, tuple(zip(taken, slots, strict=False))))
+    if waves and waves[-1].moves[-1][1] > deadline:
+        last = waves[-1].moves[-1][1]
+        raise WavesDoNotFit(
+            f"{len(tenant_ids)} tenants at {capacity_per_night} a night from "
+            f"{earliest.astimezone(OSLO):%d.%m.%Y %H:%M} need until "
+            f"{last.astimezone(OSLO):%d.%m.%Y %H:%M} (Oslo), "
+            f"after the deadline {deadline.astimezone(OSLO):%d.%m.%Y %H:%M} (Oslo)"
+        )
+    return waves

@@ -1,0 +1,1 @@
+"""The migration: notice, move, verify, wave planning."""
