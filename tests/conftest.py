@@ -19,9 +19,15 @@ from moto.server import ThreadedMotoServer
 
 from periodyear.adapters.items import from_item
 from periodyear.billing import wiring
-from periodyear_local.sandbox import FAKE_CREDENTIALS, REGION, local_aws, patched_environ, provision_tables
+from periodyear_local.sandbox import (
+    FAKE_CREDENTIALS,
+    REGION,
+    Provisioned,
+    local_aws,
+    patched_environ,
+    provision,
+)
 from periodyear_local.seed import batch_put, register_items, usage_item
-from periodyear_local.template import function_environment
 
 DATA = Path(__file__).parent / "data"
 WORKED_EXAMPLE_CATALOG = DATA / "worked_example_catalog.json"
@@ -168,8 +174,8 @@ def _serialize_moto_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def server_billing(monkeypatch: pytest.MonkeyPatch) -> Iterator[Billing]:
-    """The template's tables on moto's threaded server, so that concurrent clients share one state."""
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
+    """The template's resources on moto's threaded server, so that concurrent clients share one state."""
     _serialize_moto_dynamodb(monkeypatch)
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -178,13 +184,16 @@ def server_billing(monkeypatch: pytest.MonkeyPatch) -> Iterator[Billing]:
     _reset(endpoint)  # moto's backends live in this process and outlive a server
     try:
         with patched_environ({**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}):
-            client = boto3.client("dynamodb", region_name=REGION)
-            names = provision_tables(client)
-            environment = function_environment("MonthlyInvoiceFunction", names)
-            with patched_environ({**environment, "CATALOG_PATH": str(WORKED_EXAMPLE_CATALOG)}):
-                wiring.reset()
-                yield Billing({"dynamodb": client, "tables": names})
-                wiring.reset()
+            yield provision()
     finally:
         _reset(endpoint)
         server.stop()
+
+
+@pytest.fixture
+def server_billing(moto_server: Provisioned) -> Iterator[Billing]:
+    environment = moto_server.environment("MonthlyInvoiceFunction")
+    with patched_environ({**environment, "CATALOG_PATH": str(WORKED_EXAMPLE_CATALOG)}):
+        wiring.reset()
+        yield Billing({"dynamodb": boto3.client("dynamodb", region_name=REGION), "tables": moto_server.names})
+        wiring.reset()

@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from moto import mock_aws
 
-from periodyear_local.template import function_environment, table_definitions
+from periodyear_local.template import (
+    STACK_NAME,
+    function_environment,
+    parameter_defaults,
+    resources,
+    substitute,
+    table_definitions,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -48,12 +56,45 @@ def provision_tables(client: DynamoDBClient) -> dict[str, str]:
     return names
 
 
+@dataclass(frozen=True)
+class Provisioned:
+    names: dict[str, str]  # logical id → physical name
+    arns: dict[str, str]  # logical id → ARN
+
+    def environment(self, function: str) -> dict[str, str]:
+        return function_environment(function, self.names, self.arns)
+
+
+def provision(region: str = REGION) -> Provisioned:
+    """The template's tables, event bus and schedule group, and the notice sender as a verified
+    SES identity (a deployment prerequisite), in whatever AWS the clients reach (moto here)."""
+    names = provision_tables(boto3.client("dynamodb", region_name=region))
+    arns: dict[str, str] = {}
+    for name, props in resources("AWS::Events::EventBus").items():
+        names[name] = substitute(props["Name"], names)
+        arns[name] = boto3.client("events", region_name=region).create_event_bus(Name=names[name])[
+            "EventBusArn"
+        ]
+    for name, props in resources("AWS::Scheduler::ScheduleGroup").items():
+        names[name] = substitute(props["Name"], names)
+        boto3.client("scheduler", region_name=region).create_schedule_group(Name=names[name])
+    for name in resources("AWS::IAM::Role"):
+        arns[name] = f"arn:aws:iam::123456789012:role/{STACK_NAME}-{name}"
+    sender = parameter_defaults()["NoticeSender"]
+    boto3.client("sesv2", region_name=region).create_email_identity(EmailIdentity=sender)
+    return Provisioned(names, arns)
+
+
 @contextmanager
 def local_aws(function: str = "MonthlyInvoiceFunction", **environment: str) -> Iterator[dict[str, Any]]:
-    """moto in-process with the template's tables, and ``function``'s environment set."""
+    """moto in-process with the template's resources, and ``function``'s environment set."""
     with patched_environ(FAKE_CREDENTIALS), mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        names = provision_tables(client)
-        env = function_environment(function, names) | environment
+        provisioned = provision()
+        env = provisioned.environment(function) | environment
         with patched_environ(env):
-            yield {"tables": names, "environment": env, "dynamodb": client}
+            yield {
+                "tables": provisioned.names,
+                "environment": env,
+                "provisioned": provisioned,
+                "dynamodb": boto3.client("dynamodb", region_name=REGION),
+            }

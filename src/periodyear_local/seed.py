@@ -90,3 +90,57 @@ def usage_item(
         "event_id": event,
         **attributes,
     }
+
+
+def legacy_items(
+    tenant_id: str,
+    *,
+    package: str | None = "PERIODE_OG_AR",
+    interval_months: int | None = 3,
+    current_period_start: str | None = "2021-11-15",
+    name: str | None = None,
+    org_number: str = "912345678",
+    email: str | None = None,
+    language: str | None = "nb",
+    clients: Iterable[tuple[str, str, str]] = (),
+    bureau_client: tuple[str, str, str] | None = None,
+    users: Iterable[tuple[str, str, str, str]] = (),
+    with_profile: bool = True,
+    with_agreement: bool = True,
+) -> list[dict[str, Any]]:
+    """The old platform's items of one tenant (CONTRACT §1); clients are (id, name, org),
+    users (id, name, email, role)."""
+    pk = f"TENANT#{tenant_id}"
+    items: list[dict[str, Any]] = []
+    if with_profile:
+        items.append(
+            {
+                "pk": pk,
+                "sk": "PROFILE",
+                "tenant_id": tenant_id,
+                "name": name or f"Firma {tenant_id}",
+                "org_number": org_number,
+                "email": email or f"post@{tenant_id}.example",
+                "language": language,
+            }
+        )
+    if with_agreement:
+        items.append(
+            {
+                "pk": pk,
+                "sk": "AGREEMENT",
+                "package": package,
+                "interval_months": interval_months,
+                "current_period_start": current_period_start,
+            }
+        )
+    items += [
+        {"pk": pk, "sk": f"CLIENT#{c}", "client_id": c, "name": n, "org_number": o} for c, n, o in clients
+    ]
+    if bureau_client:
+        c, n, o = bureau_client
+        items.append({"pk": pk, "sk": "BUREAU_CLIENT", "client_id": c, "name": n, "org_number": o})
+    items += [
+        {"pk": pk, "sk": f"USER#{u}", "user_id": u, "name": n, "email": e, "role": r} for u, n, e, r in users
+    ]
+    return items

@@ -67,20 +67,45 @@ def table_definitions() -> dict[str, dict[str, Any]]:
     return definitions
 
 
-def _resolve(value: Any, names: Mapping[str, str]) -> str | None:
+STACK_NAME = "periodyear-local"
+
+
+def parameter_defaults() -> dict[str, str]:
+    return {
+        name: str(spec.get("Default", "")) for name, spec in load_template().get("Parameters", {}).items()
+    }
+
+
+def substitute(value: str | Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """``!Sub`` for the names the template uses locally (stack name, resources, parameters)."""
+    text = str(value["Fn::Sub"]) if isinstance(value, Mapping) else value
+    values = {"AWS::StackName": STACK_NAME, **parameter_defaults(), **names}
+    for key, replacement in values.items():
+        text = text.replace("${" + key + "}", replacement)
+    return text
+
+
+def _resolve(value: Any, names: Mapping[str, str], arns: Mapping[str, str]) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and "Ref" in value:
         ref = value["Ref"]
         if ref == "AWS::NoValue":
             return None
-        return names.get(ref, ref)
+        return names.get(ref) or parameter_defaults().get(ref) or ref
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        resource, attribute = value["Fn::GetAtt"]
+        if attribute == "Arn" and resource in arns:
+            return arns[resource]
+        raise ValueError(f"no local value for {resource}.{attribute}")
     if isinstance(value, dict) and "Fn::If" in value:
         return None  # conditional settings are left at their defaults locally
     raise ValueError(f"cannot resolve {value!r} locally")
 
 
-def function_environment(function: str, names: Mapping[str, str]) -> dict[str, str]:
+def function_environment(
+    function: str, names: Mapping[str, str], arns: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The environment a function gets from the template (Globals, then its own)."""
     document = load_template()
     merged: dict[str, Any] = dict(
@@ -88,5 +113,5 @@ def function_environment(function: str, names: Mapping[str, str]) -> dict[str, s
     )
     props = resources("AWS::Serverless::Function")[function]
     merged.update(props.get("Environment", {}).get("Variables", {}))
-    resolved = {key: _resolve(value, names) for key, value in merged.items()}
+    resolved = {key: _resolve(value, names, arns or {}) for key, value in merged.items()}
     return {key: value for key, value in resolved.items() if value is not None}

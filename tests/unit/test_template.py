@@ -7,7 +7,7 @@ from typing import Any
 
 from periodyear_local.template import PROJECT_ROOT, load_template, resources
 
-TABLES = ("LegacyTable", "UsageTable", "RegisterTable", "InvoicesTable")
+TABLES = ("LegacyTable", "UsageTable", "RegisterTable", "InvoicesTable", "MigrationTable")
 
 
 def resource(name: str) -> dict[str, Any]:
@@ -61,15 +61,25 @@ def test_the_annual_job_runs_at_four_in_oslo_on_the_first_of_september() -> None
 
 
 def test_failures_raise_alarms() -> None:
-    alarms = resources("AWS::CloudWatch::Alarm")
-    watched = [(a["Namespace"], a["MetricName"]) for a in alarms.values()]
-    for metric in [
-        ("AWS/Lambda", "Errors"),
-        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
-        ("PeriodeOgAr", "FailedTenants"),
-    ]:
-        assert watched.count(metric) == 2  # one for each billing job
-    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
+    alarms = list(resources("AWS::CloudWatch::Alarm").values())
+    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
+    watched = {(a["MetricName"], json.dumps(a["Dimensions"][0]["Value"])) for a in alarms}
+    for function in resources("AWS::Serverless::Function"):
+        assert ("Errors", json.dumps({"Ref": function})) in watched
+    for queue in resources("AWS::SQS::Queue"):
+        assert (
+            "ApproximateNumberOfMessagesVisible",
+            json.dumps({"Fn::GetAtt": [queue, "QueueName"]}),
+        ) in watched
+    custom = {
+        (a["MetricName"], json.dumps(a["Dimensions"])) for a in alarms if a["Namespace"] == "PeriodeOgAr"
+    }
+    service = {"Name": "service", "Value": "periodyear"}
+    assert custom == {
+        ("FailedTenants", json.dumps([service, {"Name": "kind", "Value": "MONTHLY"}])),
+        ("FailedTenants", json.dumps([service, {"Name": "kind", "Value": "ANNUAL"}])),
+        ("MigrationsFailed", json.dumps([service])),
+    }
 
 
 def test_functions_run_python_3_13_with_the_shared_layer() -> None:

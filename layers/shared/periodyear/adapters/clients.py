@@ -10,6 +10,9 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_scheduler import EventBridgeSchedulerClient
+    from mypy_boto3_sesv2 import SESV2Client
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
 
@@ -19,6 +22,22 @@ def dynamodb() -> DynamoDBClient:
     return boto3.client("dynamodb", config=_CONFIG)
 
 
+@functools.cache
+def sesv2() -> SESV2Client:
+    return boto3.client("sesv2", config=_CONFIG)
+
+
+@functools.cache
+def scheduler() -> EventBridgeSchedulerClient:
+    return boto3.client("scheduler", config=_CONFIG)
+
+
+@functools.cache
+def events() -> EventBridgeClient:
+    return boto3.client("events", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget the cached clients (tests start each case with fresh ones)."""
-    dynamodb.cache_clear()
+    for factory in (dynamodb, sesv2, scheduler, events):
+        factory.cache_clear()

@@ -1,4 +1,4 @@
-"""The client register (CONTRACT §2), as billing reads it."""
+"""The client register (CONTRACT §2): billing reads it, the migration writes it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from periodyear.adapters import items as dynamo_items
 from periodyear.adapters.items import from_item, tenant_pk
+from periodyear.domain.calendar import format_instant
 from periodyear.domain.errors import TenantDataError, TenantNotFound
+from periodyear.domain.migration import TERMS_PROVIDER, RegisterTenant
 from periodyear.domain.tenant import Client, Subscription, TenantAccount
 
 if TYPE_CHECKING:
@@ -94,3 +97,105 @@ class RegisterRepository:
             ),
             clients=clients,
         )
+
+
+def register_items(tenant: RegisterTenant) -> list[dict[str, Any]]:
+    """The register items of a moved tenant, exactly as CONTRACT §2 writes them."""
+    pk = tenant_pk(tenant.tenant_id)
+    terms = tenant.terms
+    items: list[dict[str, Any]] = [
+        {
+            "pk": pk,
+            "sk": "PROFILE",
+            "tenant_id": tenant.tenant_id,
+            "name": tenant.name,
+            "org_number": tenant.org_number,
+            "email": tenant.email,
+            "language": tenant.language,
+            "status": "ACTIVE",
+            "terms_provider": TERMS_PROVIDER,
+            "terms_effective_from": terms.terms_effective_from.isoformat(),
+            "migrated_at": format_instant(tenant.migrated_at),
+            "gsi1pk": "TENANTS",
+            "gsi1sk": tenant.tenant_id,
+        },
+        {
+            "pk": pk,
+            "sk": "SUBSCRIPTION",
+            "package": terms.package,
+            "legacy_package": terms.legacy_package,
+            "paid_through": terms.paid_through.isoformat(),
+            "price_switch_date": terms.price_switch_date.isoformat(),
+        },
+    ]
+    items += [
+        {
+            "pk": pk,
+            "sk": f"CLIENT#{c.client_id}",
+            "client_id": c.client_id,
+            "name": c.name,
+            "org_number": c.org_number,
+            "is_bureau_client": c.is_bureau_client,
+        }
+        for c in tenant.clients
+    ]
+    items += [
+        {
+            "pk": pk,
+            "sk": f"USER#{u.user_id}",
+            "user_id": u.user_id,
+            "name": u.name,
+            "email": u.email,
+            "role": u.role,
+        }
+        for u in tenant.users
+    ]
+    return items
+
+
+class RegisterWriter:
+    """What the migration writes to the register, and how it checks what is there."""
+
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def profile(self, tenant_id: str) -> dict[str, Any] | None:
+        raw = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": "PROFILE"}},
+            ConsistentRead=True,
+        ).get("Item")
+        return from_item(raw) if raw else None
+
+    def put_tenant(self, tenant: RegisterTenant) -> int:
+        return dynamo_items.batch_write(self._client, self._table, register_items(tenant))
+
+    def differences(self, tenant: RegisterTenant) -> list[str]:
+        """What the register holds that differs from ``tenant``: empty when the copy is exact."""
+        expected = {item["sk"]: item for item in register_items(tenant)}
+        actual: dict[str, dict[str, Any]] = {}
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant.tenant_id)}},
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for raw in page["Items"]:
+                item = from_item(raw)
+                actual[item["sk"]] = item
+        problems = [f"{sk} is missing" for sk in sorted(expected.keys() - actual.keys())]
+        problems += [f"{sk} is not on the old platform" for sk in sorted(actual.keys() - expected.keys())]
+        for sk in sorted(expected.keys() & actual.keys()):
+            differing = sorted(
+                k for k in expected[sk].keys() | actual[sk].keys() if expected[sk].get(k) != actual[sk].get(k)
+            )
+            if differing:
+                problems.append(f"{sk} differs in {', '.join(differing)}")
+        for prefix in ("CLIENT#", "USER#"):
+            want = sum(1 for sk in expected if sk.startswith(prefix))
+            have = sum(1 for sk in actual if sk.startswith(prefix))
+            if want != have:
+                problems.append(f"{want} {prefix.rstrip('#')} items expected, {have} found")
+        return problems

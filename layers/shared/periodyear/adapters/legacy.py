@@ -1,0 +1,89 @@
+"""The old platform's store (CONTRACT §1): read a tenant, list tenants to move, mark a moved one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from periodyear.adapters.items import from_item, tenant_pk
+from periodyear.domain.calendar import format_instant
+from periodyear.domain.migration import LegacyClient, LegacyTenant, Person
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _client(item: dict[str, Any]) -> LegacyClient:
+    return LegacyClient(
+        str(item.get("client_id", "")), str(item.get("name", "")), str(item.get("org_number", ""))
+    )
+
+
+class LegacyRepository:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def load(self, tenant_id: str) -> LegacyTenant:
+        """Every item of the tenant, page by page (empty profile/agreement when absent)."""
+        profile: dict[str, Any] | None = None
+        agreement: dict[str, Any] | None = None
+        clients: list[LegacyClient] = []
+        bureau: LegacyClient | None = None
+        users: list[Person] = []
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant_id)}},
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for raw in page["Items"]:
+                item = from_item(raw)
+                sk = item["sk"]
+                if sk == "PROFILE":
+                    profile = item
+                elif sk == "AGREEMENT":
+                    agreement = item
+                elif sk == "BUREAU_CLIENT":
+                    bureau = _client(item)
+                elif sk.startswith("CLIENT#"):
+                    clients.append(_client(item))
+                elif sk.startswith("USER#"):
+                    users.append(
+                        Person(
+                            str(item.get("user_id", "")),
+                            str(item.get("name", "")),
+                            str(item.get("email", "")),
+                            str(item.get("role", "")),
+                        )
+                    )
+        if agreement is not None and "interval_months" in agreement:
+            interval = agreement["interval_months"]  # a DynamoDB Number reads back as Decimal
+            agreement["interval_months"] = int(interval) if interval == int(interval) else interval
+        return LegacyTenant(tenant_id, profile, agreement, tuple(clients), bureau, tuple(users))
+
+    def tenants_to_move(self) -> Iterator[str]:
+        """Tenants whose profile is not marked moved. A scan: planning runs once per wave plan."""
+        pages = self._client.get_paginator("scan").paginate(
+            TableName=self._table,
+            FilterExpression=(
+                "sk = :profile AND (attribute_not_exists(migration_status) OR migration_status <> :moved)"
+            ),
+            ExpressionAttributeValues={":profile": {"S": "PROFILE"}, ":moved": {"S": "MIGRATED"}},
+            ProjectionExpression="pk",
+        )
+        for page in pages:
+            for item in page["Items"]:
+                yield item["pk"]["S"].removeprefix("TENANT#")
+
+    def mark_migrated(self, tenant_id: str, at: datetime) -> None:
+        """The only change ever made to legacy data: two attributes on the profile."""
+        self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": "PROFILE"}},
+            UpdateExpression="SET migration_status = :moved, migrated_at = :at",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":moved": {"S": "MIGRATED"}, ":at": {"S": format_instant(at)}},
+        )

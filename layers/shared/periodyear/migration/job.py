@@ -1,0 +1,114 @@
+"""The migrate_tenant job: parse an EventBridge event of ``periodyear.migration`` and act on it.
+
+``TenantMigrationRequested`` {tenant_id, move_at?}, ``TenantMigrationDue`` {tenant_id} and
+``MigrationWavePlanRequested`` {start_at, window_start, window_end, capacity_per_night, dry_run?}.
+A malformed event is refused (a returned result, not retried); "now" is the event's ``time``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import time
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+
+from periodyear.domain.calendar import InvalidInstant, parse_instant
+from periodyear.domain.migration import WavesDoNotFit
+from periodyear.migration.wiring import migration_service
+from periodyear.observability import logger
+
+SOURCE = "periodyear.migration"
+Text = Annotated[StrictStr, Field(min_length=1)]
+ClockTime = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class Envelope(_Model):
+    source: StrictStr
+    detail_type: StrictStr = Field(alias="detail-type")
+    time: StrictStr
+    detail: dict[str, Any]
+
+
+class Requested(_Model):
+    tenant_id: Text
+    move_at: StrictStr | None = None
+
+
+class Due(_Model):
+    tenant_id: Text
+
+
+class WavePlan(_Model):
+    start_at: StrictStr
+    window_start: ClockTime
+    window_end: ClockTime
+    capacity_per_night: Annotated[StrictInt, Field(ge=1)]
+    dry_run: StrictBool = False
+
+
+def _refused(reason: str, tenant_id: str | None = None) -> dict[str, Any]:
+    logger.warning("migration event refused", extra={"reason": reason})
+    return {"tenant_id": tenant_id, "outcome": "refused", "reason": reason}
+
+
+def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[str, Any]:
+    try:
+        envelope = Envelope.model_validate(event)
+        now = parse_instant(envelope.time)
+        if envelope.source != SOURCE:
+            return _refused(f"source {envelope.source!r} is not {SOURCE}")
+        service = migration_service()
+        match envelope.detail_type:
+            case "TenantMigrationRequested":
+                request = Requested.model_validate(envelope.detail)
+                move_at = parse_instant(request.move_at) if request.move_at is not None else None
+                result = service.request(request.tenant_id, move_at, now).as_dict()
+            case "TenantMigrationDue":
+                due = Due.model_validate(envelope.detail)
+                result = service.due(due.tenant_id, now).as_dict()
+            case "MigrationWavePlanRequested":
+                plan = WavePlan.model_validate(envelope.detail)
+                waves, requested = service.plan(
+                    start_at=parse_instant(plan.start_at),
+                    window_start=time.fromisoformat(plan.window_start),
+                    window_end=time.fromisoformat(plan.window_end),
+                    capacity_per_night=plan.capacity_per_night,
+                    now=now,
+                    dry_run=plan.dry_run,
+                )
+                result = {
+                    "outcome": "planned",
+                    "dry_run": plan.dry_run,
+                    "requests_sent": requested,
+                    "tenants": sum(len(w.moves) for w in waves),
+                    "waves": len(waves),
+                    "first_move": waves[0].moves[0][1].isoformat() if waves else None,
+                    "last_move": waves[-1].moves[-1][1].isoformat() if waves else None,
+                }
+            case other:
+                return _refused(f"detail-type {other!r} is not a migration event")
+    except ValidationError as error:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
+        )
+        return _refused(f"the event is malformed: {detail}")
+    except InvalidInstant as error:
+        return _refused(str(error))
+    except WavesDoNotFit as error:
+        return _refused(str(error))
+    metric = {
+        "notified": "NoticesSent",
+        "moved": "TenantsMoved",
+        "failed": "MigrationsFailed",
+        "refused": "MigrationsRefused",
+    }.get(str(result["outcome"]))
+    if metric:
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    return result

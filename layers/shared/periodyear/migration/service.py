@@ -1,0 +1,339 @@
+"""The migration, one tenant at a time (CONTRACT §7): notice first, then the move, verified.
+
+Every step is repeatable: a repeated or concurrent delivery finds the state another
+delivery left and does only what is still missing. A refusal is a returned result;
+a passing failure (SES, throttling) raises so that the event is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any, Protocol
+
+from periodyear.domain.calendar import format_instant
+from periodyear.domain.catalog import Catalog
+from periodyear.domain.errors import PeriodYearError
+from periodyear.domain.migration import (
+    LegacyTenant,
+    MigrationRefused,
+    NewTerms,
+    RegisterTenant,
+    Wave,
+    check_deadline,
+    move_time,
+    new_terms,
+    notice_recipients,
+    plan_waves,
+    register_content,
+)
+from periodyear.migration.notice import notice_message, render_notice
+from periodyear.migration.state import Conflict, Lease, MigrationState, Status
+from periodyear.observability import logger
+
+
+class NoticeNotSent(PeriodYearError):
+    """SES did not take the notice; the tenant stays unnotified and the event is retried."""
+
+
+class Legacy(Protocol):
+    def load(self, tenant_id: str) -> LegacyTenant: ...
+    def tenants_to_move(self) -> Iterable[str]: ...
+    def mark_migrated(self, tenant_id: str, at: datetime) -> None: ...
+
+
+class Register(Protocol):
+    def profile(self, tenant_id: str) -> dict[str, Any] | None: ...
+    def put_tenant(self, tenant: RegisterTenant) -> int: ...
+    def differences(self, tenant: RegisterTenant) -> list[str]: ...
+
+
+class States(Protocol):
+    def get(self, tenant_id: str) -> MigrationState | None: ...
+    def claim_notice(
+        self,
+        tenant_id: str,
+        *,
+        move_at: datetime,
+        now: datetime,
+        expected: MigrationState | None,
+        terms: dict[str, Any],
+    ) -> Lease: ...
+    def notice_sent(self, lease: Lease, *, message_id: str, recipients: int, now: datetime) -> None: ...
+    def release(self, lease: Lease, *, reason: str, now: datetime) -> None: ...
+    def schedule_set(self, tenant_id: str, *, move_at: datetime, now: datetime) -> None: ...
+    def claim_move(self, state: MigrationState, *, now: datetime) -> Lease: ...
+    def moved(self, lease: Lease, *, now: datetime, clients: int, users: int) -> None: ...
+    def failed(self, lease: Lease, *, reason: str, now: datetime) -> None: ...
+
+
+class Mail(Protocol):
+    def send(self, message: Any, recipients: Iterable[str]) -> str: ...
+
+
+class Schedules(Protocol):
+    def set_move(self, tenant_id: str, move_at: datetime) -> None: ...
+
+
+class Requests(Protocol):
+    def request_moves(self, moves: Iterable[dict[str, str]]) -> int: ...
+
+
+@dataclass(frozen=True)
+class MigrationSettings:
+    sender: str
+    lead_days: int
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a delivery did: ``outcome`` is notified, unchanged, in_progress, refused, moved or failed."""
+
+    tenant_id: str
+    outcome: str
+    reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"tenant_id": self.tenant_id, "outcome": self.outcome, "reason": self.reason, **self.details}
+
+
+def _terms_record(terms: NewTerms) -> dict[str, Any]:
+    return {
+        "package": terms.package,
+        "legacy_package": terms.legacy_package,
+        "paid_through": terms.paid_through.isoformat(),
+        "price_switch_date": terms.price_switch_date.isoformat(),
+    }
+
+
+class MigrationService:
+    def __init__(
+        self,
+        *,
+        legacy: Legacy,
+        register: Register,
+        states: States,
+        mail: Mail,
+        schedules: Schedules,
+        requests: Requests,
+        catalog: Catalog,
+        settings: MigrationSettings,
+    ) -> None:
+        self._legacy = legacy
+        self._register = register
+        self._states = states
+        self._mail = mail
+        self._schedules = schedules
+        self._requests = requests
+        self._catalog = catalog
+        self._settings = settings
+
+    # ------------------------------------------------------------------ TenantMigrationRequested
+    def request(self, tenant_id: str, requested_move_at: datetime | None, now: datetime) -> Result:
+        with logger.append_context_keys(tenant_id=tenant_id, step="request"):
+            result = self._request(tenant_id, requested_move_at, now)
+            logger.info(
+                "migration request handled", extra={"outcome": result.outcome, "reason": result.reason}
+            )
+            return result
+
+    def _prepare(self, tenant_id: str, now: datetime) -> tuple[LegacyTenant, NewTerms, RegisterTenant]:
+        legacy = self._legacy.load(tenant_id)
+        terms = new_terms(legacy, self._catalog)
+        content = register_content(legacy, terms, now)  # validates what the register will receive
+        return legacy, terms, content
+
+    def _check_request(
+        self, tenant_id: str, state: MigrationState | None, requested_move_at: datetime | None, now: datetime
+    ) -> tuple[NewTerms, RegisterTenant, tuple[str, ...], datetime] | None:
+        """What the request would do, or None when the tenant is already moved; refuses with the reason."""
+        legacy, terms, content = self._prepare(tenant_id, now)
+        if legacy.migrated:
+            return None
+        if state is None and self._register.profile(tenant_id) is not None:
+            raise MigrationRefused("the tenant is already in the client register")
+        recipients = notice_recipients(legacy)
+        if not recipients:
+            raise MigrationRefused("the tenant has no e-mail address and no admin user with one")
+        if state is not None and requested_move_at is None:
+            move_at = state.move_at  # a repeated request keeps the move it set
+        else:
+            move_at = move_time(requested_move_at, now, self._settings.lead_days)
+        check_deadline(move_at, self._settings.deadline)
+        return terms, content, recipients, move_at
+
+    def _request(self, tenant_id: str, requested_move_at: datetime | None, now: datetime) -> Result:
+        state = self._states.get(tenant_id)
+        if state is not None and state.status is Status.MOVED:
+            return Result(tenant_id, "unchanged", "the tenant has been moved")
+        if state is not None and state.status is Status.MOVING:
+            return Result(tenant_id, "refused", "the move is under way; it can no longer be changed")
+        try:
+            checked = self._check_request(tenant_id, state, requested_move_at, now)
+        except MigrationRefused as refusal:
+            logger.warning("migration refused", extra={"reason": str(refusal)})
+            return Result(tenant_id, "refused", str(refusal))
+        if checked is None:
+            return Result(tenant_id, "unchanged", "the old platform marks the tenant as moved")
+        terms, content, recipients, move_at = checked
+
+        if (
+            state is not None
+            and state.move_at == move_at
+            and state.status in (Status.NOTIFIED, Status.FAILED)
+        ):
+            if not state.schedule_set:  # a crash after the notice: finish the step it skipped
+                self._set_schedule(tenant_id, move_at, now)
+            return Result(
+                tenant_id,
+                "unchanged",
+                "the move is already set and its notice sent",
+                {"move_at": format_instant(move_at)},
+            )
+        if state is not None and state.leased(now):
+            return Result(tenant_id, "in_progress", "another delivery is sending the notice")
+        try:
+            lease = self._states.claim_notice(
+                tenant_id, move_at=move_at, now=now, expected=state, terms=_terms_record(terms)
+            )
+        except Conflict:
+            return Result(tenant_id, "in_progress", "another delivery changed the move first")
+
+        updated = state is not None and state.notices_sent > 0
+        notice = render_notice(
+            language=content.language,
+            tenant_name=content.name,
+            move_at=move_at,
+            terms=terms,
+            has_bureau_client=content.has_bureau_client,
+            updated=updated,
+        )
+        message = notice_message(notice, sender=self._settings.sender, recipients=recipients, sent_at=now)
+        try:
+            message_id = self._mail.send(message, recipients)
+        except Exception as error:
+            self._states.release(lease, reason=f"notice not sent: {type(error).__name__}", now=now)
+            raise NoticeNotSent(f"the notice to {tenant_id} was not sent: {error}") from error
+        self._states.notice_sent(lease, message_id=message_id, recipients=len(recipients), now=now)
+        logger.info(
+            "notice sent",
+            extra={
+                "recipients": len(recipients),
+                "language": notice.language,
+                "updated": updated,
+                "move_at": format_instant(move_at),
+            },
+        )
+        self._set_schedule(tenant_id, move_at, now)
+        return Result(
+            tenant_id,
+            "notified",
+            None,
+            {
+                "move_at": format_instant(move_at),
+                "recipients": len(recipients),
+                "language": notice.language,
+                "updated": updated,
+                "package": terms.package,
+                "price_switch_date": terms.price_switch_date.isoformat(),
+            },
+        )
+
+    def _set_schedule(self, tenant_id: str, move_at: datetime, now: datetime) -> None:
+        self._schedules.set_move(tenant_id, move_at)
+        self._states.schedule_set(tenant_id, move_at=move_at, now=now)
+
+    # ------------------------------------------------------------------ TenantMigrationDue
+    def due(self, tenant_id: str, now: datetime) -> Result:
+        with logger.append_context_keys(tenant_id=tenant_id, step="move"):
+            result = self._due(tenant_id, now)
+            level = logger.error if result.outcome == "failed" else logger.info
+            level("migration move handled", extra={"outcome": result.outcome, "reason": result.reason})
+            return result
+
+    def _due(self, tenant_id: str, now: datetime) -> Result:
+        state = self._states.get(tenant_id)
+        if state is None or state.status is Status.REQUESTED:
+            return Result(tenant_id, "refused", "no notice has been sent for this tenant")
+        if state.status is Status.MOVED:
+            return Result(tenant_id, "unchanged", "the tenant has been moved")
+        if now < state.move_at:
+            return Result(
+                tenant_id,
+                "refused",
+                f"the move is set for {format_instant(state.move_at)}, after this event's time",
+            )
+        if state.leased(now):
+            return Result(tenant_id, "in_progress", "another delivery is moving the tenant")
+        try:
+            lease = self._states.claim_move(state, now=now)
+        except Conflict:
+            return Result(tenant_id, "in_progress", "another delivery took the move first")
+        try:
+            _, terms, content = self._prepare(tenant_id, now)
+        except MigrationRefused as refusal:
+            self._states.failed(lease, reason=str(refusal), now=now)
+            return Result(tenant_id, "failed", str(refusal))
+        promised = {k: state.attributes.get(k) for k in _terms_record(terms)}
+        if promised != _terms_record(terms):
+            reason = (
+                f"the agreement changed after the notice (notice said {promised}); request the move again"
+            )
+            self._states.failed(lease, reason=reason, now=now)
+            return Result(tenant_id, "failed", reason)
+        written = self._register.put_tenant(content)
+        problems = self._register.differences(content)
+        if problems:
+            reason = "verification failed: " + "; ".join(problems[:20])
+            self._states.failed(lease, reason=reason, now=now)
+            return Result(tenant_id, "failed", reason)
+        self._legacy.mark_migrated(tenant_id, now)
+        clients, users = len(content.clients), len(content.users)
+        self._states.moved(lease, now=now, clients=clients, users=users)
+        return Result(
+            tenant_id,
+            "moved",
+            None,
+            {
+                "items_written": written,
+                "clients": clients,
+                "users": users,
+                "bureau_client": content.has_bureau_client,
+            },
+        )
+
+    # ------------------------------------------------------------------ MigrationWavePlanRequested
+    def plan(
+        self,
+        *,
+        start_at: datetime,
+        window_start: time,
+        window_end: time,
+        capacity_per_night: int,
+        now: datetime,
+        dry_run: bool = False,
+    ) -> tuple[list[Wave], int]:
+        """Waves for every tenant not yet moved; puts one request per tenant unless a dry run.
+
+        Moves start no earlier than ``now`` + the notice lead, so no request is pushed later."""
+        tenants = sorted(self._legacy.tenants_to_move())
+        earliest = max(start_at, move_time(None, now, self._settings.lead_days))
+        waves = plan_waves(
+            tenants,
+            earliest=earliest,
+            window_start=window_start,
+            window_end=window_end,
+            capacity_per_night=capacity_per_night,
+            deadline=self._settings.deadline,
+        )
+        if dry_run:
+            return waves, 0
+        sent = self._requests.request_moves(
+            {"tenant_id": tenant, "move_at": format_instant(at)}
+            for wave in waves
+            for tenant, at in wave.moves
+        )
+        return waves, sent

@@ -1,0 +1,590 @@
+"""The migration through its Lambda handler, on the template's resources in moto."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
+from typing import Any
+
+import boto3
+import pytest
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from periodyear.adapters.items import from_item
+from periodyear.adapters.legacy import LegacyRepository
+from periodyear.adapters.messaging import Mailer, schedule_name
+from periodyear.adapters.register import RegisterWriter
+from periodyear.migration import wiring
+from periodyear.migration.service import NoticeNotSent
+from periodyear.observability import logger
+from periodyear_local.sandbox import REGION, Provisioned, local_aws, patched_environ
+from periodyear_local.seed import batch_put, legacy_items
+from tests.conftest import LambdaContext
+
+REQUESTED_AT = "2021-11-01T09:00:00Z"
+DEFAULT_MOVE = "2021-11-15T09:00:00Z"  # 14 days later
+USERS = (
+    ("u1", "Ada Admin", "ada@firm.example", "admin"),
+    ("u2", "Uno User", "uno@firm.example", "user"),
+    ("u3", "Ola Admin", "ola@firm.example", "admin"),
+)
+CLIENTS = (("c1", "Bakeri AS", "911111111"), ("c2", "Rør AS", "922222222"))
+BUREAU = ("b1", "Firma Regnskap AS", "933333333")
+
+
+class Migration:
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.dynamodb = boto3.client("dynamodb", region_name=REGION)
+
+    # Given
+    def legacy(self, tenant_id: str, **fields: Any) -> None:
+        fields.setdefault("clients", CLIENTS)
+        fields.setdefault("users", USERS)
+        fields.setdefault("bureau_client", BUREAU)
+        batch_put(self.dynamodb, self.names["LegacyTable"], legacy_items(tenant_id, **fields))
+
+    # When
+    def event(self, detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
+        from functions.migrate_tenant import app  # noqa: PLC0415  (reads its settings at import, as in Lambda)
+
+        event = {
+            "version": "0",
+            "id": "e1",
+            "detail-type": detail_type,
+            "source": "periodyear.migration",
+            "account": DEFAULT_ACCOUNT_ID,
+            "time": at,
+            "region": REGION,
+            "resources": [],
+            "detail": detail,
+        }
+        result: dict[str, Any] = app.handler(event, LambdaContext(function_name="migrate_tenant"))
+        return result
+
+    def request(self, tenant_id: str, at: str = REQUESTED_AT, move_at: str | None = None) -> dict[str, Any]:
+        detail = {"tenant_id": tenant_id} | ({"move_at": move_at} if move_at else {})
+        return self.event("TenantMigrationRequested", detail, at)
+
+    def due(self, tenant_id: str, at: str = DEFAULT_MOVE) -> dict[str, Any]:
+        return self.event("TenantMigrationDue", {"tenant_id": tenant_id}, at)
+
+    # Then
+    def notices(self) -> list[EmailMessage]:
+        sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+        return [email.message_from_string(m.raw_data, policy=email.policy.default) for m in sent]
+
+    def items(self, table: str, tenant_id: str) -> dict[str, dict[str, Any]]:
+        response = self.dynamodb.query(
+            TableName=self.names[table],
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"TENANT#{tenant_id}"}},
+        )
+        return {i["sk"]: i for i in (from_item(raw) for raw in response["Items"])}
+
+    def state(self, tenant_id: str) -> dict[str, Any]:
+        return self.items("MigrationTable", tenant_id).get("MIGRATION", {})
+
+    def schedule(self, tenant_id: str) -> dict[str, Any] | None:
+        client = boto3.client("scheduler", region_name=REGION)
+        try:
+            return dict(
+                client.get_schedule(
+                    Name=schedule_name(tenant_id), GroupName=self.names["MigrationScheduleGroup"]
+                )
+            )
+        except client.exceptions.ResourceNotFoundException:
+            return None
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def html_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+@pytest.fixture
+def migration() -> Iterator[Migration]:
+    with local_aws("MigrateTenantFunction") as aws:
+        wiring.reset()
+        yield Migration(aws["tables"])
+        wiring.reset()
+
+
+# ---------------------------------------------------------------- notice, then move
+
+
+def test_due_before_any_notice_is_refused_and_writes_nothing(migration: Migration) -> None:
+    migration.legacy("t1")
+    result = migration.due("t1")
+    assert (result["outcome"], result["reason"]) == ("refused", "no notice has been sent for this tenant")
+    assert migration.items("RegisterTable", "t1") == {}
+    assert migration.state("t1") == {}
+
+
+def test_due_before_the_move_time_is_refused_and_writes_nothing(migration: Migration) -> None:
+    migration.legacy("t1")
+    migration.request("t1")
+    before = migration.state("t1")
+    result = migration.due("t1", at="2021-11-15T08:59:59Z")
+    assert result["outcome"] == "refused"
+    assert "after this event's time" in result["reason"]
+    assert migration.state("t1") == before
+    assert migration.items("RegisterTable", "t1") == {}
+
+
+def test_one_notice_in_norwegian_to_the_tenant_and_its_admins_then_the_move(migration: Migration) -> None:
+    migration.legacy("t1", name="Fjord Regnskap AS", email="post@fjord.example")
+    result = migration.request("t1")
+    assert (result["outcome"], result["move_at"], result["recipients"], result["language"]) == (
+        "notified",
+        DEFAULT_MOVE,
+        3,
+        "nb",
+    )
+    (notice,) = migration.notices()
+    assert notice["To"] == "post@fjord.example, ada@firm.example, ola@firm.example"
+    assert notice["From"] == "periode-og-ar@example.no"
+    assert notice["Subject"] == "Periode & År flytter: dine data flyttes 15.11.2021 kl. 10:00"
+    text = text_of(notice)
+    for promise in (
+        "15.11.2021 kl. 10:00",
+        "Du trenger ikke gjøre noe",
+        "Periode & År blir Komplett",
+        "Byråklienten",
+        "01.03.2022",
+        "til og med 14.02.2022",
+        "samlefaktura",
+    ):
+        assert promise in text
+    assert "Komplett" in html_of(notice)
+    assert migration.items("RegisterTable", "t1") == {}  # nothing moves before the move time
+    assert migration.schedule("t1") is not None
+    moved = migration.due("t1")
+    assert (moved["outcome"], moved["clients"], moved["users"], moved["bureau_client"]) == (
+        "moved",
+        3,
+        3,
+        True,
+    )
+    assert len(migration.notices()) == 1
+
+
+def test_an_english_notice_for_an_english_tenant_without_a_bureau_client(migration: Migration) -> None:
+    migration.legacy(
+        "t1",
+        language="en",
+        package="ARSOPPGJOR",
+        interval_months=12,
+        current_period_start="2021-06-01",
+        bureau_client=None,
+    )
+    migration.request("t1")
+    (notice,) = migration.notices()
+    text = text_of(notice)
+    assert notice["Subject"] == "Periode & År is moving: your data moves on 15 November 2021 at 10:00"
+    for promise in (
+        "You do not need to do anything",
+        "Årsoppgjør becomes Årsoppgjør Pluss",
+        "from and including 1 March 2022",
+        "until 1 June 2022",
+        "collective invoice",
+    ):
+        assert promise in text
+    assert "bureau client" not in text
+
+
+def test_the_notice_goes_out_before_the_first_register_write(
+    migration: Migration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migration.legacy("t1")
+    notices_at_first_write: list[int] = []
+    real_put = RegisterWriter.put_tenant
+
+    def put_tenant(self: RegisterWriter, tenant: Any) -> int:
+        notices_at_first_write.append(len(migration.notices()))
+        return real_put(self, tenant)
+
+    monkeypatch.setattr(RegisterWriter, "put_tenant", put_tenant)
+    migration.request("t1")
+    migration.due("t1")
+    assert notices_at_first_write == [1]
+
+
+def test_the_register_receives_the_contract_items(migration: Migration) -> None:
+    migration.legacy(
+        "t1", name="Fjord Regnskap AS", email="post@fjord.example", clients=(*CLIENTS, ("b1", "old", "1"))
+    )
+    migration.request("t1")
+    migration.due("t1", at="2021-11-16T01:00:00Z")
+    items = migration.items("RegisterTable", "t1")
+    assert items["PROFILE"] == {
+        "pk": "TENANT#t1",
+        "sk": "PROFILE",
+        "tenant_id": "t1",
+        "name": "Fjord Regnskap AS",
+        "org_number": "912345678",
+        "email": "post@fjord.example",
+        "language": "nb",
+        "status": "ACTIVE",
+        "terms_provider": "Visma Software AS",
+        "terms_effective_from": "2022-03-01",
+        "migrated_at": "2021-11-16T01:00:00Z",
+        "gsi1pk": "TENANTS",
+        "gsi1sk": "t1",
+    }
+    assert items["SUBSCRIPTION"] == {
+        "pk": "TENANT#t1",
+        "sk": "SUBSCRIPTION",
+        "package": "KOMPLETT",
+        "legacy_package": "PERIODE_OG_AR",
+        "paid_through": "2022-02-14",
+        "price_switch_date": "2022-03-01",
+    }
+    clients = {sk: (i["name"], i["is_bureau_client"]) for sk, i in items.items() if sk.startswith("CLIENT#")}
+    # the bureau client shares id b1 with a CLIENT# item: one item, flagged
+    assert clients == {
+        "CLIENT#c1": ("Bakeri AS", False),
+        "CLIENT#c2": ("Rør AS", False),
+        "CLIENT#b1": ("Firma Regnskap AS", True),
+    }
+    users = {sk: i["role"] for sk, i in items.items() if sk.startswith("USER#")}
+    assert users == {"USER#u1": "admin", "USER#u2": "user", "USER#u3": "admin"}
+    legacy_profile = migration.items("LegacyTable", "t1")["PROFILE"]
+    assert (legacy_profile["migration_status"], legacy_profile["migrated_at"]) == (
+        "MIGRATED",
+        "2021-11-16T01:00:00Z",
+    )
+    assert migration.state("t1")["status"] == "MOVED"
+
+
+def test_legacy_items_are_never_changed_but_for_the_marker(migration: Migration) -> None:
+    migration.legacy("t1")
+    before = migration.items("LegacyTable", "t1")
+    migration.request("t1")
+    migration.due("t1")
+    after = migration.items("LegacyTable", "t1")
+    assert after.keys() == before.keys()
+    assert {
+        k: v for k, v in after["PROFILE"].items() if k not in ("migration_status", "migrated_at")
+    } == before["PROFILE"]
+    assert all(after[sk] == before[sk] for sk in before if sk != "PROFILE")
+
+
+@pytest.mark.parametrize(
+    ("package", "interval", "start", "new_package", "paid_through", "switch"),
+    [
+        ("ARSOPPGJOR", 12, "2021-06-01", "ARSOPPGJOR_PLUSS", "2022-05-31", "2022-06-01"),
+        ("PERIODEAVSLUTNING", 3, "2021-11-01", "PERIODEAVSLUTNING", "2022-01-31", "2022-03-01"),
+        ("PERIODE_OG_AR", 3, "2021-11-15", "KOMPLETT", "2022-02-14", "2022-03-01"),
+        ("PERIODE_OG_AR", 3, "2021-11-30", "KOMPLETT", "2022-02-27", "2022-03-01"),
+        ("PERIODEAVSLUTNING", 12, "2021-11-15", "PERIODEAVSLUTNING", "2022-11-14", "2022-12-01"),
+        ("ARSOPPGJOR", 3, "2021-12-01", "ARSOPPGJOR_PLUSS", "2022-02-28", "2022-03-01"),
+    ],
+)
+def test_package_mapping_paid_through_and_switch_date(
+    migration: Migration,
+    package: str,
+    interval: int,
+    start: str,
+    new_package: str,
+    paid_through: str,
+    switch: str,
+) -> None:
+    migration.legacy("t1", package=package, interval_months=interval, current_period_start=start)
+    assert migration.request("t1")["package"] == new_package
+    migration.due("t1")
+    subscription = migration.items("RegisterTable", "t1")["SUBSCRIPTION"]
+    assert (
+        subscription["package"],
+        subscription["legacy_package"],
+        subscription["paid_through"],
+        subscription["price_switch_date"],
+    ) == (new_package, package, paid_through, switch)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"with_profile": False}, "has no PROFILE"),
+        ({"with_agreement": False}, "has no AGREEMENT"),
+        ({"package": "GULL"}, "package 'GULL' has no new package"),
+        ({"interval_months": 6}, "interval_months is 6"),
+        ({"current_period_start": "15.11.2021"}, "current_period_start is not an ISO date"),
+    ],
+)
+def test_a_tenant_that_cannot_be_moved_is_refused_with_no_notice(
+    migration: Migration, fields: dict[str, Any], reason: str
+) -> None:
+    migration.legacy("t1", **fields)
+    result = migration.request("t1")
+    assert result["outcome"] == "refused"
+    assert reason in result["reason"]
+    assert migration.notices() == []
+    assert migration.state("t1") == {}
+    assert migration.items("RegisterTable", "t1") == {}
+
+
+def test_a_move_after_the_deadline_is_refused(migration: Migration) -> None:
+    migration.legacy("t1")
+    result = migration.request("t1", move_at="2022-01-01T00:30:00Z")  # 01:30 on 1 January in Oslo
+    assert result["outcome"] == "refused"
+    assert result["reason"] == (
+        "the move time 01.01.2022 01:30 (Oslo) is after the migration deadline 31.12.2021 23:59:59 (Oslo)"
+    )
+    assert migration.notices() == []
+    ok = migration.request("t1", move_at="2021-12-31T22:59:59Z")  # 23:59:59 Oslo: the last allowed second
+    assert ok["outcome"] == "notified"
+
+
+# ---------------------------------------------------------------- repeated and changed requests
+
+
+def test_a_repeated_request_sends_nothing_and_a_new_move_time_an_updated_notice(migration: Migration) -> None:
+    migration.legacy("t1")
+    assert migration.request("t1", move_at="2021-12-01T01:00:00Z")["outcome"] == "notified"
+    assert migration.request("t1")["outcome"] == "unchanged"
+    assert migration.request("t1", move_at="2021-12-01T01:00:00Z")["outcome"] == "unchanged"
+    assert len(migration.notices()) == 1
+    moved = migration.request("t1", at="2021-11-20T09:00:00Z", move_at="2021-12-08T01:00:00Z")
+    assert (moved["outcome"], moved["updated"], moved["move_at"]) == (
+        "notified",
+        True,
+        "2021-12-08T01:00:00Z",
+    )
+    _, second = migration.notices()
+    assert second["Subject"].startswith("Oppdatert: ")
+    assert "08.12.2021 kl. 02:00" in text_of(second)
+    schedule = migration.schedule("t1")
+    assert schedule is not None
+    assert schedule["ScheduleExpression"] == "at(2021-12-08T01:00:00)"
+    assert json.loads(schedule["Target"]["Input"]) == {"tenant_id": "t1"}
+    assert schedule["Target"]["EventBridgeParameters"] == {
+        "DetailType": "TenantMigrationDue",
+        "Source": "periodyear.migration",
+    }
+    assert (
+        migration.due("t1", at="2021-12-01T01:00:00Z")["outcome"] == "refused"
+    )  # the old time no longer counts
+    assert migration.due("t1", at="2021-12-08T01:00:00Z")["outcome"] == "moved"
+
+
+def test_a_requested_move_sooner_than_the_notice_lead_is_pushed_to_the_lead(migration: Migration) -> None:
+    migration.legacy("t1")
+    assert migration.request("t1", move_at="2021-11-02T01:00:00Z")["move_at"] == DEFAULT_MOVE
+
+
+def test_after_the_move_both_events_are_no_ops(migration: Migration) -> None:
+    migration.legacy("t1")
+    migration.request("t1")
+    migration.due("t1")
+    register = migration.items("RegisterTable", "t1")
+    assert migration.due("t1", at="2021-11-20T00:00:00Z")["outcome"] == "unchanged"
+    assert (
+        migration.request("t1", at="2021-11-20T00:00:00Z", move_at="2021-12-01T00:00:00Z")["outcome"]
+        == "unchanged"
+    )
+    assert migration.items("RegisterTable", "t1") == register
+    assert len(migration.notices()) == 1
+
+
+# ---------------------------------------------------------------- failures and crashes
+
+
+def test_an_ses_failure_leaves_the_tenant_unnotified_and_a_retry_works(
+    migration: Migration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migration.legacy("t1")
+    real_send = Mailer.send
+
+    def refuse(self: Mailer, message: Any, recipients: Any) -> str:
+        raise RuntimeError("Throttling: Maximum sending rate exceeded")
+
+    monkeypatch.setattr(Mailer, "send", refuse)
+    with pytest.raises(NoticeNotSent):
+        migration.request("t1")
+    assert migration.state("t1")["status"] == "REQUESTED"
+    assert migration.due("t1")["outcome"] == "refused"
+    monkeypatch.setattr(Mailer, "send", real_send)
+    assert migration.request("t1")["outcome"] == "notified"
+    assert migration.due("t1")["outcome"] == "moved"
+    assert len(migration.notices()) == 1
+
+
+def test_a_verification_mismatch_fails_the_move_and_leaves_legacy_unmarked(
+    migration: Migration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migration.legacy("t1")
+    migration.request("t1")
+
+    def lossy_put(self: RegisterWriter, tenant: Any) -> int:
+        from dataclasses import replace  # noqa: PLC0415
+
+        return real_put(self, replace(tenant, clients=tenant.clients[1:]))
+
+    real_put = RegisterWriter.put_tenant
+    monkeypatch.setattr(RegisterWriter, "put_tenant", lossy_put)
+    result = migration.due("t1")
+    assert result["outcome"] == "failed"
+    assert "CLIENT#b1 is missing" in result["reason"]
+    state = migration.state("t1")
+    assert (state["status"], state["failure_reason"]) == ("FAILED", result["reason"])
+    assert "migration_status" not in migration.items("LegacyTable", "t1")["PROFILE"]
+    monkeypatch.setattr(RegisterWriter, "put_tenant", real_put)
+    assert migration.due("t1", at="2021-11-15T10:00:00Z")["outcome"] == "moved"  # a later Due, once fixed
+
+
+class Crash(BaseException):
+    """The function dying mid-step (timeout, out of memory)."""
+
+
+def _crash_in(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, *, after_calls: int = 0) -> None:
+    real = getattr(owner, name)
+    calls = 0
+
+    def crashing(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls > after_calls:
+            raise Crash
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, crashing)
+
+
+@pytest.mark.parametrize(
+    ("step", "owner", "name", "after_calls"),
+    [
+        ("mid-copy", None, None, 0),
+        ("after copy, before verify", RegisterWriter, "differences", 0),
+        ("after verify, before marking", LegacyRepository, "mark_migrated", 0),
+    ],
+)
+def test_a_crash_during_the_move_is_completed_by_the_next_due(
+    migration: Migration,
+    monkeypatch: pytest.MonkeyPatch,
+    step: str,
+    owner: Any,
+    name: str | None,
+    after_calls: int,
+) -> None:
+    many = tuple((f"c{n:03d}", f"Klient {n}", "900000000") for n in range(60))  # more than two batches
+    migration.legacy("t1", clients=many)
+    migration.request("t1")
+    if name is None:  # crash inside the batch writer after its first batch of 25
+        from periodyear.adapters import items as dynamo_items  # noqa: PLC0415
+
+        real_batch_write = dynamo_items.batch_write
+
+        def batch_write_then_die(client: Any, table: str, items: Any, **kwargs: Any) -> int:
+            def first_batch_only() -> Iterator[Any]:
+                for index, item in enumerate(items):
+                    if index == 25:
+                        raise Crash
+                    yield item
+
+            return real_batch_write(client, table, first_batch_only(), **kwargs)
+
+        monkeypatch.setattr(dynamo_items, "batch_write", batch_write_then_die)
+    else:
+        _crash_in(monkeypatch, owner, name, after_calls=after_calls)
+    with pytest.raises(Crash):
+        migration.due("t1")
+    assert migration.state("t1")["status"] == "MOVING", step
+    monkeypatch.undo()
+    assert migration.due("t1", at="2021-11-15T09:05:00Z")["outcome"] == "in_progress"  # the lease still holds
+    result = migration.due("t1", at="2021-11-15T09:11:00Z")
+    assert result["outcome"] == "moved", step
+    items = migration.items("RegisterTable", "t1")
+    assert sum(sk.startswith("CLIENT#") for sk in items) == 61
+    assert items["PROFILE"]["migrated_at"] == "2021-11-15T09:11:00Z"  # the event that completed the move
+    assert migration.items("LegacyTable", "t1")["PROFILE"]["migration_status"] == "MIGRATED"
+    assert len(migration.notices()) == 1
+
+
+def test_a_crash_after_the_notice_before_the_schedule_is_finished_by_a_repeated_request(
+    migration: Migration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from periodyear.adapters.messaging import MoveScheduler  # noqa: PLC0415
+
+    migration.legacy("t1")
+    _crash_in(monkeypatch, MoveScheduler, "set_move")
+    with pytest.raises(Crash):
+        migration.request("t1")
+    monkeypatch.undo()
+    assert migration.schedule("t1") is None
+    assert migration.request("t1")["outcome"] == "unchanged"  # no second notice ...
+    assert migration.schedule("t1") is not None  # ... but the schedule is set
+    assert migration.state("t1")["schedule_set"] is True
+    assert migration.due("t1")["outcome"] == "moved"
+    assert len(migration.notices()) == 1
+
+
+def test_no_email_address_reaches_the_logs(migration: Migration, caplog: pytest.LogCaptureFixture) -> None:
+    migration.legacy("t1", email="post@fjord.example")
+    migration.request("t1")
+    migration.due("t1")
+    migration.request("t2")  # refused: unknown tenant
+    logged = "\n".join(logger.registered_formatter.format(record) for record in caplog.records)
+    assert "notice sent" in logged
+    for address in ("post@fjord.example", "ada@firm.example", "ola@firm.example", "uno@firm.example"):
+        assert address not in logged
+
+
+def test_malformed_events_are_refused_without_retry(migration: Migration) -> None:
+    assert migration.event("TenantMigrationRequested", {}, REQUESTED_AT)["outcome"] == "refused"
+    assert (
+        migration.event("TenantMigrationRequested", {"tenant_id": "t1", "move_at": "tomorrow"}, REQUESTED_AT)[
+            "outcome"
+        ]
+        == "refused"
+    )
+    assert migration.event("TenantDeleted", {"tenant_id": "t1"}, REQUESTED_AT)["outcome"] == "refused"
+
+
+# ---------------------------------------------------------------- several deliveries at once
+
+
+@pytest.fixture
+def server_migration(moto_server: Provisioned) -> Iterator[Migration]:
+    with patched_environ(moto_server.environment("MigrateTenantFunction")):
+        wiring.reset()
+        yield Migration(moto_server.names)
+        wiring.reset()
+
+
+def _server_notices() -> int:
+    return len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+
+@pytest.mark.server
+def test_concurrent_duplicate_deliveries_send_one_notice_and_move_once(server_migration: Migration) -> None:
+    server_migration.legacy("t1")
+    start = threading.Barrier(4)
+
+    def deliver(kind: str) -> dict[str, Any]:
+        start.wait()
+        return server_migration.request("t1") if kind == "request" else server_migration.due("t1")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        requested = list(pool.map(deliver, ["request"] * 4))
+    assert sorted(r["outcome"] for r in requested).count("notified") == 1
+    assert _server_notices() == 1
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        moved = list(pool.map(deliver, ["due"] * 4))
+    assert [r["outcome"] for r in moved].count("moved") == 1
+    assert {r["outcome"] for r in moved} <= {"moved", "in_progress", "unchanged"}
+    assert server_migration.state("t1")["status"] == "MOVED"
+    assert _server_notices() == 1
