@@ -588,3 +588,85 @@ def test_concurrent_duplicate_deliveries_send_one_notice_and_move_once(server_mi
     assert {r["outcome"] for r in moved} <= {"moved", "in_progress", "unchanged"}
     assert server_migration.state("t1")["status"] == "MOVED"
     assert _server_notices() == 1
+
+
+# ---------------------------------------------------------------- wave planning
+
+
+def _bus_to_queue(migration: Migration) -> str:
+    """Route the bus's migration requests to a queue, to read what the planner put there."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="requests")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events = boto3.client("events", region_name=REGION)
+    bus = migration.names["EventBus"]
+    events.put_rule(
+        Name="requests",
+        EventBusName=bus,
+        EventPattern=json.dumps({"detail-type": ["TenantMigrationRequested"]}),
+    )
+    events.put_targets(Rule="requests", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+    return queue_url
+
+
+def _requests_on_bus(queue_url: str) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    found: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        found += [json.loads(m["Body"]) for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
+        )
+    return found
+
+
+def test_the_wave_plan_requests_every_unmoved_tenant_within_the_deadline(migration: Migration) -> None:
+    for n in range(7):
+        migration.legacy(f"t{n}")
+    migration.request("t0")
+    migration.due("t0")  # already moved: not planned again
+    queue = _bus_to_queue(migration)
+    plan = {
+        "start_at": "2021-11-20T00:00:00Z",
+        "window_start": "01:00",
+        "window_end": "05:00",
+        "capacity_per_night": 4,
+    }
+    result = migration.event("MigrationWavePlanRequested", plan, REQUESTED_AT)
+    assert (result["outcome"], result["tenants"], result["waves"], result["requests_sent"]) == (
+        "planned",
+        6,
+        2,
+        6,
+    )
+    requests = _requests_on_bus(queue)
+    assert sorted(r["detail"]["tenant_id"] for r in requests) == [f"t{n}" for n in range(1, 7)]
+    assert {r["source"] for r in requests} == {"periodyear.migration"}
+    moves = sorted(r["detail"]["move_at"] for r in requests)
+    assert moves[0] == "2021-11-20T00:00:00Z"  # 01:00 Oslo on 20 November
+    assert moves[-1] == "2021-11-21T01:00:00Z"
+    # Each request, delivered, notices its tenant for the planned time.
+    for request in requests:
+        detail = request["detail"]
+        assert (
+            migration.request(detail["tenant_id"], move_at=detail["move_at"])["move_at"] == detail["move_at"]
+        )
+
+
+def test_a_wave_plan_that_cannot_fit_is_refused_and_requests_nothing(migration: Migration) -> None:
+    for n in range(9):
+        migration.legacy(f"t{n}")
+    queue = _bus_to_queue(migration)
+    plan = {
+        "start_at": "2021-12-30T00:00:00Z",
+        "window_start": "01:00",
+        "window_end": "05:00",
+        "capacity_per_night": 4,
+    }
+    result = migration.event("MigrationWavePlanRequested", plan, "2021-12-01T00:00:00Z")
+    assert result["outcome"] == "refused"
+    assert "after the deadline" in result["reason"]
+    assert _requests_on_bus(queue) == []

@@ -128,3 +128,50 @@ def test_importing_the_handler_calls_no_aws_api_and_makes_no_client_of_ours() ->
         text=True,
     )
     assert json.loads(completed.stdout.splitlines()[-1]) == {"made": ["xray"], "called": []}
+
+
+def test_the_migration_listens_on_the_bus_with_a_dead_letter_queue() -> None:
+    function = resource("MigrateTenantFunction")["Properties"]
+    rule = function["Events"]["MigrationEvents"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["Pattern"] == {
+        "source": ["periodyear.migration"],
+        "detail-type": ["TenantMigrationRequested", "TenantMigrationDue", "MigrationWavePlanRequested"],
+    }
+    assert rule["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["MigrationDeadLetterQueue", "Arn"]}}
+
+
+def test_the_migration_may_change_legacy_data_only_in_its_marker() -> None:
+    (policy,) = resource("MigrateTenantFunction")["Properties"]["Policies"]
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    legacy = {"Fn::GetAtt": ["LegacyTable", "Arn"]}
+    on_legacy = {sid: s["Action"] for sid, s in statements.items() if s["Resource"] == legacy}
+    assert on_legacy == {
+        "ReadLegacy": ["dynamodb:Query", "dynamodb:Scan"],
+        "MarkLegacyProfileOnly": "dynamodb:UpdateItem",
+    }
+    assert statements["MarkLegacyProfileOnly"]["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "sk", "migration_status", "migrated_at"]}
+    }
+
+
+def test_the_notice_may_only_be_sent_from_the_sender_identity() -> None:
+    (policy,) = resource("MigrateTenantFunction")["Properties"]["Policies"]
+    ses = next(s for s in policy["Statement"] if s["Sid"] == "SendNoticeFromSenderOnly")
+    assert ses["Action"] == ["ses:SendEmail", "ses:SendRawEmail"]
+    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "NoticeSender"}}}
+    assert all("identity/" in json.dumps(r) and "*" not in json.dumps(r) for r in ses["Resource"])
+
+
+def test_schedules_are_confined_to_the_migration_group_and_delivered_by_their_own_role() -> None:
+    (policy,) = resource("MigrateTenantFunction")["Properties"]["Policies"]
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert "schedule/${MigrationScheduleGroup}/*" in json.dumps(statements["ScheduleMoves"]["Resource"])
+    role = resource("SchedulerDeliveryRole")["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "scheduler.amazonaws.com"
+    }
+    (inline,) = role["Policies"]
+    assert inline["PolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["EventBus", "Arn"]}}
+    ]
