@@ -10,7 +10,7 @@ from typing import Any
 
 from periodyear.domain.agreement import paid_through, price_switch_date
 from periodyear.domain.calendar import format_instant
-from periodyear_local.seed import register_items, usage_item
+from periodyear_local.seed import legacy_items, usage_item
 
 NEW_PRICES_FROM = date(2022, 3, 1)
 PACKAGES = {
@@ -197,15 +197,34 @@ def generate(
     return DemoData(result, usage + invalid, len(invalid))
 
 
-def register_records(data: DemoData) -> Iterator[dict[str, Any]]:
-    for firm in data.firms:
-        yield from register_items(
+_PEOPLE = ["Kari Nordmann", "Ola Hansen", "Ingrid Berg", "Per Johansen", "Anne Larsen", "Lars Olsen"]
+
+
+def legacy_records(data: DemoData) -> Iterator[dict[str, Any]]:
+    """The firms as the old platform holds them (CONTRACT §1); the last firm lacks its agreement."""
+    for index, firm in enumerate(data.firms):
+        domain = f"{firm.tenant_id}.example"
+        users = [
+            (
+                f"u{n + 1}",
+                _PEOPLE[(index + n) % len(_PEOPLE)],
+                f"bruker{n + 1}@{domain}",
+                "admin" if n != 1 else "user",
+            )
+            for n in range(3)
+        ]
+        bureau = next(((c, n, o) for c, n, o, is_bureau in firm.clients if is_bureau), None)
+        yield from legacy_items(
             firm.tenant_id,
+            package=firm.legacy_package,
+            interval_months=firm.interval_months,
+            current_period_start=firm.current_period_start.isoformat(),
             name=firm.name,
-            package=firm.package,
-            legacy_package=firm.legacy_package,
-            paid_through=firm.paid_through,
-            price_switch_date=firm.price_switch_date,
-            clients=firm.clients,
-            with_subscription=not firm.broken,
+            org_number=str(810_000_000 + index),
+            email=f"post@{domain}",
+            language="en" if index % 7 == 3 else "nb",
+            clients=[(c, n, o) for c, n, o, is_bureau in firm.clients if not is_bureau],
+            bureau_client=bureau,
+            users=users,
+            with_agreement=not firm.broken,
         )

@@ -670,3 +670,52 @@ def test_a_wave_plan_that_cannot_fit_is_refused_and_requests_nothing(migration: 
     assert result["outcome"] == "refused"
     assert "after the deadline" in result["reason"]
     assert _requests_on_bus(queue) == []
+
+
+def test_the_notice_names_its_language_and_tenant_in_headers(migration: Migration) -> None:
+    migration.legacy("t1", language="en")
+    migration.request("t1")
+    (notice,) = migration.notices()
+    assert (notice["Content-Language"], notice["X-Periodyear-Tenant"]) == ("en", "t1")
+    assert notice.get_content_type() == "multipart/alternative"
+
+
+# ---------------------------------------------------------------- the CLI, against the same environment
+
+
+def test_cli_dry_run_prints_the_register_items_and_notice_and_writes_nothing(
+    migration: Migration, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from periodyear_local.cli import main  # noqa: PLC0415
+
+    migration.legacy("t1", name="Fjord Regnskap AS")
+    assert main(["migrate", "--at", REQUESTED_AT, "tenant", "t1", "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert '"sk": "SUBSCRIPTION"' in printed
+    assert "Pakken din Periode & År blir Komplett" in printed
+    assert migration.notices() == []
+    assert migration.state("t1") == {}
+    assert migration.items("RegisterTable", "t1") == {}
+
+
+def test_cli_plan_dry_run_requests_nothing(migration: Migration, capsys: pytest.CaptureFixture[str]) -> None:
+    from periodyear_local.cli import main  # noqa: PLC0415
+
+    migration.legacy("t1")
+    migration.legacy("t2")
+    queue = _bus_to_queue(migration)
+    args = ["migrate", "--at", REQUESTED_AT, "plan", "--start", "2021-12-31T00:00:00Z", "--capacity", "1"]
+    assert main([*args, "--dry-run"]) == 1  # two tenants, one a night, from the last night: refused
+    assert "after the deadline" in capsys.readouterr().out
+    assert _requests_on_bus(queue) == []
+
+
+def test_cli_requests_and_moves_one_tenant(migration: Migration) -> None:
+    from periodyear_local.cli import main  # noqa: PLC0415
+
+    migration.legacy("t1")
+    assert main(["migrate", "--at", REQUESTED_AT, "tenant", "t1"]) == 0
+    assert main(["migrate", "--at", "2021-11-02T00:00:00Z", "due", "t1"]) == 1  # before the move: refused
+    assert main(["migrate", "--at", DEFAULT_MOVE, "due", "t1"]) == 0
+    assert migration.state("t1")["status"] == "MOVED"
+    assert len(migration.notices()) == 1

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from periodyear.domain.calendar import InvalidInstant, parse_instant
+from periodyear.domain.calendar import InvalidInstant, format_instant, parse_instant
 from periodyear.domain.migration import WavesDoNotFit
 from periodyear.migration.wiring import migration_service
 from periodyear.observability import logger
@@ -89,8 +89,8 @@ def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[s
                     "requests_sent": requested,
                     "tenants": sum(len(w.moves) for w in waves),
                     "waves": len(waves),
-                    "first_move": waves[0].moves[0][1].isoformat() if waves else None,
-                    "last_move": waves[-1].moves[-1][1].isoformat() if waves else None,
+                    "first_move": format_instant(waves[0].moves[0][1]) if waves else None,
+                    "last_move": format_instant(waves[-1].moves[-1][1]) if waves else None,
                 }
             case other:
                 return _refused(f"detail-type {other!r} is not a migration event")

@@ -85,7 +85,7 @@ def render_notice(
 
 
 def notice_message(
-    notice: Notice, *, sender: str, recipients: tuple[str, ...], sent_at: datetime
+    notice: Notice, *, sender: str, recipients: tuple[str, ...], sent_at: datetime, tenant_id: str
 ) -> EmailMessage:
     """A MIME message with text and HTML alternatives, ready for SES ``Raw`` content."""
     message = EmailMessage()
@@ -94,7 +94,8 @@ def notice_message(
     message["Subject"] = notice.subject
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
-    message["Content-Language"] = notice.language
+    message["X-Periodyear-Tenant"] = tenant_id  # for support: which tenant a notice was about
     message.set_content(notice.text)
     message.add_alternative(notice.html, subtype="html")
+    message["Content-Language"] = notice.language  # after the body: set_content drops Content-* headers
     return message

@@ -211,7 +211,9 @@ class MigrationService:
             has_bureau_client=content.has_bureau_client,
             updated=updated,
         )
-        message = notice_message(notice, sender=self._settings.sender, recipients=recipients, sent_at=now)
+        message = notice_message(
+            notice, sender=self._settings.sender, recipients=recipients, sent_at=now, tenant_id=tenant_id
+        )
         try:
             message_id = self._mail.send(message, recipients)
         except Exception as error:
@@ -241,6 +243,25 @@ class MigrationService:
                 "price_switch_date": terms.price_switch_date.isoformat(),
             },
         )
+
+    def preview(
+        self, tenant_id: str, requested_move_at: datetime | None, now: datetime
+    ) -> tuple[RegisterTenant, Any, datetime]:
+        """What a request and its move would do (content, notice, move time), writing nothing."""
+        state = self._states.get(tenant_id)
+        checked = self._check_request(tenant_id, state, requested_move_at, now)
+        if checked is None:
+            raise MigrationRefused("the old platform marks the tenant as moved")
+        terms, content, _recipients, move_at = checked
+        notice = render_notice(
+            language=content.language,
+            tenant_name=content.name,
+            move_at=move_at,
+            terms=terms,
+            has_bureau_client=content.has_bureau_client,
+            updated=state is not None and state.notices_sent > 0,
+        )
+        return content, notice, move_at
 
     def _set_schedule(self, tenant_id: str, move_at: datetime, now: datetime) -> None:
         self._schedules.set_move(tenant_id, move_at)

@@ -1,0 +1,382 @@
+"""The local demo: legacy data → waves → notices → moves → monthly and annual invoices.
+
+Everything runs in an in-process moto built from template.yaml. EventBridge delivery is
+played by the demo: it reads the requests the planner put on the bus (through a queue),
+hands each to the migration handler's code, and fires every move's schedule at its time.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import email.policy
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Metrics
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from periodyear.adapters import clients
+from periodyear.adapters.invoices import InvoiceRepository
+from periodyear.billing import wiring as billing_wiring
+from periodyear.billing.request import BillingPlan, plan_run
+from periodyear.billing.service import BillingService, Outcome, RunResult
+from periodyear.domain.calendar import Period, PeriodKind, format_instant, oslo_start_of, parse_instant
+from periodyear.domain.tenant import TenantAccount
+from periodyear.migration import wiring as migration_wiring
+from periodyear.migration.job import handle_migration_event
+from periodyear.observability import logger
+from periodyear_local.demo_data import DemoData, generate, legacy_records
+from periodyear_local.sandbox import REGION, local_aws
+from periodyear_local.seed import batch_put
+
+PLANNED_AT = "2021-11-01T08:00:00Z"
+WAVES = {
+    "start_at": "2021-11-20T00:00:00Z",
+    "window_start": "01:00",
+    "window_end": "05:00",
+    "capacity_per_night": 10,
+}
+
+
+def nok(value: Any) -> str:
+    return f"{Decimal(value):,.2f}".replace(",", " ")
+
+
+def json_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+class Demo:
+    def __init__(self, console: Console, out: Path, names: dict[str, str]) -> None:
+        self.console = console
+        self.out = out
+        self.names = names
+        self.metrics = Metrics(namespace="PeriodeOgAr")
+
+    # ------------------------------------------------------------------ migration
+    def event(self, detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
+        envelope = {
+            "version": "0",
+            "id": "demo",
+            "detail-type": detail_type,
+            "source": "periodyear.migration",
+            "account": DEFAULT_ACCOUNT_ID,
+            "time": at,
+            "region": REGION,
+            "resources": [],
+            "detail": detail,
+        }
+        result = handle_migration_event(envelope, self.metrics)
+        self.metrics.clear_metrics()  # CloudWatch gets these in Lambda; the demo prints its own summary
+        return result
+
+    def bus_to_queue(self) -> str:
+        sqs, events = boto3.client("sqs", region_name=REGION), boto3.client("events", region_name=REGION)
+        url = sqs.create_queue(QueueName="demo-migration-requests")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bus = self.names["EventBus"]
+        events.put_rule(
+            Name="demo-requests",
+            EventBusName=bus,
+            EventPattern=json.dumps({"detail-type": ["TenantMigrationRequested"]}),
+        )
+        events.put_targets(Rule="demo-requests", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+        return url
+
+    def drain(self, url: str) -> list[dict[str, Any]]:
+        sqs = boto3.client("sqs", region_name=REGION)
+        found: list[dict[str, Any]] = []
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            found += [json.loads(m["Body"]) for m in messages]
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
+            )
+        return found
+
+    def scheduled_moves(self) -> list[tuple[str, str]]:
+        scheduler = boto3.client("scheduler", region_name=REGION)
+        group = self.names["MigrationScheduleGroup"]
+        moves = []
+        for summary in scheduler.list_schedules(GroupName=group)["Schedules"]:
+            schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
+            at = schedule["ScheduleExpression"].removeprefix("at(").removesuffix(")") + "Z"
+            moves.append((at, json.loads(schedule["Target"]["Input"])["tenant_id"]))
+        return sorted(moves)
+
+    def write_notices(self) -> tuple[list[Path], dict[str, str]]:
+        folder = self.out / "notices"
+        folder.mkdir(parents=True, exist_ok=True)
+        paths, samples = [], {}
+        for number, sent in enumerate(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages, start=1):
+            message = email.message_from_string(sent.raw_data, policy=email.policy.default)
+            tenant, language = message["X-Periodyear-Tenant"], message["Content-Language"]
+            path = folder / f"{number:03d}-{tenant}.eml"
+            path.write_text(sent.raw_data, encoding="utf-8")
+            paths.append(path)
+            body = message.get_body(preferencelist=("plain",))
+            if language not in samples and body is not None:
+                samples[language] = (
+                    f"Subject: {message['Subject']}\nTo: {message['To']}\n\n{body.get_content()}"
+                )
+        return paths, samples
+
+    def migrate(self, firms: int) -> int:
+        """Plan, notify and move; returns how many tenants were moved."""
+        self.console.rule("[bold]1. Migration from the old platform[/]")
+        queue = self.bus_to_queue()
+        plan = self.event("MigrationWavePlanRequested", WAVES, PLANNED_AT)
+        self.console.print(f"Wave plan at {PLANNED_AT} {json.dumps(WAVES)}:\n  {json.dumps(plan)}")
+        if plan["outcome"] != "planned":
+            return 0
+        requests = sorted(self.drain(queue), key=lambda r: (r["detail"]["move_at"], r["detail"]["tenant_id"]))
+        outcomes: dict[str, list[str]] = {}
+        refused: list[tuple[str, str]] = []
+        with self.progress() as progress:
+            task = progress.add_task("notices", total=len(requests))
+            for request in requests:
+                result = self.event("TenantMigrationRequested", request["detail"], PLANNED_AT)
+                outcomes.setdefault(result["outcome"], []).append(result["tenant_id"])
+                if result["outcome"] == "refused":
+                    refused.append((result["tenant_id"], result["reason"]))
+                progress.advance(task)
+        paths, samples = self.write_notices()
+        moves = self.scheduled_moves()
+        with self.progress() as progress:
+            task = progress.add_task("moves", total=len(moves))
+            for at, tenant in moves:  # the schedules firing, each at its move time
+                result = self.event("TenantMigrationDue", {"tenant_id": tenant}, at)
+                outcomes.setdefault(f"move {result['outcome']}", []).append(tenant)
+                progress.advance(task)
+        nights = sorted({parse_instant(at).astimezone(UTC).date() for at, _ in moves})
+        self.console.print(
+            f"[bold]Migration summary[/]: {firms} tenants on the old platform, {plan['waves']} waves "
+            f"({nights[0]:%d.%m}–{nights[-1]:%d.%m.%Y}), notices sent {len(paths)}, tenants moved "
+            f"{len(outcomes.get('move moved', []))}, refused {len(refused)}"
+        )
+        for tenant, reason in refused:
+            self.console.print(f"  [yellow]not moved[/] {tenant}: {reason}")
+        for language in ("nb", "en"):
+            if language in samples:
+                self.console.print(f"\n[bold]A notice ({language})[/]\n{samples[language]}")
+        self.console.print(f"Notices written as .eml files under {self.out / 'notices'}")
+        return len(outcomes.get("move moved", []))
+
+    # ------------------------------------------------------------------ billing
+    def progress(self) -> Progress:
+        return Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+
+    def run_with_progress(self, service: BillingService, plan: BillingPlan, tenants: int) -> RunResult:
+        with self.progress() as progress:
+            task = progress.add_task(f"billing {plan.kind.value.lower()} {plan.period.label}", total=tenants)
+            return service.run(plan, on_tenant=lambda _tenant: progress.advance(task))
+
+    def write_invoice(self, record: dict[str, Any], account: TenantAccount) -> list[Path]:
+        folder = self.out / "invoices" / record["tenant_id"]
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = (
+            f"{int(record['invoice_number']):06d}-{record['kind'].lower()}-{record['sk'].rsplit('#', 1)[1]}"
+        )
+        json_path = folder / f"{stem}.json"
+        public = {k: v for k, v in record.items() if k not in ("pk", "sk")}
+        json_path.write_text(
+            json.dumps(public, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8"
+        )
+        csv_path = folder / f"{stem}-basis.csv"
+        with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(
+                [
+                    "client_id",
+                    "client_name",
+                    "org_number",
+                    "bureau_client",
+                    "code",
+                    "description",
+                    "quantity",
+                    "amount_excl_vat",
+                ]
+            )
+            for line in record["lines"]:
+                if not line["allocations"]:
+                    writer.writerow(
+                        ["", "", "", "", line["code"], line["description"], line["quantity"], line["amount"]]
+                    )
+                for share in line["allocations"]:
+                    client = account.clients.get(share["client_id"])
+                    writer.writerow(
+                        [
+                            share["client_id"],
+                            client.name if client else "",
+                            client.org_number if client else "",
+                            "ja" if client and client.is_bureau_client else "nei",
+                            line["code"],
+                            line["description"],
+                            share["quantity"],
+                            share["amount"],
+                        ]
+                    )
+        return [json_path, csv_path]
+
+    def report(self, result: RunResult, repository: InvoiceRepository) -> list[Path]:
+        table = Table(
+            title=f"{result.plan.kind.value.capitalize()} collective invoices for {result.plan.period.label}"
+        )
+        for column, justify in [
+            ("No.", "right"),
+            ("Firm", "left"),
+            ("Package", "left"),
+            ("Price list", "left"),
+            ("Lines", "left"),
+            ("Subtotal", "right"),
+            ("VAT", "right"),
+            ("Total", "right"),
+        ]:
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        written: list[Path] = []
+        largest: tuple[Decimal, dict[str, Any], TenantAccount] | None = None
+        for tenant in sorted(result.tenants, key=lambda t: t.invoice_number or 0):
+            if tenant.outcome is not Outcome.ISSUED or tenant.account is None:
+                continue
+            record = repository.issued(tenant.tenant_id, result.plan.period)
+            if record is None:
+                raise RuntimeError(f"invoice of {tenant.tenant_id} was reported issued but is not stored")
+            written += self.write_invoice(record, tenant.account)
+            table.add_row(
+                str(record["invoice_number"]),
+                tenant.account.name,
+                record["package"],
+                record["price_list"],
+                ", ".join(f"{line['code']}×{line['quantity']}" for line in record["lines"]),
+                nok(record["subtotal"]),
+                nok(record["vat_amount"]),
+                nok(record["total"]),
+            )
+            if largest is None or record["total"] > largest[0]:
+                largest = (record["total"], record, tenant.account)
+        self.console.print(table)
+        summary = result.summary()
+        self.console.print(
+            f"[bold]Summary[/]: invoices issued {summary['invoices_issued']}, "
+            f"tenants seen {summary['tenants_seen']}, "
+            f"nothing to bill {summary['tenants_with_nothing_to_bill']}, invalid usage records "
+            f"{summary['invalid_usage_records']}, failed tenants {len(summary['failed_tenants'])}, "
+            f"total billed NOK {nok(summary['total_billed'])}"
+        )
+        if largest:
+            self.console.print(self.basis_table(largest[1], largest[2]))
+        return written
+
+    def basis_table(self, record: dict[str, Any], account: TenantAccount) -> Table:
+        basis = Table(title=f"Re-invoicing basis of invoice {record['invoice_number']} ({account.name})")
+        for column in ("Client", "Name", "Org. no.", "Bureau client", "Code", "Qty", "Amount excl. VAT"):
+            basis.add_column(column)
+        for line in record["lines"]:
+            for share in line["allocations"]:
+                client = account.clients.get(share["client_id"])
+                basis.add_row(
+                    share["client_id"],
+                    client.name if client else "?",
+                    client.org_number if client else "",
+                    "yes" if client and client.is_bureau_client else "",
+                    line["code"],
+                    str(share["quantity"]),
+                    nok(share["amount"]),
+                )
+            if not line["allocations"]:
+                basis.add_row(
+                    "", "(no client)", "", "", line["code"], str(line["quantity"]), nok(line["amount"])
+                )
+        return basis
+
+    def bill(self, service: BillingService, kind: PeriodKind, event: dict[str, Any], firms: int) -> RunResult:
+        repository = InvoiceRepository(clients.dynamodb(), self.names["InvoicesTable"])
+        plan = plan_run(kind, event, clock_now=datetime.now(UTC), run_id=f"demo-{kind.value.lower()}")
+        self.console.print(
+            f"\nScheduled {kind.value.lower()} event {json.dumps(event)} → bills {plan.period.label} "
+            f"({plan.period.start} to {plan.period.last_day}), issue date {plan.issue_date}"
+        )
+        result = self.run_with_progress(service, plan, firms)
+        self.report(result, repository)
+        again = service.run(replace(plan, run_id=f"demo-{kind.value.lower()}-again")).summary()
+        self.console.print(
+            f"Re-running {plan.period.label}: invoices issued {again['invoices_issued']}, already "
+            f"issued {again['invoices_already_issued']}; invoice numbers in use: "
+            f"1..{repository.last_number()}"
+        )
+        summary_path = self.out / f"summary-{kind.value.lower()}.json"
+        summary_path.write_text(
+            json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        return result
+
+
+def both_invoices(monthly: RunResult, annual: RunResult, package: str = "KOMPLETT") -> str | None:
+    """A firm of ``package`` with both a monthly and an annual invoice from these runs."""
+    annual_issued = {t.tenant_id: t for t in annual.tenants if t.outcome is Outcome.ISSUED and t.draft}
+    for tenant in monthly.tenants:
+        other = annual_issued.get(tenant.tenant_id)
+        if other is None or other.draft is None or tenant.draft is None or tenant.account is None:
+            continue
+        if tenant.outcome is Outcome.ISSUED and tenant.draft.package == package:
+            return (
+                f"{tenant.account.name} ({package}): monthly {monthly.plan.period.label} invoice no. "
+                f"{tenant.invoice_number} (NOK {nok(tenant.draft.total)}) and annual "
+                f"{annual.plan.period.label} invoice no. {other.invoice_number} "
+                f"(NOK {nok(other.draft.total)})"
+            )
+    return None
+
+
+def run_demo(console: Console, period: str, out: Path) -> int:
+    logger.setLevel("ERROR")  # the demo prints its own report; the JSON log is for Lambda
+    billed = Period.parse_month(period)
+    september = date(billed.end.year if billed.end.month <= 9 else billed.end.year + 1, 9, 1)
+    monthly_event = {"time": format_instant(oslo_start_of(billed.end) + timedelta(hours=3))}  # 03:00 Oslo
+    annual_event = {"time": format_instant(oslo_start_of(september) + timedelta(hours=4))}  # 04:00 Oslo
+    console.rule("[bold]Periode & År: local demo[/] (in-process moto, resources from template.yaml)")
+    with local_aws("MigrateTenantFunction") as aws:
+        billing_wiring.reset()
+        migration_wiring.reset()
+        data: DemoData = generate()
+        batch_put(aws["dynamodb"], aws["tables"]["LegacyTable"], legacy_records(data))
+        batch_put(aws["dynamodb"], aws["tables"]["UsageTable"], data.usage)
+        console.print(
+            f"Old platform: {len(data.firms)} firms with {data.client_count} clients (bureau clients "
+            f"included). Usage: {len(data.usage)} items (period closings and VPI use March–August 2022, "
+            f"Altinn submissions since September 2021; {data.invalid_usage} invalid)."
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        demo = Demo(console, out, aws["tables"])
+        moved = demo.migrate(len(data.firms))
+        console.rule("[bold]2. Collective invoices[/]")
+        service = billing_wiring.billing_service()
+        monthly = demo.bill(service, PeriodKind.MONTHLY, monthly_event, moved)
+        annual = demo.bill(service, PeriodKind.ANNUAL, annual_event, moved)
+        if both := both_invoices(monthly, annual):
+            console.print(f"\nOne firm, two invoices: {both}")
+        console.print(
+            f"\nOutput under {out}: notices/*.eml, invoices/<tenant>/<number>-<kind>-<period>.json and "
+            f"-basis.csv, summary-monthly.json, summary-annual.json"
+        )
+        billing_wiring.reset()
+        migration_wiring.reset()
+    return 0
