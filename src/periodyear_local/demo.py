@@ -11,6 +11,7 @@ import csv
 import email
 import email.policy
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -36,7 +37,7 @@ from periodyear.migration import wiring as migration_wiring
 from periodyear.migration.job import handle_migration_event
 from periodyear.observability import logger
 from periodyear_local.demo_data import DemoData, generate, legacy_records
-from periodyear_local.sandbox import REGION, local_aws
+from periodyear_local.sandbox import REGION, drain_queue, local_aws, route_to_queue
 from periodyear_local.seed import batch_put
 
 PLANNED_AT = "2021-11-01T08:00:00Z"
@@ -46,6 +47,37 @@ WAVES = {
     "window_end": "05:00",
     "capacity_per_night": 10,
 }
+
+
+BASIS_COLUMNS = [
+    "client_id",
+    "client_name",
+    "org_number",
+    "bureau_client",
+    "code",
+    "description",
+    "quantity",
+    "amount_excl_vat",
+]
+
+
+def basis_rows(record: dict[str, Any], account: TenantAccount) -> Iterator[tuple[Any, ...]]:
+    """The re-invoicing basis: one row per client allocation, one per line without clients."""
+    for line in record["lines"]:
+        if not line["allocations"]:
+            yield ("", "", "", False, line["code"], line["description"], line["quantity"], line["amount"])
+        for share in line["allocations"]:
+            client = account.clients.get(share["client_id"])
+            yield (
+                share["client_id"],
+                client.name if client else "",
+                client.org_number if client else "",
+                bool(client and client.is_bureau_client),
+                line["code"],
+                line["description"],
+                share["quantity"],
+                share["amount"],
+            )
 
 
 def nok(value: Any) -> str:
@@ -82,30 +114,6 @@ class Demo:
         self.metrics.clear_metrics()  # CloudWatch gets these in Lambda; the demo prints its own summary
         return result
 
-    def bus_to_queue(self) -> str:
-        sqs, events = boto3.client("sqs", region_name=REGION), boto3.client("events", region_name=REGION)
-        url = sqs.create_queue(QueueName="demo-migration-requests")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        bus = self.names["EventBus"]
-        events.put_rule(
-            Name="demo-requests",
-            EventBusName=bus,
-            EventPattern=json.dumps({"detail-type": ["TenantMigrationRequested"]}),
-        )
-        events.put_targets(Rule="demo-requests", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
-        return url
-
-    def drain(self, url: str) -> list[dict[str, Any]]:
-        sqs = boto3.client("sqs", region_name=REGION)
-        found: list[dict[str, Any]] = []
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            found += [json.loads(m["Body"]) for m in messages]
-            sqs.delete_message_batch(
-                QueueUrl=url,
-                Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
-            )
-        return found
-
     def scheduled_moves(self) -> list[tuple[str, str]]:
         scheduler = boto3.client("scheduler", region_name=REGION)
         group = self.names["MigrationScheduleGroup"]
@@ -136,12 +144,16 @@ class Demo:
     def migrate(self, firms: int) -> int:
         """Plan, notify and move; returns how many tenants were moved."""
         self.console.rule("[bold]1. Migration from the old platform[/]")
-        queue = self.bus_to_queue()
+        queue = route_to_queue(
+            self.names["EventBus"], ["TenantMigrationRequested"], "demo-migration-requests"
+        )
         plan = self.event("MigrationWavePlanRequested", WAVES, PLANNED_AT)
         self.console.print(f"Wave plan at {PLANNED_AT} {json.dumps(WAVES)}:\n  {json.dumps(plan)}")
         if plan["outcome"] != "planned":
             return 0
-        requests = sorted(self.drain(queue), key=lambda r: (r["detail"]["move_at"], r["detail"]["tenant_id"]))
+        requests = sorted(
+            drain_queue(queue), key=lambda r: (r["detail"]["move_at"], r["detail"]["tenant_id"])
+        )
         outcomes: dict[str, list[str]] = {}
         refused: list[tuple[str, str]] = []
         with self.progress() as progress:
@@ -201,39 +213,12 @@ class Demo:
             json.dumps(public, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8"
         )
         csv_path = folder / f"{stem}-basis.csv"
-        with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:
+        with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: spreadsheets read UTF-8
             writer = csv.writer(handle, delimiter=";")
-            writer.writerow(
-                [
-                    "client_id",
-                    "client_name",
-                    "org_number",
-                    "bureau_client",
-                    "code",
-                    "description",
-                    "quantity",
-                    "amount_excl_vat",
-                ]
-            )
-            for line in record["lines"]:
-                if not line["allocations"]:
-                    writer.writerow(
-                        ["", "", "", "", line["code"], line["description"], line["quantity"], line["amount"]]
-                    )
-                for share in line["allocations"]:
-                    client = account.clients.get(share["client_id"])
-                    writer.writerow(
-                        [
-                            share["client_id"],
-                            client.name if client else "",
-                            client.org_number if client else "",
-                            "ja" if client and client.is_bureau_client else "nei",
-                            line["code"],
-                            line["description"],
-                            share["quantity"],
-                            share["amount"],
-                        ]
-                    )
+            writer.writerow(BASIS_COLUMNS)
+            for row in basis_rows(record, account):
+                bureau = ("ja" if row[3] else "nei") if row[0] else ""  # rows without a client: no flag
+                writer.writerow([*row[:3], bureau, *row[4:]])
         return [json_path, csv_path]
 
     def report(self, result: RunResult, repository: InvoiceRepository) -> list[Path]:
@@ -289,22 +274,16 @@ class Demo:
         basis = Table(title=f"Re-invoicing basis of invoice {record['invoice_number']} ({account.name})")
         for column in ("Client", "Name", "Org. no.", "Bureau client", "Code", "Qty", "Amount excl. VAT"):
             basis.add_column(column)
-        for line in record["lines"]:
-            for share in line["allocations"]:
-                client = account.clients.get(share["client_id"])
-                basis.add_row(
-                    share["client_id"],
-                    client.name if client else "?",
-                    client.org_number if client else "",
-                    "yes" if client and client.is_bureau_client else "",
-                    line["code"],
-                    str(share["quantity"]),
-                    nok(share["amount"]),
-                )
-            if not line["allocations"]:
-                basis.add_row(
-                    "", "(no client)", "", "", line["code"], str(line["quantity"]), nok(line["amount"])
-                )
+        for client_id, name, org, bureau, code, _description, quantity, amount in basis_rows(record, account):
+            basis.add_row(
+                client_id,
+                name or "(no client)",
+                org,
+                "yes" if bureau else "",
+                code,
+                str(quantity),
+                nok(amount),
+            )
         return basis
 
     def bill(self, service: BillingService, kind: PeriodKind, event: dict[str, Any], firms: int) -> RunResult:

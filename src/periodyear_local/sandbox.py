@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -98,3 +99,26 @@ def local_aws(function: str = "MonthlyInvoiceFunction", **environment: str) -> I
                 "provisioned": provisioned,
                 "dynamodb": boto3.client("dynamodb", region_name=REGION),
             }
+
+
+def route_to_queue(bus: str, detail_types: list[str], queue_name: str, region: str = REGION) -> str:
+    """A queue that receives the bus's events of these detail types (to read what was put there)."""
+    sqs, events = boto3.client("sqs", region_name=region), boto3.client("events", region_name=region)
+    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=queue_name, EventBusName=bus, EventPattern=json.dumps({"detail-type": detail_types}))
+    events.put_targets(Rule=queue_name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+    return url
+
+
+def drain_queue(url: str, region: str = REGION) -> list[dict[str, Any]]:
+    """Every event waiting in the queue, removed from it."""
+    sqs = boto3.client("sqs", region_name=region)
+    found: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        found += [json.loads(m["Body"]) for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
+        )
+    return found

@@ -23,7 +23,14 @@ from periodyear.adapters.register import RegisterWriter
 from periodyear.migration import wiring
 from periodyear.migration.service import NoticeNotSent
 from periodyear.observability import logger
-from periodyear_local.sandbox import REGION, Provisioned, local_aws, patched_environ
+from periodyear_local.sandbox import (
+    REGION,
+    Provisioned,
+    drain_queue,
+    local_aws,
+    patched_environ,
+    route_to_queue,
+)
 from periodyear_local.seed import batch_put, legacy_items
 from tests.conftest import LambdaContext
 
@@ -322,6 +329,7 @@ def test_package_mapping_paid_through_and_switch_date(
         ({"with_agreement": False}, "has no AGREEMENT"),
         ({"package": "GULL"}, "package 'GULL' has no new package"),
         ({"interval_months": 6}, "interval_months is 6"),
+        ({"interval_months": "three"}, "interval_months is 'three'"),
         ({"current_period_start": "15.11.2021"}, "current_period_start is not an ISO date"),
     ],
 )
@@ -595,32 +603,11 @@ def test_concurrent_duplicate_deliveries_send_one_notice_and_move_once(server_mi
 
 def _bus_to_queue(migration: Migration) -> str:
     """Route the bus's migration requests to a queue, to read what the planner put there."""
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue_url = sqs.create_queue(QueueName="requests")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events = boto3.client("events", region_name=REGION)
-    bus = migration.names["EventBus"]
-    events.put_rule(
-        Name="requests",
-        EventBusName=bus,
-        EventPattern=json.dumps({"detail-type": ["TenantMigrationRequested"]}),
-    )
-    events.put_targets(Rule="requests", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
-    return queue_url
+    return route_to_queue(migration.names["EventBus"], ["TenantMigrationRequested"], "requests")
 
 
 def _requests_on_bus(queue_url: str) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=REGION)
-    found: list[dict[str, Any]] = []
-    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        found += [json.loads(m["Body"]) for m in messages]
-        sqs.delete_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
-        )
-    return found
+    return drain_queue(queue_url)
 
 
 def test_the_wave_plan_requests_every_unmoved_tenant_within_the_deadline(migration: Migration) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -26,6 +26,21 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def tenant_pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}"
+
+
+def tenant_partition(
+    client: DynamoDBClient, table: str, tenant_id: str, *, consistent: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Every item of a tenant's partition (``pk = TENANT#<id>``), page by page, as plain values."""
+    pages = client.get_paginator("query").paginate(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant_id)}},
+        ConsistentRead=consistent,
+    )
+    for page in pages:
+        for raw in page["Items"]:
+            yield from_item(raw)
 
 
 def batch_write(

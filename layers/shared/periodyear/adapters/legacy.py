@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from periodyear.adapters.items import from_item, tenant_pk
+from periodyear.adapters.items import tenant_partition, tenant_pk
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.migration import LegacyClient, LegacyTenant, Person
 
@@ -32,36 +33,32 @@ class LegacyRepository:
         clients: list[LegacyClient] = []
         bureau: LegacyClient | None = None
         users: list[Person] = []
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant_id)}},
-            ConsistentRead=True,
-        )
-        for page in pages:
-            for raw in page["Items"]:
-                item = from_item(raw)
-                sk = item["sk"]
-                if sk == "PROFILE":
-                    profile = item
-                elif sk == "AGREEMENT":
-                    agreement = item
-                elif sk == "BUREAU_CLIENT":
-                    bureau = _client(item)
-                elif sk.startswith("CLIENT#"):
-                    clients.append(_client(item))
-                elif sk.startswith("USER#"):
-                    users.append(
-                        Person(
-                            str(item.get("user_id", "")),
-                            str(item.get("name", "")),
-                            str(item.get("email", "")),
-                            str(item.get("role", "")),
-                        )
+        for item in tenant_partition(self._client, self._table, tenant_id, consistent=True):
+            sk = item["sk"]
+            if sk == "PROFILE":
+                profile = item
+            elif sk == "AGREEMENT":
+                agreement = item
+            elif sk == "BUREAU_CLIENT":
+                bureau = _client(item)
+            elif sk.startswith("CLIENT#"):
+                clients.append(_client(item))
+            elif sk.startswith("USER#"):
+                users.append(
+                    Person(
+                        str(item.get("user_id", "")),
+                        str(item.get("name", "")),
+                        str(item.get("email", "")),
+                        str(item.get("role", "")),
                     )
-        if agreement is not None and "interval_months" in agreement:
-            interval = agreement["interval_months"]  # a DynamoDB Number reads back as Decimal
-            agreement["interval_months"] = int(interval) if interval == int(interval) else interval
+                )
+        interval = agreement.get("interval_months") if agreement else None
+        if (
+            agreement is not None
+            and isinstance(interval, Decimal)
+            and interval == interval.to_integral_value()
+        ):
+            agreement["interval_months"] = int(interval)  # a DynamoDB Number reads back as Decimal
         return LegacyTenant(tenant_id, profile, agreement, tuple(clients), bureau, tuple(users))
 
     def tenants_to_move(self) -> Iterator[str]:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from periodyear.adapters import items as dynamo_items
-from periodyear.adapters.items import from_item, tenant_pk
+from periodyear.adapters.items import from_item, tenant_partition, tenant_pk
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.errors import TenantDataError, TenantNotFound
 from periodyear.domain.migration import TERMS_PROVIDER, RegisterTenant
@@ -53,27 +53,20 @@ class RegisterRepository:
         profile: dict[str, Any] | None = None
         subscription: dict[str, Any] | None = None
         clients: dict[str, Client] = {}
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant_id)}},
-        )
-        for page in pages:
-            for raw in page["Items"]:
-                item = from_item(raw)
-                sk = item["sk"]
-                if sk == "PROFILE":
-                    profile = item
-                elif sk == "SUBSCRIPTION":
-                    subscription = item
-                elif sk.startswith("CLIENT#"):
-                    client_id = str(item.get("client_id") or sk.removeprefix("CLIENT#"))
-                    clients[client_id] = Client(
-                        client_id=client_id,
-                        name=str(item.get("name", "")),
-                        org_number=str(item.get("org_number", "")),
-                        is_bureau_client=item.get("is_bureau_client") is True,
-                    )
+        for item in tenant_partition(self._client, self._table, tenant_id):
+            sk = item["sk"]
+            if sk == "PROFILE":
+                profile = item
+            elif sk == "SUBSCRIPTION":
+                subscription = item
+            elif sk.startswith("CLIENT#"):
+                client_id = str(item.get("client_id") or sk.removeprefix("CLIENT#"))
+                clients[client_id] = Client(
+                    client_id=client_id,
+                    name=str(item.get("name", "")),
+                    org_number=str(item.get("org_number", "")),
+                    is_bureau_client=item.get("is_bureau_client") is True,
+                )
         if profile is None:
             raise TenantNotFound(f"tenant {tenant_id} has no profile in the register")
         if subscription is None:
@@ -174,17 +167,10 @@ class RegisterWriter:
     def differences(self, tenant: RegisterTenant) -> list[str]:
         """What the register holds that differs from ``tenant``: empty when the copy is exact."""
         expected = {item["sk"]: item for item in register_items(tenant)}
-        actual: dict[str, dict[str, Any]] = {}
-        pages = self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant.tenant_id)}},
-            ConsistentRead=True,
-        )
-        for page in pages:
-            for raw in page["Items"]:
-                item = from_item(raw)
-                actual[item["sk"]] = item
+        actual = {
+            item["sk"]: item
+            for item in tenant_partition(self._client, self._table, tenant.tenant_id, consistent=True)
+        }
         problems = [f"{sk} is missing" for sk in sorted(expected.keys() - actual.keys())]
         problems += [f"{sk} is not on the old platform" for sk in sorted(actual.keys() - expected.keys())]
         for sk in sorted(expected.keys() & actual.keys()):

@@ -28,7 +28,7 @@ from periodyear.domain.migration import (
     plan_waves,
     register_content,
 )
-from periodyear.migration.notice import notice_message, render_notice
+from periodyear.migration.notice import Notice, notice_message, render_notice
 from periodyear.migration.state import Conflict, Lease, MigrationState, Status
 from periodyear.observability import logger
 
@@ -107,6 +107,17 @@ def _terms_record(terms: NewTerms) -> dict[str, Any]:
         "paid_through": terms.paid_through.isoformat(),
         "price_switch_date": terms.price_switch_date.isoformat(),
     }
+
+
+def _notice(content: RegisterTenant, terms: NewTerms, move_at: datetime, *, updated: bool) -> Notice:
+    return render_notice(
+        language=content.language,
+        tenant_name=content.name,
+        move_at=move_at,
+        terms=terms,
+        has_bureau_client=content.has_bureau_client,
+        updated=updated,
+    )
 
 
 class MigrationService:
@@ -203,14 +214,7 @@ class MigrationService:
             return Result(tenant_id, "in_progress", "another delivery changed the move first")
 
         updated = state is not None and state.notices_sent > 0
-        notice = render_notice(
-            language=content.language,
-            tenant_name=content.name,
-            move_at=move_at,
-            terms=terms,
-            has_bureau_client=content.has_bureau_client,
-            updated=updated,
-        )
+        notice = _notice(content, terms, move_at, updated=updated)
         message = notice_message(
             notice, sender=self._settings.sender, recipients=recipients, sent_at=now, tenant_id=tenant_id
         )
@@ -246,21 +250,14 @@ class MigrationService:
 
     def preview(
         self, tenant_id: str, requested_move_at: datetime | None, now: datetime
-    ) -> tuple[RegisterTenant, Any, datetime]:
+    ) -> tuple[RegisterTenant, Notice, datetime]:
         """What a request and its move would do (content, notice, move time), writing nothing."""
         state = self._states.get(tenant_id)
         checked = self._check_request(tenant_id, state, requested_move_at, now)
         if checked is None:
             raise MigrationRefused("the old platform marks the tenant as moved")
         terms, content, _recipients, move_at = checked
-        notice = render_notice(
-            language=content.language,
-            tenant_name=content.name,
-            move_at=move_at,
-            terms=terms,
-            has_bureau_client=content.has_bureau_client,
-            updated=state is not None and state.notices_sent > 0,
-        )
+        notice = _notice(content, terms, move_at, updated=state is not None and state.notices_sent > 0)
         return content, notice, move_at
 
     def _set_schedule(self, tenant_id: str, move_at: datetime, now: datetime) -> None:
