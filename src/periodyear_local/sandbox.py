@@ -79,6 +79,12 @@ def provision(region: str = REGION) -> Provisioned:
     for name, props in resources("AWS::Scheduler::ScheduleGroup").items():
         names[name] = substitute(props["Name"], names)
         boto3.client("scheduler", region_name=region).create_schedule_group(Name=names[name])
+    for name in resources("AWS::S3::Bucket"):
+        names[name] = f"{STACK_NAME}-{name}".lower()
+        boto3.client("s3", region_name=region).create_bucket(
+            Bucket=names[name],
+            CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+        )
     for name in resources("AWS::IAM::Role"):
         arns[name] = f"arn:aws:iam::123456789012:role/{STACK_NAME}-{name}"
     sender = parameter_defaults()["NoticeSender"]

@@ -76,6 +76,8 @@ def test_the_worked_example_through_the_scheduled_handler(billing: Billing) -> N
         "status": "ISSUED",
         "run_id": feb["run_id"] if feb else None,
         "issued_at": "2022-03-01T02:00:00Z",
+        "documents": {"xml": "invoices/t1/1.xml", "pdf": "invoices/t1/1.pdf", "csv": "invoices/t1/1.csv"},
+        "event_sent_at": "2022-03-01T02:00:00Z",
     }
     mar = billing.invoice("t1", "INVOICE#MONTHLY#2022-03")
     assert mar is not None

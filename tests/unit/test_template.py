@@ -107,7 +107,15 @@ def test_billing_runs_may_only_query_read_data_and_write_invoices() -> None:
 def test_the_layer_requirements_hold_only_run_time_needs() -> None:
     lines = (PROJECT_ROOT / "layers/shared/requirements.txt").read_text(encoding="utf-8").splitlines()
     names = {line.split("==")[0].split("[")[0] for line in lines if line and not line.startswith("#")}
-    assert names == {"aws-lambda-powertools", "pydantic", "pydantic-settings", "tzdata", "jinja2"}
+    assert names == {
+        "aws-lambda-powertools",
+        "pydantic",
+        "pydantic-settings",
+        "tzdata",
+        "jinja2",
+        "python-stdnum",
+        "fpdf2",
+    }
 
 
 def test_importing_the_handler_calls_no_aws_api_and_makes_no_client_of_ours() -> None:

@@ -46,3 +46,31 @@ class MigrationEnvironment(BaseSettings):
     @property
     def deadline(self) -> datetime:
         return self.migration_deadline
+
+
+class Seller(BaseSettings):
+    """Who issues the invoices (environment ``SELLER_*``). The defaults are SAMPLE values for
+    development and the demo; production sets the real ones."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="SELLER_")
+
+    name: str = "Eksempel Programvare AS (SAMPLE)"
+    org_number: str = "999999999"  # SAMPLE: passes the MOD11 check, belongs to no one
+    street: str = "Eksempelveien 1"  # SAMPLE
+    postal_code: str = "0150"  # SAMPLE
+    city: str = "Oslo"  # SAMPLE
+    bank_account: str = "12345678903"  # SAMPLE: a valid MOD11 account number used in examples
+    email: str = "faktura@example.no"  # SAMPLE
+
+    @property
+    def vat_id(self) -> str:
+        return f"NO{self.org_number}MVA"
+
+
+class DocumentSettings(BaseSettings):
+    """Where invoice documents go and where their announcement is sent."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    documents_bucket: str
+    event_bus_name: str

@@ -11,6 +11,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_sesv2 import SESV2Client
 
@@ -37,7 +38,12 @@ def events() -> EventBridgeClient:
     return boto3.client("events", config=_CONFIG)
 
 
+@functools.cache
+def s3() -> S3Client:
+    return boto3.client("s3", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget the cached clients (tests start each case with fresh ones)."""
-    for factory in (dynamodb, sesv2, scheduler, events):
+    for factory in (dynamodb, sesv2, scheduler, events, s3):
         factory.cache_clear()

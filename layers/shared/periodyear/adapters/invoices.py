@@ -16,21 +16,27 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from periodyear.adapters.items import from_item, tenant_pk, to_item
-from periodyear.domain.calendar import Period, format_instant
+from periodyear.domain.allocation import Allocation
+from periodyear.domain.calendar import Period, PeriodKind, format_instant
 from periodyear.domain.errors import InvoiceContention
-from periodyear.domain.invoice import Invoice, InvoiceDraft
+from periodyear.domain.invoice import Invoice, InvoiceDraft, InvoiceLine
+from periodyear.domain.meters import Meter
+from periodyear.domain.money import to_ore
+from periodyear.domain.pricing import PricePiece
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 # Other items of this table must not have an sk beginning with "INVOICE#" (CONTRACT §6).
 COUNTER_KEY = {"pk": "SEQUENCE#INVOICE_NUMBER", "sk": "COUNTER"}
+DOCUMENT_STEPS = ("xml", "pdf", "csv", "event")  # what an issued invoice still needs, in this order
 
 
 def invoice_sk(period: Period) -> str:
@@ -77,12 +83,58 @@ def invoice_record(invoice: Invoice) -> dict[str, Any]:
     }
 
 
+def invoice_from_record(record: dict[str, Any]) -> Invoice:
+    """The invoice as it was issued, from its stored record (documents are made from this)."""
+    kind = PeriodKind(record["kind"])
+    start, end = date.fromisoformat(record["period_start"]), date.fromisoformat(record["period_end"])
+    lines = tuple(
+        InvoiceLine(
+            code=line["code"],
+            description=line["description"],
+            meter=Meter(line["meter"]) if line.get("meter") else None,
+            quantity=int(line["quantity"]),
+            amount=to_ore(Decimal(line["amount"])),
+            allocations=tuple(
+                Allocation(a["client_id"], int(a["quantity"]), to_ore(Decimal(a["amount"])))
+                for a in line["allocations"]
+            ),
+            pieces=tuple(
+                PricePiece(int(p["quantity"]), Decimal(p["unit_price"]), Decimal(p["amount"]))
+                for p in line.get("pieces", [])
+            ),
+        )
+        for line in record["lines"]
+    )
+    draft = InvoiceDraft(
+        tenant_id=record["tenant_id"],
+        period=Period(kind, start, end),
+        issue_date=date.fromisoformat(record["issue_date"]),
+        due_date=date.fromisoformat(record["due_date"]),
+        package=record["package"],
+        price_list=record["price_list"],
+        currency=record["currency"],
+        lines=lines,
+        subtotal=to_ore(Decimal(record["subtotal"])),
+        vat_rate=Decimal(record["vat_rate"]),
+        vat_amount=to_ore(Decimal(record["vat_amount"])),
+        total=to_ore(Decimal(record["total"])),
+    )
+    return Invoice(int(record["invoice_number"]), draft)
+
+
 def _without_none(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [_without_none(v) for v in value]
     return value
+
+
+@dataclass(frozen=True)
+class StoredInvoice:
+    invoice: Invoice
+    pending: frozenset[str]  # document steps not yet done (see DOCUMENT_STEPS)
+    documents: dict[str, str]  # extension → key of stored documents
 
 
 @dataclass(frozen=True)
@@ -116,6 +168,35 @@ class InvoiceRepository:
         item = response.get("Item")
         return from_item(item) if item else None
 
+    def stored(self, tenant_id: str, period: Period) -> StoredInvoice | None:
+        record = self.issued(tenant_id, period)
+        if record is None:
+            return None
+        return StoredInvoice(
+            invoice=invoice_from_record(record),
+            pending=frozenset(record.get("documents_pending", ())),
+            documents=dict(record.get("documents", {})),
+        )
+
+    def documents_stored(self, tenant_id: str, period: Period, keys: dict[str, str]) -> None:
+        """Record stored documents: their keys set, their steps no longer pending."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=self._key(tenant_id, period),
+            UpdateExpression="SET documents = :keys DELETE documents_pending :done",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":keys": to_item({"v": keys})["v"], ":done": {"SS": sorted(keys)}},
+        )
+
+    def event_sent(self, tenant_id: str, period: Period, at: datetime) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=self._key(tenant_id, period),
+            UpdateExpression="SET event_sent_at = :at DELETE documents_pending :done",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":at": {"S": format_instant(at)}, ":done": {"SS": ["event"]}},
+        )
+
     def last_number(self) -> int:
         response = self._client.get_item(TableName=self._table, Key=to_item(COUNTER_KEY), ConsistentRead=True)
         item = response.get("Item")
@@ -133,6 +214,7 @@ class InvoiceRepository:
                 **record,
                 "run_id": run_id,
                 "issued_at": format_instant(issued_at),
+                "documents_pending": set(DOCUMENT_STEPS),  # completed by the document publisher
             }
             counter_condition = "attribute_not_exists(#value)" if current == 0 else "#value = :current"
             values = {":next": {"N": str(number)}}

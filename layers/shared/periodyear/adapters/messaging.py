@@ -1,5 +1,5 @@
 """Outbound messages: the notice e-mail (SES v2), the move's schedule (EventBridge Scheduler),
-and migration events on the project's bus (EventBridge)."""
+migration and invoice events on the project's bus (EventBridge), invoice documents (S3)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_sesv2 import SESV2Client
 
@@ -118,3 +119,52 @@ class MigrationEvents:
             if pending:
                 raise RuntimeError(f"{len(pending)} migration requests could not be put on the bus")
         return sent
+
+
+class DocumentStore:
+    """Invoice documents in S3 under ``invoices/<tenant_id>/<invoice_number>.<ext>``."""
+
+    CONTENT_TYPES: Mapping[str, str] = {
+        "xml": "application/xml",
+        "pdf": "application/pdf",
+        "csv": "text/csv; charset=utf-8",
+    }
+
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._client = client
+        self.bucket = bucket
+
+    @staticmethod
+    def key(tenant_id: str, invoice_number: int, extension: str) -> str:
+        return f"invoices/{tenant_id}/{invoice_number}.{extension}"
+
+    def put(self, key: str, body: bytes, extension: str) -> None:
+        self._client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ContentType=self.CONTENT_TYPES[extension],
+            ServerSideEncryption="AES256",
+        )
+
+
+class InvoiceEvents:
+    SOURCE = "periodyear.billing"
+
+    def __init__(self, client: EventBridgeClient, bus_name: str) -> None:
+        self._client = client
+        self._bus = bus_name
+
+    def invoice_issued(self, detail: Mapping[str, Any]) -> None:
+        response = self._client.put_events(
+            Entries=[
+                {
+                    "Source": self.SOURCE,
+                    "DetailType": "InvoiceIssued",
+                    "Detail": json.dumps(dict(detail)),
+                    "EventBusName": self._bus,
+                }
+            ]
+        )
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"InvoiceIssued was not put on the bus: {response['Entries']}")

@@ -8,7 +8,7 @@ and never stops the run; a tenant already invoiced for the period is left alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -46,6 +46,12 @@ class Invoices(Protocol):
     def issue(self, draft: InvoiceDraft, *, run_id: str, issued_at: datetime) -> IssueResult: ...
 
 
+class Documents(Protocol):
+    def complete(
+        self, tenant_id: str, period: Period, now: datetime, account: TenantAccount | None = None
+    ) -> list[str]: ...
+
+
 class Outcome(StrEnum):
     ISSUED = "issued"
     ALREADY_ISSUED = "already_issued"
@@ -63,6 +69,9 @@ class TenantResult:
     account: TenantAccount | None = None
     invalid_usage: int = 0
     error: str | None = None
+    documents_needed: bool = False  # the invoice may still have documents pending
+    documents_done: tuple[str, ...] = ()  # document steps completed by this run
+    documents_error: str | None = None  # why the invoice's documents are still pending
 
 
 @dataclass
@@ -96,15 +105,30 @@ class RunResult:
                 if t.outcome is Outcome.FAILED
             ],
             "total_billed": str(sum((d.total for d in billed), Decimal("0.00"))),
+            "documents_completed": sum(1 for t in self.tenants if "event" in t.documents_done),
+            "documents_pending": [
+                {"tenant_id": t.tenant_id, "error": t.documents_error}
+                for t in self.tenants
+                if t.documents_error
+            ],
         }
 
 
 class BillingService:
-    def __init__(self, *, register: Register, usage: Usage, invoices: Invoices, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        *,
+        register: Register,
+        usage: Usage,
+        invoices: Invoices,
+        catalog: Catalog,
+        documents: Documents | None = None,
+    ) -> None:
         self._register = register
         self._usage = usage
         self._invoices = invoices
         self._catalog = catalog
+        self._documents = documents
 
     def run(self, plan: BillingPlan, on_tenant: Callable[[TenantResult], None] | None = None) -> RunResult:
         tenant_ids = plan.tenant_ids if plan.tenant_ids is not None else self._register.tenant_ids()
@@ -129,13 +153,29 @@ class BillingService:
 
     def _bill_one(self, tenant_id: str, plan: BillingPlan) -> TenantResult:
         try:
-            return self._bill(tenant_id, plan)
+            result = self._bill(tenant_id, plan)
         except PeriodYearError as error:
             logger.warning("tenant not billed", extra={"error": str(error)})
             return TenantResult(tenant_id, Outcome.FAILED, error=str(error))
         except Exception as error:  # a bad tenant never stops the run; the summary names it
             logger.exception("tenant failed unexpectedly")
             return TenantResult(tenant_id, Outcome.FAILED, error=f"{type(error).__name__}: {error}")
+        if plan.dry_run or self._documents is None or not result.documents_needed:
+            return result
+        return self._complete_documents(self._documents, result, plan)
+
+    def _complete_documents(
+        self, documents: Documents, result: TenantResult, plan: BillingPlan
+    ) -> TenantResult:
+        """Store the invoice's documents and announce it; a failure leaves them pending, not lost."""
+        try:
+            done = documents.complete(result.tenant_id, plan.period, plan.now, result.account)
+        except Exception as error:  # the invoice stands; the next run completes its documents
+            logger.exception("invoice documents left pending")
+            return replace(result, documents_error=f"{type(error).__name__}: {error}")
+        if done:
+            logger.info("invoice documents completed", extra={"steps": done})
+        return replace(result, documents_done=tuple(done))
 
     def _read_usage(
         self, tenant_id: str, meters: Iterable[Meter], period: Period
@@ -159,7 +199,12 @@ class BillingService:
         if existing is not None:
             number = int(existing["invoice_number"])
             logger.info("already invoiced for the period", extra={"invoice_number": number})
-            return TenantResult(tenant_id, Outcome.ALREADY_ISSUED, invoice_number=number)
+            return TenantResult(
+                tenant_id,
+                Outcome.ALREADY_ISSUED,
+                invoice_number=number,
+                documents_needed=bool(existing.get("documents_pending")),
+            )
         account = self._register.account(tenant_id)
         meters = meters_billed(self._catalog, plan.period, account.subscription)
         records, invalid = self._read_usage(tenant_id, meters, plan.period)
@@ -191,4 +236,5 @@ class BillingService:
             draft=draft if issued.issued_now else None,
             account=account,
             invalid_usage=invalid,
+            documents_needed=True,
         )

@@ -1,0 +1,1 @@
+"""Invoice documents: the EHF e-invoice, the PDF and the re-invoicing basis, and their publication."""

@@ -1,0 +1,181 @@
+"""The EHF e-invoice: PEPPOL BIS Billing 3.0, a UBL 2.1 ``Invoice`` (elements in schema order)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from xml.etree import ElementTree as ET
+
+from stdnum.no import orgnr
+
+from periodyear.config import Seller
+from periodyear.domain.errors import PeriodYearError
+from periodyear.domain.invoice import Invoice, InvoiceLine
+from periodyear.domain.money import ORE
+from periodyear.domain.tenant import TenantAccount
+
+UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+ORGNR_SCHEME = "0192"  # Norwegian organisation number (Enhetsregisteret)
+UNIT = "C62"  # "one": a client, a user, a fee
+ET.register_namespace("", UBL)
+ET.register_namespace("cac", CAC)
+ET.register_namespace("cbc", CBC)
+
+
+class DocumentError(PeriodYearError):
+    """The invoice cannot be written as a valid document (e.g. a buyer without a valid org number)."""
+
+
+def _cac(parent: ET.Element, name: str) -> ET.Element:
+    return ET.SubElement(parent, f"{{{CAC}}}{name}")
+
+
+def _cbc(parent: ET.Element, tag: str, text: object, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{CBC}}}{tag}", attributes)
+    element.text = str(text)
+    return element
+
+
+def _money(parent: ET.Element, tag: str, amount: Decimal, currency: str) -> None:
+    _cbc(parent, tag, amount.quantize(ORE), currencyID=currency)
+
+
+def _plain(number: Decimal) -> str:
+    """25.00 → 25, 0.1250 → 0.125, 100 → 100 (never exponent notation)."""
+    return format(number.normalize(), "f")
+
+
+def _price(price: Decimal) -> str:
+    return str(price.quantize(ORE)) if price == price.quantize(ORE) else _plain(price)
+
+
+def _vat_category(parent: ET.Element, tag: str, percent: Decimal) -> None:
+    category = _cac(parent, tag)
+    _cbc(category, "ID", "S")
+    _cbc(category, "Percent", _plain(percent))
+    _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
+
+
+def _country(address: ET.Element) -> None:
+    _cbc(_cac(address, "Country"), "IdentificationCode", "NO")
+
+
+def ehf_lines(line: InvoiceLine) -> list[tuple[int, Decimal, Decimal, str]]:
+    """(quantity, unit price, amount, note) per e-invoice line: one per price piece (a tier of a
+    graduated charge), so quantity × price = amount holds on each (PEPPOL-EN16931-R120). A piece
+    priced finer than øre cannot be shown so; then the charge is one line at its rounded amount."""
+    pieces = line.pieces
+    if pieces and all(p.amount == p.amount.quantize(ORE) for p in pieces):
+        multi = len(pieces) > 1
+        return [
+            (p.quantity, p.unit_price, p.amount, f"{p.quantity} × {p.unit_price}" if multi else "")
+            for p in pieces
+        ]
+    return [(1, line.amount, line.amount, f"{line.quantity} × {line.description}")]
+
+
+def _supplier(root: ET.Element, seller: Seller) -> None:
+    party = _cac(_cac(root, "AccountingSupplierParty"), "Party")
+    _cbc(party, "EndpointID", seller.org_number, schemeID=ORGNR_SCHEME)
+    _cbc(_cac(party, "PartyName"), "Name", seller.name)
+    address = _cac(party, "PostalAddress")
+    _cbc(address, "StreetName", seller.street)
+    _cbc(address, "CityName", seller.city)
+    _cbc(address, "PostalZone", seller.postal_code)
+    _country(address)
+    vat_scheme = _cac(party, "PartyTaxScheme")
+    _cbc(vat_scheme, "CompanyID", seller.vat_id)
+    _cbc(_cac(vat_scheme, "TaxScheme"), "ID", "VAT")
+    register = _cac(party, "PartyTaxScheme")
+    _cbc(register, "CompanyID", "Foretaksregisteret")
+    _cbc(_cac(register, "TaxScheme"), "ID", "TAX")
+    legal = _cac(party, "PartyLegalEntity")
+    _cbc(legal, "RegistrationName", seller.name)
+    _cbc(legal, "CompanyID", seller.org_number, schemeID=ORGNR_SCHEME)
+    _cbc(_cac(party, "Contact"), "ElectronicMail", seller.email)
+
+
+def _customer(root: ET.Element, buyer: TenantAccount) -> None:
+    party = _cac(_cac(root, "AccountingCustomerParty"), "Party")
+    _cbc(party, "EndpointID", buyer.org_number, schemeID=ORGNR_SCHEME)
+    _cbc(_cac(party, "PartyName"), "Name", buyer.name)
+    _country(_cac(party, "PostalAddress"))
+    legal = _cac(party, "PartyLegalEntity")
+    _cbc(legal, "RegistrationName", buyer.name)
+    _cbc(legal, "CompanyID", buyer.org_number, schemeID=ORGNR_SCHEME)
+
+
+def _payment_and_totals(root: ET.Element, invoice: Invoice, seller: Seller, kid: str) -> None:
+    draft = invoice.draft
+    currency = draft.currency
+    means = _cac(root, "PaymentMeans")
+    _cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
+    _cbc(means, "PaymentID", kid)
+    _cbc(_cac(means, "PayeeFinancialAccount"), "ID", seller.bank_account)
+    _cbc(
+        _cac(root, "PaymentTerms"),
+        "Note",
+        f"{(draft.due_date - draft.issue_date).days} dager netto / days net",
+    )
+    tax_total = _cac(root, "TaxTotal")
+    _money(tax_total, "TaxAmount", draft.vat_amount, currency)
+    subtotal = _cac(tax_total, "TaxSubtotal")
+    _money(subtotal, "TaxableAmount", draft.subtotal, currency)
+    _money(subtotal, "TaxAmount", draft.vat_amount, currency)
+    _vat_category(subtotal, "TaxCategory", draft.vat_rate * 100)
+    totals = _cac(root, "LegalMonetaryTotal")
+    _money(totals, "LineExtensionAmount", draft.subtotal, currency)
+    _money(totals, "TaxExclusiveAmount", draft.subtotal, currency)
+    _money(totals, "TaxInclusiveAmount", draft.total, currency)
+    _money(totals, "PayableAmount", draft.total, currency)
+
+
+def _lines(root: ET.Element, invoice: Invoice) -> None:
+    draft = invoice.draft
+    number = 0
+    for line in draft.lines:
+        for quantity, price, amount, note in ehf_lines(line):
+            number += 1
+            element = _cac(root, "InvoiceLine")
+            _cbc(element, "ID", number)
+            if note:
+                _cbc(element, "Note", note)
+            _cbc(element, "InvoicedQuantity", quantity, unitCode=UNIT)
+            _money(element, "LineExtensionAmount", amount, draft.currency)
+            item = _cac(element, "Item")
+            _cbc(item, "Name", line.description)
+            _cbc(_cac(item, "SellersItemIdentification"), "ID", line.code)
+            _vat_category(item, "ClassifiedTaxCategory", draft.vat_rate * 100)
+            _cbc(_cac(element, "Price"), "PriceAmount", _price(price), currencyID=draft.currency)
+
+
+def build_ehf(invoice: Invoice, buyer: TenantAccount, seller: Seller, kid: str) -> bytes:
+    """The invoice as an EHF (PEPPOL BIS Billing 3.0) document, UTF-8 bytes."""
+    draft = invoice.draft
+    if not orgnr.is_valid(buyer.org_number):
+        raise DocumentError(
+            f"tenant {buyer.tenant_id}'s org number {buyer.org_number!r} is not a valid "
+            "Norwegian organisation number; the e-invoice cannot address it"
+        )
+    root = ET.Element(f"{{{UBL}}}Invoice")
+    _cbc(root, "CustomizationID", CUSTOMIZATION_ID)
+    _cbc(root, "ProfileID", PROFILE_ID)
+    _cbc(root, "ID", invoice.invoice_number)
+    _cbc(root, "IssueDate", draft.issue_date.isoformat())
+    _cbc(root, "DueDate", draft.due_date.isoformat())
+    _cbc(root, "InvoiceTypeCode", "380")
+    _cbc(root, "Note", f"Samlefaktura {draft.kind.value.lower()} {draft.period.label} / collective invoice")
+    _cbc(root, "DocumentCurrencyCode", draft.currency)
+    _cbc(root, "BuyerReference", draft.tenant_id)
+    period = _cac(root, "InvoicePeriod")
+    _cbc(period, "StartDate", draft.period.start.isoformat())
+    _cbc(period, "EndDate", draft.period.last_day.isoformat())
+    _supplier(root, seller)
+    _customer(root, buyer)
+    _payment_and_totals(root, invoice, seller, kid)
+    _lines(root, invoice)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document

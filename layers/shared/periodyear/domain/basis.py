@@ -1,0 +1,71 @@
+"""The re-invoicing basis: which client caused which part of the invoice, VAT included.
+
+One row per client allocation and one per line that has none (add-ons, flat charges). VAT
+shares are split like amounts: each row gets its amount × VAT rate rounded down to whole øre,
+and the øre left to reach the invoice's VAT go one each to the rows in ascending
+``client_id`` order (rows without a client last, in line order). So every column sums
+exactly to the invoice's subtotal, VAT and total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from periodyear.domain.invoice import InvoiceDraft
+from periodyear.domain.money import from_ore, ore
+from periodyear.domain.tenant import Client
+
+
+@dataclass(frozen=True)
+class BasisRow:
+    client_id: str  # empty for a line without clients
+    client_name: str
+    org_number: str
+    is_bureau_client: bool | None  # None for a line without clients
+    code: str
+    description: str
+    quantity: int
+    amount: Decimal  # excl. VAT
+    vat: Decimal
+    total: Decimal  # incl. VAT
+
+
+def basis_rows(draft: InvoiceDraft, clients: Mapping[str, Client]) -> list[BasisRow]:
+    raw: list[tuple[str, str, str, int, Decimal]] = []  # client_id, code, description, quantity, amount
+    for line in draft.lines:
+        if line.allocations:
+            raw += [
+                (a.client_id, line.code, line.description, a.quantity, a.amount) for a in line.allocations
+            ]
+        else:
+            raw.append(("", line.code, line.description, line.quantity, line.amount))
+    shares = [
+        int((ore(amount) * draft.vat_rate).to_integral_value(rounding=ROUND_FLOOR)) for *_, amount in raw
+    ]
+    left = ore(draft.vat_amount) - sum(shares)
+    order = sorted(range(len(raw)), key=lambda i: (raw[i][0] == "", raw[i][0], i))
+    if not 0 <= left <= len(raw):
+        raise ValueError(f"the invoice VAT {draft.vat_amount} cannot be split over its rows")
+    for index in order[:left]:
+        shares[index] += 1
+    rows = []
+    for (client_id, code, description, quantity, amount), share in zip(raw, shares, strict=True):
+        client = clients.get(client_id)
+        vat = from_ore(share)
+        rows.append(
+            BasisRow(
+                client_id=client_id,
+                client_name=client.name if client else "",
+                org_number=client.org_number if client else "",
+                is_bureau_client=client.is_bureau_client if client else (False if client_id else None),
+                code=code,
+                description=description,
+                quantity=quantity,
+                amount=amount,
+                vat=vat,
+                total=amount + vat,
+            )
+        )
+    return rows
