@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import socket
 import threading
 import urllib.request
@@ -14,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from lxml import etree
 from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
@@ -27,9 +29,12 @@ from periodyear_local.sandbox import (
     patched_environ,
     provision,
 )
+from periodyear_local.schematron import Finding, Validator
 from periodyear_local.seed import batch_put, register_items, usage_item
 
 DATA = Path(__file__).parent / "data"
+# The EHF schemas and rules are data beside the project (../shared/ehf), read where they are.
+EHF_DIR = Path(os.environ.get("EHF_DIR", Path(__file__).resolve().parents[2] / "shared" / "ehf"))
 WORKED_EXAMPLE_CATALOG = DATA / "worked_example_catalog.json"
 
 
@@ -197,3 +202,32 @@ def server_billing(moto_server: Provisioned) -> Iterator[Billing]:
         wiring.reset()
         yield Billing({"dynamodb": boto3.client("dynamodb", region_name=REGION), "tables": moto_server.names})
         wiring.reset()
+
+
+@dataclass(frozen=True)
+class EhfCheck:
+    schema_errors: list[str]
+    findings: list[Finding]
+
+    @property
+    def fatal(self) -> list[Finding]:
+        return [f for f in self.findings if f.flag == "fatal"]
+
+
+class EhfValidator:
+    """UBL 2.1 XSD (lxml) and the PEPPOL BIS 3 / EN 16931 Schematron rules (converted, run by Saxon-HE)."""
+
+    def __init__(self) -> None:
+        self._schema = etree.XMLSchema(etree.parse(str(EHF_DIR / "ubl-2.1/xsd/maindoc/UBL-Invoice-2.1.xsd")))
+        rules = EHF_DIR / "peppol-bis-3"
+        self._rules = Validator(rules / "CEN-EN16931-UBL.sch", rules / "PEPPOL-EN16931-UBL.sch")
+
+    def check(self, document: bytes) -> EhfCheck:
+        valid = self._schema.validate(etree.fromstring(document))
+        errors = [] if valid else [str(self._schema.error_log)]
+        return EhfCheck(errors, self._rules.findings(document))
+
+
+@pytest.fixture(scope="session")
+def ehf() -> EhfValidator:
+    return EhfValidator()

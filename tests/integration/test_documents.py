@@ -1,0 +1,190 @@
+"""Issued invoices get their documents stored and are announced: exactly once, crashes included."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import boto3
+import pytest
+
+from periodyear.adapters import clients
+from periodyear.adapters.invoices import InvoiceRepository
+from periodyear.adapters.messaging import DocumentStore, InvoiceEvents
+from periodyear.adapters.register import RegisterRepository
+from periodyear.config import Seller
+from periodyear.documents.publisher import documents
+from periodyear.domain.calendar import Period
+from periodyear_local.sandbox import REGION, drain_queue, route_to_queue
+from tests.conftest import Billing, EhfValidator
+from tests.integration.test_exactly_once import Crash
+
+MAY, AFTER_MAY = "2022-05", "2022-06-01T02:00:00Z"
+
+
+@pytest.fixture
+def announced(billing: Billing) -> str:
+    """A queue that receives every InvoiceIssued put on the project's bus."""
+    return route_to_queue(billing.tables["EventBus"], ["InvoiceIssued"], "invoice-issued")
+
+
+def given_two_tenants(billing: Billing) -> None:
+    for tenant in ("a", "b"):
+        billing.tenant(
+            tenant,
+            price_switch_date=date(2022, 1, 1),
+            clients=("c1", "c2"),
+            org_number="999999999",
+            name=f"Firma {tenant.upper()} AS",
+        )
+        billing.usage(tenant, "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+        billing.usage(tenant, "period.closed", "2022-05-11T10:00:00Z", client_id="c2")
+
+
+def stored(billing: Billing, key: str) -> bytes:
+    s3 = boto3.client("s3", region_name=REGION)
+    body: bytes = s3.get_object(Bucket=billing.tables["InvoiceDocumentsBucket"], Key=key)["Body"].read()
+    return body
+
+
+def keys(billing: Billing) -> list[str]:
+    s3 = boto3.client("s3", region_name=REGION)
+    listing = s3.list_objects_v2(Bucket=billing.tables["InvoiceDocumentsBucket"])
+    return sorted(o["Key"] for o in listing.get("Contents", []))
+
+
+def test_issued_invoices_get_three_documents_and_one_announcement(
+    billing: Billing, announced: str, ehf: EhfValidator
+) -> None:
+    given_two_tenants(billing)
+    summary = billing.run_month(MAY, now=AFTER_MAY)
+    assert (summary["invoices_issued"], summary["documents_completed"], summary["documents_pending"]) == (
+        2,
+        2,
+        [],
+    )
+    assert keys(billing) == [
+        "invoices/a/1.csv",
+        "invoices/a/1.pdf",
+        "invoices/a/1.xml",
+        "invoices/b/2.csv",
+        "invoices/b/2.pdf",
+        "invoices/b/2.xml",
+    ]
+    check = ehf.check(stored(billing, "invoices/a/1.xml"))
+    assert (check.schema_errors, check.fatal) == ([], [])
+    assert stored(billing, "invoices/a/1.pdf").startswith(b"%PDF")
+    rows = list(
+        csv.reader(io.StringIO(stored(billing, "invoices/a/1.csv").decode("utf-8-sig")), delimiter=";")
+    )
+    assert [r[0] for r in rows[1:]] == ["c1", "c2"]
+    events = drain_queue(announced)
+    assert sorted(e["detail"]["invoice_number"] for e in events) == [1, 2]
+    first = next(e for e in events if e["detail"]["invoice_number"] == 1)
+    assert first["source"] == "periodyear.billing"
+    assert first["detail"] == {
+        "invoice_key": {"tenant_id": "a", "kind": "MONTHLY", "period": MAY},
+        "invoice_number": 1,
+        "issue_date": "2022-06-01",
+        "due_date": "2022-06-15",
+        "currency": "NOK",
+        "total": "125.00",
+        "kid": "0000000018",
+        "documents": {
+            "bucket": billing.tables["InvoiceDocumentsBucket"],
+            "xml": "invoices/a/1.xml",
+            "pdf": "invoices/a/1.pdf",
+            "csv": "invoices/a/1.csv",
+        },
+    }
+    record = billing.invoice("a", f"INVOICE#MONTHLY#{MAY}")
+    assert record is not None
+    assert "documents_pending" not in record
+    again = billing.run_month(MAY, now=AFTER_MAY)
+    assert (again["invoices_issued"], again["documents_completed"]) == (0, 0)
+    assert drain_queue(announced) == []
+
+
+def test_a_crash_between_the_invoice_and_its_documents_converges_on_rerun(
+    billing: Billing, announced: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given_two_tenants(billing)
+
+    def die(self: DocumentStore, key: str, body: bytes, extension: str) -> None:
+        raise Crash
+
+    monkeypatch.setattr(DocumentStore, "put", die)
+    with pytest.raises(Crash):
+        billing.run_month(MAY, now=AFTER_MAY)
+    record = billing.invoice("a", f"INVOICE#MONTHLY#{MAY}")
+    assert record is not None
+    assert record["documents_pending"] == {"xml", "pdf", "csv", "event"}
+    monkeypatch.undo()
+    summary = billing.run_month(MAY, now=AFTER_MAY)
+    assert (
+        summary["invoices_issued"],
+        summary["invoices_already_issued"],
+        summary["documents_completed"],
+    ) == (1, 1, 2)
+    assert [i["invoice_number"] for i in billing.invoices()] == [1, 2]
+    assert len(keys(billing)) == 6
+    assert sorted(e["detail"]["invoice_number"] for e in drain_queue(announced)) == [1, 2]
+
+
+def test_a_crash_between_storing_and_announcing_sends_the_event_once_on_rerun(
+    billing: Billing, announced: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given_two_tenants(billing)
+
+    def die(self: InvoiceEvents, detail: Any) -> None:
+        raise Crash
+
+    monkeypatch.setattr(InvoiceEvents, "invoice_issued", die)
+    with pytest.raises(Crash):
+        billing.run_month(MAY, now=AFTER_MAY)
+    record = billing.invoice("a", f"INVOICE#MONTHLY#{MAY}")
+    assert record is not None
+    assert record["documents_pending"] == {"event"}
+    assert len(keys(billing)) == 3  # tenant a's documents are stored
+    monkeypatch.undo()
+    billing.run_month(MAY, now=AFTER_MAY)
+    billing.run_month(MAY, now=AFTER_MAY)
+    assert sorted(e["detail"]["invoice_number"] for e in drain_queue(announced)) == [1, 2]
+    assert len(keys(billing)) == 6
+
+
+def test_documents_that_cannot_be_made_stay_pending_and_are_reported(
+    billing: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    billing.tenant("bad-org", price_switch_date=date(2022, 1, 1), org_number="912345678")
+    billing.usage("bad-org", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+    summary = billing.run_month(MAY, now=AFTER_MAY)
+    assert summary["invoices_issued"] == 1
+    (pending,) = summary["documents_pending"]
+    assert pending["tenant_id"] == "bad-org"
+    assert "not a valid Norwegian organisation number" in pending["error"]
+    record = billing.invoice("bad-org", f"INVOICE#MONTHLY#{MAY}")
+    assert record is not None
+    assert record["documents_pending"] == {"xml", "pdf", "csv", "event"}
+    assert keys(billing) == []
+    billing.tenant(
+        "bad-org", price_switch_date=date(2022, 1, 1), org_number="999999999"
+    )  # fixed in the register
+    again = billing.run_month(MAY, now=AFTER_MAY)
+    assert (again["invoices_issued"], again["documents_completed"], again["documents_pending"]) == (0, 1, [])
+    assert keys(billing) == ["invoices/bad-org/1.csv", "invoices/bad-org/1.pdf", "invoices/bad-org/1.xml"]
+
+
+def test_documents_are_the_same_bytes_when_made_again(billing: Billing) -> None:
+    given_two_tenants(billing)
+    billing.run_month(MAY, now=AFTER_MAY)
+    stored_documents = {key: stored(billing, key) for key in keys(billing) if key.startswith("invoices/a/")}
+    invoice = InvoiceRepository(clients.dynamodb(), billing.tables["InvoicesTable"]).stored(
+        "a", Period.parse_month(MAY)
+    )
+    assert invoice is not None
+    account = RegisterRepository(clients.dynamodb(), billing.tables["RegisterTable"]).account("a")
+    remade = documents(invoice.invoice, account, Seller())
+    assert {f"invoices/a/1.{ext}": body for ext, body in remade.items()} == stored_documents

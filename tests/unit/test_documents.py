@@ -1,0 +1,393 @@
+"""The documents of an invoice: KID, the re-invoicing basis and CSV, the EHF e-invoice, the PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from periodyear.config import Seller
+from periodyear.documents.basis_csv import basis_csv
+from periodyear.documents.ehf import DocumentError, build_ehf
+from periodyear.documents.pdf import build_pdf
+from periodyear.domain.basis import basis_rows
+from periodyear.domain.calendar import Period
+from periodyear.domain.catalog import Catalog, GraduatedCharge, load_catalog
+from periodyear.domain.invoice import Invoice, InvoiceDraft, compose_invoice
+from periodyear.domain.meters import Meter
+from periodyear.domain.money import ore
+from periodyear.domain.payment import kid_for
+from periodyear.domain.tenant import Client, Subscription, TenantAccount
+from periodyear.domain.usage import UsageRecord
+from tests.conftest import WORKED_EXAMPLE_CATALOG, EhfValidator
+
+WORKED = load_catalog(WORKED_EXAMPLE_CATALOG)
+SAMPLE = load_catalog()
+SELLER = Seller()
+CLIENTS = {
+    "c1": Client("c1", "Bakeri AS", "911111111", False),
+    "c2": Client("c2", "Rør AS", "922222222", False),
+    "c3": Client("c3", "Firma Regnskap AS", "933333333", True),
+}
+
+
+def luhn_digit(digits: str) -> str:
+    """The textbook MOD10: double every second digit from the right, sum the digits."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str((10 - total % 10) % 10)
+
+
+def usage(meter: Meter, ids: list[str], day: date) -> list[UsageRecord]:
+    return [UsageRecord(meter, i, day) for i in ids]
+
+
+def invoice(
+    *,
+    catalog: Catalog = WORKED,
+    package: str = "KOMPLETT",
+    period: Period | None = None,
+    records: list[UsageRecord] | None = None,
+    switch: date = date(2022, 3, 1),
+    paid_through: date | None = None,
+    number: int = 7,
+) -> Invoice:
+    period = period or Period.parse_month("2022-03")
+    draft = compose_invoice(
+        tenant_id="t1",
+        subscription=Subscription(package, switch, paid_through),
+        period=period,
+        usage=records
+        if records is not None
+        else usage(Meter.PERIOD_ACTIVE_CLIENTS, ["c1", "c2", "c3"], period.start),
+        catalog=catalog,
+        issue_date=period.end,
+    )
+    assert draft is not None
+    return Invoice(number, draft)
+
+
+def account(language: str = "nb", org_number: str = "999999999") -> TenantAccount:
+    return TenantAccount(
+        "t1", "Fjord Regnskap AS", org_number, language, Subscription("KOMPLETT", date(2022, 3, 1)), CLIENTS
+    )
+
+
+# ---------------------------------------------------------------- KID
+
+
+@pytest.mark.parametrize(
+    ("number", "kid"),
+    [(1, "0000000018"), (2, "0000000026"), (123, "0000001230"), (999_999_999, "9999999999")],
+)
+def test_kid_is_the_padded_number_with_a_mod10_check_digit(number: int, kid: str) -> None:
+    assert kid_for(number) == kid
+    assert luhn_digit(kid[:-1]) == kid[-1]
+
+
+def test_the_textbook_mod10_examples() -> None:
+    assert luhn_digit("7992739871") == "3"  # 79927398713
+    assert luhn_digit("1234567") == "4"  # a Norwegian KID example: 12345674
+
+
+@given(st.integers(1, 999_999_999))
+def test_every_kid_checks(number: int) -> None:
+    kid = kid_for(number)
+    assert len(kid) == 10
+    assert int(kid[:-1]) == number
+    assert luhn_digit(kid[:-1]) == kid[-1]
+
+
+# ---------------------------------------------------------------- basis and CSV
+
+
+def test_the_worked_example_basis_splits_vat_like_amounts() -> None:
+    march = invoice()  # 130.00 over c1, c2, c3; VAT 32.50
+    rows = basis_rows(march.draft, CLIENTS)
+    assert [(r.client_id, str(r.amount), str(r.vat), str(r.total), r.is_bureau_client) for r in rows] == [
+        ("c1", "43.34", "10.84", "54.18", False),
+        ("c2", "43.33", "10.83", "54.16", False),
+        ("c3", "43.33", "10.83", "54.16", True),
+    ]
+
+
+def sums(rows_csv: bytes, language: str) -> tuple[Decimal, Decimal, Decimal, list[list[str]]]:
+    text = rows_csv.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";" if language == "nb" else ","))
+    body = rows[1:]
+
+    def number(cell: str) -> Decimal:
+        return Decimal(cell.replace(",", ".")) if language == "nb" else Decimal(cell)
+
+    return (
+        sum((number(r[7]) for r in body), Decimal(0)),
+        sum((number(r[8]) for r in body), Decimal(0)),
+        sum((number(r[9]) for r in body), Decimal(0)),
+        rows,
+    )
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_csv_columns_sum_exactly_to_the_invoice(language: str) -> None:
+    day = date(2022, 6, 3)
+    records = usage(Meter.PERIOD_ACTIVE_CLIENTS, [f"c{n}" for n in range(1, 31)], day) + usage(
+        Meter.VPI_USERS, ["u1", "u2"], day
+    )
+    draft = invoice(catalog=SAMPLE, period=Period.parse_month("2022-06"), records=records).draft
+    subtotal, vat, total, rows = sums(basis_csv(basis_rows(draft, CLIENTS), language), language)
+    assert (subtotal, vat, total) == (draft.subtotal, draft.vat_amount, draft.total)
+    header = rows[0]
+    assert header[0] == ("Klient-ID" if language == "nb" else "Client ID")
+    assert len(rows) == 1 + 1 + 30 + 1  # header, flat fee, 30 clients, VPI
+    flat = rows[1]
+    assert (flat[0], flat[3], flat[4]) == ("", "", "KOMPLETT_GRUNNPRIS")
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.decimals(min_value=0, max_value=100_000, places=2), min_size=1, max_size=5),
+    st.lists(
+        st.sets(st.text(alphabet="abc", min_size=1, max_size=3), min_size=1, max_size=12),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from([Decimal("0.25"), Decimal("0.15"), Decimal("0.12"), Decimal("0")]),
+)
+def test_vat_shares_always_sum_to_the_invoice_vat(
+    amounts: list[Decimal], client_sets: list[set[str]], rate: Decimal
+) -> None:
+    from periodyear.domain.allocation import allocate  # noqa: PLC0415
+    from periodyear.domain.invoice import InvoiceLine  # noqa: PLC0415
+    from periodyear.domain.money import to_ore  # noqa: PLC0415
+
+    lines = []
+    for index, amount in enumerate(amounts):
+        clients = client_sets[index % len(client_sets)]
+        allocations = allocate(amount, clients) if index % 2 == 0 else ()
+        lines.append(InvoiceLine(f"L{index}", "line", None, len(clients), amount, allocations, ()))
+    subtotal = sum(amounts, Decimal("0.00"))
+    vat = to_ore(subtotal * rate)
+    draft = InvoiceDraft(
+        "t",
+        Period.parse_month("2022-06"),
+        date(2022, 7, 1),
+        date(2022, 7, 15),
+        "KOMPLETT",
+        "standard",
+        "NOK",
+        tuple(lines),
+        subtotal,
+        rate,
+        vat,
+        subtotal + vat,
+    )
+    rows = basis_rows(draft, {})
+    assert sum(r.vat for r in rows) == vat
+    assert sum(r.amount for r in rows) == subtotal
+    assert all(r.total == r.amount + r.vat for r in rows)
+    assert all(abs(ore(r.vat) - ore(r.amount) * rate) <= 1 for r in rows)  # each share within one øre
+
+
+# ---------------------------------------------------------------- EHF
+
+
+def _every_case() -> dict[str, tuple[Invoice, TenantAccount]]:
+    worked_feb = invoice(
+        period=Period.parse_month("2022-02"),
+        paid_through=date(2022, 2, 14),
+        records=[
+            UsageRecord(Meter.PERIOD_ACTIVE_CLIENTS, "c2", date(2022, 2, 20)),
+            UsageRecord(Meter.VPI_USERS, "u1", date(2022, 2, 3)),
+        ],
+    )
+    annual = invoice(
+        period=Period.annual(2022),
+        records=usage(Meter.ANNUAL_SUBMITTED_CLIENTS, ["c2", "c3"], date(2022, 5, 2)),
+        number=4,
+    )
+    many = invoice(
+        catalog=SAMPLE,
+        period=Period.parse_month("2022-06"),
+        records=usage(Meter.PERIOD_ACTIVE_CLIENTS, [f"c{n}" for n in range(120)], date(2022, 6, 1))
+        + usage(Meter.VPI_USERS, ["u1", "u2", "u3"], date(2022, 6, 1)),
+    )
+    flat_only = invoice(package="PERIODEAVSLUTNING", records=[])
+    volume = invoice(
+        catalog=SAMPLE,
+        package="ARSOPPGJOR_PLUSS",
+        period=Period.annual(2023),
+        records=usage(Meter.ANNUAL_SUBMITTED_CLIENTS, [f"c{n}" for n in range(12)], date(2023, 1, 5)),
+    )
+    return {
+        "worked example February (per unit + VPI, intro)": (worked_feb, account()),
+        "worked example March (graduated, two tiers, bureau client)": (invoice(), account()),
+        "worked example annual 2022 (volume)": (annual, account("en")),
+        "flat fee only": (flat_only, account()),
+        "all models, many lines (flat, graduated over three tiers, VPI)": (many, account()),
+        "annual volume, Årsoppgjør Pluss": (volume, account("en")),
+    }
+
+
+CASES = _every_case()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_ehf_is_valid_ubl_and_passes_peppol_and_en16931_without_fatal_findings(
+    ehf: EhfValidator, case: str
+) -> None:
+    issued, buyer = CASES[case]
+    check = ehf.check(build_ehf(issued, buyer, SELLER, kid_for(issued.invoice_number)))
+    assert check.schema_errors == []
+    assert check.fatal == []
+
+
+def test_graduated_charges_become_one_line_per_tier() -> None:
+    issued, buyer = CASES["all models, many lines (flat, graduated over three tiers, VPI)"]
+    document = etree.fromstring(build_ehf(issued, buyer, SELLER, kid_for(issued.invoice_number)))
+    ns = {
+        "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+        "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    }
+    lines = [
+        (
+            line.findtext("cbc:InvoicedQuantity", namespaces=ns),
+            line.findtext("cac:Price/cbc:PriceAmount", namespaces=ns),
+            line.findtext("cbc:LineExtensionAmount", namespaces=ns),
+        )
+        for line in document.iterfind("cac:InvoiceLine", ns)
+    ]
+    assert lines == [
+        ("1", "149.00", "149.00"),
+        ("25", "50.00", "1250.00"),
+        ("75", "40.00", "3000.00"),
+        ("20", "30.00", "600.00"),
+        ("3", "659.00", "1977.00"),
+    ]
+    assert document.findtext("cac:PaymentMeans/cbc:PaymentID", namespaces=ns) == "0000000075"
+
+
+def test_a_price_finer_than_ore_still_gives_a_valid_ehf(ehf: EhfValidator) -> None:
+    catalog = WORKED.model_copy(deep=True)
+    charge = catalog.price_lists["standard"]["KOMPLETT"].monthly[0]
+    assert isinstance(charge, GraduatedCharge)
+    fine = charge.model_copy(
+        update={"tiers": [t.model_copy(update={"unit_price": Decimal("33.333")}) for t in charge.tiers]}
+    )
+    catalog.price_lists["standard"]["KOMPLETT"].monthly[0] = fine
+    issued = invoice(catalog=catalog)
+    assert issued.draft.lines[0].amount == Decimal("100.00")  # 3 × 33.333 = 99.999 → 100.00
+    check = ehf.check(build_ehf(issued, account(), SELLER, kid_for(7)))
+    assert (check.schema_errors, check.fatal) == ([], [])
+
+
+def test_a_buyer_without_a_valid_org_number_cannot_get_an_ehf() -> None:
+    with pytest.raises(DocumentError, match="not a valid Norwegian organisation number"):
+        build_ehf(invoice(), account(org_number="912345678"), SELLER, kid_for(7))
+
+
+def _broken(document: bytes, xpath: str, change: str, value: str = "") -> bytes:
+    ns = {
+        "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+        "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+        "ubl": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+    }
+    root = etree.fromstring(document)
+    found = root.xpath(xpath, namespaces=ns)
+    assert isinstance(found, list)
+    (element,) = found
+    assert isinstance(element, etree._Element)
+    parent = element.getparent()
+    assert parent is not None
+    if change == "remove":
+        parent.remove(element)
+    else:
+        element.text = value
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("xpath", "change", "value", "rule"),
+    [
+        ("/ubl:Invoice/cac:TaxTotal/cbc:TaxAmount", "set", "33.50", "BR-CO-15"),
+        (
+            "/ubl:Invoice/cac:AccountingSupplierParty/cac:Party/cbc:EndpointID",
+            "remove",
+            "",
+            "PEPPOL-EN16931-R020",
+        ),
+        (
+            "/ubl:Invoice/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']"
+            "/cbc:CompanyID",
+            "set",
+            "NO999999990MVA",
+            "NO-R-001",
+        ),
+    ],
+)
+def test_the_rules_catch_deliberately_broken_documents(
+    ehf: EhfValidator, xpath: str, change: str, value: str, rule: str
+) -> None:
+    good = build_ehf(invoice(), account(), SELLER, kid_for(7))
+    check = ehf.check(_broken(good, xpath, change, value))
+    assert rule in {f.rule_id for f in check.fatal}
+
+
+def test_the_official_norwegian_example_passes_the_converted_rules(ehf: EhfValidator) -> None:
+    example = (Path(ehf_dir()) / "peppol-bis-3" / "Norwegian-example-1.xml").read_bytes()
+    assert ehf.check(example).fatal == []
+
+
+def ehf_dir() -> Path:
+    from tests.conftest import EHF_DIR  # noqa: PLC0415
+
+    return EHF_DIR
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def _pdf_text(pdf: bytes) -> str:
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
+    text = b"".join(zlib.decompress(s) for s in streams if s[:2] in (b"x\x9c", b"x\xda"))
+    return text.decode("latin-1")
+
+
+def test_the_pdf_is_deterministic_and_in_the_tenants_language() -> None:
+    march = invoice()
+    norwegian = build_pdf(march, account("nb"), SELLER, kid_for(7))
+    assert norwegian.startswith(b"%PDF")
+    assert build_pdf(march, account("nb"), SELLER, kid_for(7)) == norwegian
+    text = _pdf_text(norwegian)
+    for expected in (
+        "FAKTURA 7",
+        "0000000075",
+        "12345678903",
+        "01.03.2022 - 31.03.2022",
+        "Å betale",
+        "162,50",
+        "Forfallsdato",
+        "15.04.2022",
+        "Foretaksregisteret",
+    ):
+        assert expected in text
+    english = _pdf_text(build_pdf(march, account("en"), SELLER, kid_for(7)))
+    for expected in ("INVOICE 7", "Amount due", "162.50", "2022-04-15"):
+        assert expected in english
+
+
+def test_an_invoice_with_all_charge_models_fits_one_page() -> None:
+    issued, buyer = CASES["all models, many lines (flat, graduated over three tiers, VPI)"]
+    pdf = build_pdf(issued, buyer, SELLER, kid_for(issued.invoice_number))
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
