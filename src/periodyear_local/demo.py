@@ -7,11 +7,9 @@ hands each to the migration handler's code, and fires every move's schedule at i
 
 from __future__ import annotations
 
-import csv
 import email
 import email.policy
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -27,10 +25,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from periodyear.adapters import clients
-from periodyear.adapters.invoices import InvoiceRepository
+from periodyear.adapters.invoices import InvoiceRepository, invoice_from_record
 from periodyear.billing import wiring as billing_wiring
 from periodyear.billing.request import BillingPlan, plan_run
 from periodyear.billing.service import BillingService, Outcome, RunResult
+from periodyear.domain.basis import basis_rows
 from periodyear.domain.calendar import Period, PeriodKind, format_instant, oslo_start_of, parse_instant
 from periodyear.domain.tenant import TenantAccount
 from periodyear.migration import wiring as migration_wiring
@@ -47,37 +46,6 @@ WAVES = {
     "window_end": "05:00",
     "capacity_per_night": 10,
 }
-
-
-BASIS_COLUMNS = [
-    "client_id",
-    "client_name",
-    "org_number",
-    "bureau_client",
-    "code",
-    "description",
-    "quantity",
-    "amount_excl_vat",
-]
-
-
-def basis_rows(record: dict[str, Any], account: TenantAccount) -> Iterator[tuple[Any, ...]]:
-    """The re-invoicing basis: one row per client allocation, one per line without clients."""
-    for line in record["lines"]:
-        if not line["allocations"]:
-            yield ("", "", "", False, line["code"], line["description"], line["quantity"], line["amount"])
-        for share in line["allocations"]:
-            client = account.clients.get(share["client_id"])
-            yield (
-                share["client_id"],
-                client.name if client else "",
-                client.org_number if client else "",
-                bool(client and client.is_bureau_client),
-                line["code"],
-                line["description"],
-                share["quantity"],
-                share["amount"],
-            )
 
 
 def nok(value: Any) -> str:
@@ -201,25 +169,25 @@ class Demo:
             task = progress.add_task(f"billing {plan.kind.value.lower()} {plan.period.label}", total=tenants)
             return service.run(plan, on_tenant=lambda _tenant: progress.advance(task))
 
-    def write_invoice(self, record: dict[str, Any], account: TenantAccount) -> list[Path]:
+    def write_invoice(self, record: dict[str, Any]) -> list[Path]:
+        """The invoice record as JSON, and its three documents as stored in S3."""
         folder = self.out / "invoices" / record["tenant_id"]
         folder.mkdir(parents=True, exist_ok=True)
-        stem = (
-            f"{int(record['invoice_number']):06d}-{record['kind'].lower()}-{record['sk'].rsplit('#', 1)[1]}"
-        )
-        json_path = folder / f"{stem}.json"
+        number = int(record["invoice_number"])
+        json_path = folder / f"{number}.json"
         public = {k: v for k, v in record.items() if k not in ("pk", "sk")}
         json_path.write_text(
             json.dumps(public, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8"
         )
-        csv_path = folder / f"{stem}-basis.csv"
-        with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: spreadsheets read UTF-8
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(BASIS_COLUMNS)
-            for row in basis_rows(record, account):
-                bureau = ("ja" if row[3] else "nei") if row[0] else ""  # rows without a client: no flag
-                writer.writerow([*row[:3], bureau, *row[4:]])
-        return [json_path, csv_path]
+        written = [json_path]
+        s3 = boto3.client("s3", region_name=REGION)
+        for extension, key in sorted(record.get("documents", {}).items()):
+            path = folder / f"{number}.{extension}"
+            path.write_bytes(
+                s3.get_object(Bucket=self.names["InvoiceDocumentsBucket"], Key=key)["Body"].read()
+            )
+            written.append(path)
+        return written
 
     def report(self, result: RunResult, repository: InvoiceRepository) -> list[Path]:
         table = Table(
@@ -244,7 +212,7 @@ class Demo:
             record = repository.issued(tenant.tenant_id, result.plan.period)
             if record is None:
                 raise RuntimeError(f"invoice of {tenant.tenant_id} was reported issued but is not stored")
-            written += self.write_invoice(record, tenant.account)
+            written += self.write_invoice(record)
             table.add_row(
                 str(record["invoice_number"]),
                 tenant.account.name,
@@ -264,7 +232,8 @@ class Demo:
             f"tenants seen {summary['tenants_seen']}, "
             f"nothing to bill {summary['tenants_with_nothing_to_bill']}, invalid usage records "
             f"{summary['invalid_usage_records']}, failed tenants {len(summary['failed_tenants'])}, "
-            f"total billed NOK {nok(summary['total_billed'])}"
+            f"total billed NOK {nok(summary['total_billed'])}; documents stored and announced for "
+            f"{summary['documents_completed']} invoices, pending {len(summary['documents_pending'])}"
         )
         if largest:
             self.console.print(self.basis_table(largest[1], largest[2]))
@@ -272,17 +241,20 @@ class Demo:
 
     def basis_table(self, record: dict[str, Any], account: TenantAccount) -> Table:
         basis = Table(title=f"Re-invoicing basis of invoice {record['invoice_number']} ({account.name})")
-        for column in ("Client", "Name", "Org. no.", "Bureau client", "Code", "Qty", "Amount excl. VAT"):
-            basis.add_column(column)
-        for client_id, name, org, bureau, code, _description, quantity, amount in basis_rows(record, account):
+        for column in ("Client", "Name", "Bureau client", "Code", "Qty", "Excl. VAT", "VAT", "Incl. VAT"):
+            basis.add_column(
+                column, justify="right" if column in ("Qty", "Excl. VAT", "VAT", "Incl. VAT") else "left"
+            )
+        for row in basis_rows(invoice_from_record(record).draft, account.clients):
             basis.add_row(
-                client_id,
-                name or "(no client)",
-                org,
-                "yes" if bureau else "",
-                code,
-                str(quantity),
-                nok(amount),
+                row.client_id,
+                row.client_name or "(no client)",
+                "yes" if row.is_bureau_client else "",
+                row.code,
+                str(row.quantity),
+                nok(row.amount),
+                nok(row.vat),
+                nok(row.total),
             )
         return basis
 
@@ -353,8 +325,9 @@ def run_demo(console: Console, period: str, out: Path) -> int:
         if both := both_invoices(monthly, annual):
             console.print(f"\nOne firm, two invoices: {both}")
         console.print(
-            f"\nOutput under {out}: notices/*.eml, invoices/<tenant>/<number>-<kind>-<period>.json and "
-            f"-basis.csv, summary-monthly.json, summary-annual.json"
+            f"\nOutput under {out}: notices/*.eml; invoices/<tenant>/<number>.json (the record) with "
+            f"<number>.xml (EHF), .pdf and .csv (basis) as stored in S3; "
+            f"summary-monthly.json, summary-annual.json"
         )
         billing_wiring.reset()
         migration_wiring.reset()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from stdnum.no import orgnr
+
 from periodyear.domain.agreement import paid_through, price_switch_date
 from periodyear.domain.calendar import format_instant
 from periodyear_local.seed import legacy_items, usage_item
@@ -197,6 +199,11 @@ def generate(
     return DemoData(result, usage + invalid, len(invalid))
 
 
+def valid_org_number(start: int) -> str:
+    """The first organisation number from ``start`` that passes the MOD11 check (demo firms are invented)."""
+    return next(str(n) for n in range(start, start + 100) if orgnr.is_valid(str(n)))
+
+
 _PEOPLE = ["Kari Nordmann", "Ola Hansen", "Ingrid Berg", "Per Johansen", "Anne Larsen", "Lars Olsen"]
 
 
@@ -220,7 +227,7 @@ def legacy_records(data: DemoData) -> Iterator[dict[str, Any]]:
             interval_months=firm.interval_months,
             current_period_start=firm.current_period_start.isoformat(),
             name=firm.name,
-            org_number=str(810_000_000 + index),
+            org_number=valid_org_number(810_000_000 + index * 10),
             email=f"post@{domain}",
             language="en" if index % 7 == 3 else "nb",
             clients=[(c, n, o) for c, n, o, is_bureau in firm.clients if not is_bureau],

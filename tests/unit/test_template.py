@@ -183,3 +183,22 @@ def test_schedules_are_confined_to_the_migration_group_and_delivered_by_their_ow
     assert inline["PolicyDocument"]["Statement"] == [
         {"Effect": "Allow", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["EventBus", "Arn"]}}
     ]
+
+
+def test_the_documents_bucket_is_private_versioned_and_encrypted() -> None:
+    bucket = resource("InvoiceDocumentsBucket")["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+        "ServerSideEncryptionByDefault"
+    ] == {"SSEAlgorithm": "AES256"}
+    assert all(
+        bucket["PublicAccessBlockConfiguration"][flag] is True
+        for flag in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    )
+    statements = resource("BillingRunPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    grants = {s["Sid"]: (s["Action"], s["Resource"]) for s in statements}
+    assert grants["StoreInvoiceDocuments"] == (
+        "s3:PutObject",
+        {"Fn::Sub": "${InvoiceDocumentsBucket.Arn}/invoices/*"},
+    )
+    assert grants["AnnounceInvoices"] == ("events:PutEvents", {"Fn::GetAtt": ["EventBus", "Arn"]})
