@@ -1,5 +1,6 @@
 """The monthly run through its Lambda handler, on the template's tables in moto."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -289,3 +290,35 @@ def test_an_unended_month_is_refused_and_a_bad_event_is_an_error(billing: Billin
         billing.run_month("2022-05", now="2022-05-31T12:00:00Z")
     with pytest.raises(InvalidRequest):
         billing.run({"period": "May"})
+
+
+def test_the_run_publishes_its_counts_as_metrics(
+    billing: Billing, capsys: pytest.CaptureFixture[str]
+) -> None:
+    billing.tenant("a", price_switch_date=date(2022, 1, 1))
+    billing.tenant("b-no-subscription", with_subscription=False)
+    billing.usage("a", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+    billing.usage("a", "period.closed", "2022-05-10T10:00:00Z")  # invalid: no client_id
+    billing.run_month("2022-05", now="2022-06-01T02:00:00Z")
+    emitted = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')
+    ]
+    (metrics,) = emitted
+    assert metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PeriodeOgAr"
+    assert (metrics["kind"], metrics["service"]) == ("MONTHLY", "periodyear")
+    assert {
+        name: metrics[name]
+        for name in (
+            "TenantsSeen",
+            "InvoicesIssued",
+            "InvalidUsageRecords",
+            "FailedTenants",
+            "DocumentsPending",
+        )
+    } == {
+        "TenantsSeen": [2.0],
+        "InvoicesIssued": [1.0],
+        "InvalidUsageRecords": [1.0],
+        "FailedTenants": [1.0],
+        "DocumentsPending": [0.0],
+    }

@@ -78,6 +78,8 @@ def test_failures_raise_alarms() -> None:
     assert custom == {
         ("FailedTenants", json.dumps([service, {"Name": "kind", "Value": "MONTHLY"}])),
         ("FailedTenants", json.dumps([service, {"Name": "kind", "Value": "ANNUAL"}])),
+        ("DocumentsPending", json.dumps([service, {"Name": "kind", "Value": "MONTHLY"}])),
+        ("DocumentsPending", json.dumps([service, {"Name": "kind", "Value": "ANNUAL"}])),
         ("MigrationsFailed", json.dumps([service])),
     }
 
