@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -248,9 +249,27 @@ def test_every_ehf_is_valid_ubl_and_passes_peppol_and_en16931_without_fatal_find
     ehf: EhfValidator, case: str
 ) -> None:
     issued, buyer = CASES[case]
-    check = ehf.check(build_ehf(issued, buyer, SELLER, kid_for(issued.invoice_number)))
+    basis = basis_csv(basis_rows(issued.draft, buyer.clients), buyer.language)
+    check = ehf.check(build_ehf(issued, buyer, SELLER, kid_for(issued.invoice_number), basis_csv=basis))
     assert check.schema_errors == []
     assert check.fatal == []
+
+
+def test_the_ehf_carries_the_basis_with_the_bureau_client() -> None:
+    march = invoice()
+    basis = basis_csv(basis_rows(march.draft, CLIENTS), "nb")
+    document = etree.fromstring(build_ehf(march, account(), SELLER, kid_for(7), basis_csv=basis))
+    ns = {
+        "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+        "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    }
+    embedded = document.find(
+        "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", ns
+    )
+    assert embedded is not None
+    assert (embedded.get("mimeCode"), embedded.get("filename")) == ("text/csv", "7-basis.csv")
+    assert base64.b64decode(embedded.text or "") == basis
+    assert "c3;Firma Regnskap AS;933333333;ja" in basis.decode("utf-8")
 
 
 def test_graduated_charges_become_one_line_per_tier() -> None:

@@ -25,7 +25,9 @@ def publish_metrics(metrics: Metrics, result: RunResult) -> None:
         name="InvalidUsageRecords", unit=MetricUnit.Count, value=summary["invalid_usage_records"]
     )
     metrics.add_metric(name="FailedTenants", unit=MetricUnit.Count, value=len(summary["failed_tenants"]))
-    metrics.add_metric(name="DocumentsPending", unit=MetricUnit.Count, value=len(summary["documents_pending"]))
+    metrics.add_metric(
+        name="DocumentsPending", unit=MetricUnit.Count, value=len(summary["documents_pending"])
+    )
 
 
 def run_billing_job(kind: PeriodKind, event: Mapping[str, Any], metrics: Metrics) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
@@ -152,8 +153,25 @@ def _lines(root: ET.Element, invoice: Invoice) -> None:
             _cbc(_cac(element, "Price"), "PriceAmount", _price(price), currencyID=draft.currency)
 
 
-def build_ehf(invoice: Invoice, buyer: TenantAccount, seller: Seller, kid: str) -> bytes:
-    """The invoice as an EHF (PEPPOL BIS Billing 3.0) document, UTF-8 bytes."""
+def _basis_attachment(root: ET.Element, invoice: Invoice, basis_csv: bytes) -> None:
+    """The re-invoicing basis travels with the e-invoice as an embedded CSV (BG-24)."""
+    reference = _cac(root, "AdditionalDocumentReference")
+    _cbc(reference, "ID", f"BASIS-{invoice.invoice_number}")
+    _cbc(reference, "DocumentDescription", "Grunnlag per klient for viderefakturering / per-client basis")
+    _cbc(
+        _cac(reference, "Attachment"),
+        "EmbeddedDocumentBinaryObject",
+        base64.b64encode(basis_csv).decode(),
+        mimeCode="text/csv",
+        filename=f"{invoice.invoice_number}-basis.csv",
+    )
+
+
+def build_ehf(
+    invoice: Invoice, buyer: TenantAccount, seller: Seller, kid: str, basis_csv: bytes | None = None
+) -> bytes:
+    """The invoice as an EHF (PEPPOL BIS Billing 3.0) document, UTF-8 bytes; with ``basis_csv``,
+    the per-client basis is embedded as an attachment."""
     draft = invoice.draft
     if not orgnr.is_valid(buyer.org_number):
         raise DocumentError(
@@ -173,6 +191,8 @@ def build_ehf(invoice: Invoice, buyer: TenantAccount, seller: Seller, kid: str) 
     period = _cac(root, "InvoicePeriod")
     _cbc(period, "StartDate", draft.period.start.isoformat())
     _cbc(period, "EndDate", draft.period.last_day.isoformat())
+    if basis_csv is not None:
+        _basis_attachment(root, invoice, basis_csv)
     _supplier(root, seller)
     _customer(root, buyer)
     _payment_and_totals(root, invoice, seller, kid)

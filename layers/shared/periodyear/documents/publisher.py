@@ -56,10 +56,11 @@ class Events(Protocol):
 def documents(invoice: Invoice, buyer: TenantAccount, seller: Seller) -> dict[str, bytes]:
     """The three documents of an invoice, deterministic for the same input."""
     kid = kid_for(invoice.invoice_number)
+    basis = basis_csv(basis_rows(invoice.draft, buyer.clients), buyer.language)
     return {
-        "xml": build_ehf(invoice, buyer, seller, kid),
+        "xml": build_ehf(invoice, buyer, seller, kid, basis_csv=basis),
         "pdf": build_pdf(invoice, buyer, seller, kid),
-        "csv": basis_csv(basis_rows(invoice.draft, buyer.clients), buyer.language),
+        "csv": basis,
     }
 
 
