@@ -29,6 +29,7 @@ from periodyear.domain.errors import PeriodYearError
 from periodyear.migration import wiring as migration_wiring
 from periodyear.migration.job import handle_migration_event
 from periodyear_local.demo import json_default, run_demo
+from periodyear_local.seed import eventbridge_event
 
 console = Console(width=max(132, shutil.get_terminal_size().columns))
 
@@ -48,7 +49,7 @@ def invoice(kind: str, period: str | None, year: int | None, dry_run: bool, tena
 
 
 def _migration_event(detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
-    envelope = {"detail-type": detail_type, "source": "periodyear.migration", "time": at, "detail": detail}
+    envelope = eventbridge_event(detail_type, detail, at)
     return handle_migration_event(envelope, Metrics(namespace="PeriodeOgAr"))
 
 

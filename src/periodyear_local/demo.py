@@ -37,7 +37,7 @@ from periodyear.migration.job import handle_migration_event
 from periodyear.observability import logger
 from periodyear_local.demo_data import DemoData, generate, legacy_records
 from periodyear_local.sandbox import REGION, drain_queue, local_aws, route_to_queue
-from periodyear_local.seed import batch_put
+from periodyear_local.seed import batch_put, eventbridge_event
 
 PLANNED_AT = "2021-11-01T08:00:00Z"
 WAVES = {
@@ -67,17 +67,7 @@ class Demo:
 
     # ------------------------------------------------------------------ migration
     def event(self, detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
-        envelope = {
-            "version": "0",
-            "id": "demo",
-            "detail-type": detail_type,
-            "source": "periodyear.migration",
-            "account": DEFAULT_ACCOUNT_ID,
-            "time": at,
-            "region": REGION,
-            "resources": [],
-            "detail": detail,
-        }
+        envelope = eventbridge_event(detail_type, detail, at)
         result = handle_migration_event(envelope, self.metrics)
         self.metrics.clear_metrics()  # CloudWatch gets these in Lambda; the demo prints its own summary
         return result

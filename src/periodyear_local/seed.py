@@ -144,3 +144,20 @@ def legacy_items(
         {"pk": pk, "sk": f"USER#{u}", "user_id": u, "name": n, "email": e, "role": r} for u, n, e, r in users
     ]
     return items
+
+
+def eventbridge_event(
+    detail_type: str, detail: dict[str, Any], time: str, source: str = "periodyear.migration"
+) -> dict[str, Any]:
+    """An event as EventBridge delivers it to a Lambda function."""
+    return {
+        "version": "0",
+        "id": f"local-{next(_event_ids)}",
+        "detail-type": detail_type,
+        "source": source,
+        "account": "123456789012",
+        "time": time,
+        "region": "eu-north-1",
+        "resources": [],
+        "detail": detail,
+    }

@@ -31,7 +31,7 @@ from periodyear_local.sandbox import (
     patched_environ,
     route_to_queue,
 )
-from periodyear_local.seed import batch_put, legacy_items
+from periodyear_local.seed import batch_put, eventbridge_event, legacy_items
 from tests.conftest import LambdaContext
 
 REQUESTED_AT = "2021-11-01T09:00:00Z"
@@ -61,17 +61,7 @@ class Migration:
     def event(self, detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
         from functions.migrate_tenant import app  # noqa: PLC0415  (reads its settings at import, as in Lambda)
 
-        event = {
-            "version": "0",
-            "id": "e1",
-            "detail-type": detail_type,
-            "source": "periodyear.migration",
-            "account": DEFAULT_ACCOUNT_ID,
-            "time": at,
-            "region": REGION,
-            "resources": [],
-            "detail": detail,
-        }
+        event = eventbridge_event(detail_type, detail, at)
         result: dict[str, Any] = app.handler(event, LambdaContext(function_name="migrate_tenant"))
         return result
 
