@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -110,6 +111,26 @@ def html_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("html",))
     assert part is not None
     return str(part.get_content())
+
+
+class Clock:
+    """The processing clock the migration's leases use, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2021, 11, 15, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(wiring, "processing_clock", fake)
+    return fake
 
 
 @pytest.fixture
@@ -470,8 +491,9 @@ def _crash_in(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, *, after_
         ("after verify, before marking", LegacyRepository, "mark_migrated", 0),
     ],
 )
-def test_a_crash_during_the_move_is_completed_by_the_next_due(
+def test_a_crash_during_the_move_is_completed_by_a_retry_of_the_same_event(
     migration: Migration,
+    clock: Clock,
     monkeypatch: pytest.MonkeyPatch,
     step: str,
     owner: Any,
@@ -502,14 +524,34 @@ def test_a_crash_during_the_move_is_completed_by_the_next_due(
         migration.due("t1")
     assert migration.state("t1")["status"] == "MOVING", step
     monkeypatch.undo()
-    assert migration.due("t1", at="2021-11-15T09:05:00Z")["outcome"] == "in_progress"  # the lease still holds
-    result = migration.due("t1", at="2021-11-15T09:11:00Z")
+    monkeypatch.setattr(wiring, "processing_clock", clock)  # undo() put the real clock back
+    clock.advance(5)
+    assert migration.due("t1")["outcome"] == "in_progress"  # the same event, retried: the lease still holds
+    clock.advance(6)
+    result = migration.due("t1")  # the lease has expired: the retry takes over
     assert result["outcome"] == "moved", step
     items = migration.items("RegisterTable", "t1")
     assert sum(sk.startswith("CLIENT#") for sk in items) == 61
-    assert items["PROFILE"]["migrated_at"] == "2021-11-15T09:11:00Z"  # the event that completed the move
+    assert items["PROFILE"]["migrated_at"] == DEFAULT_MOVE  # the time of the event that completed the move
     assert migration.items("LegacyTable", "t1")["PROFILE"]["migration_status"] == "MIGRATED"
     assert len(migration.notices()) == 1
+
+
+def test_a_crash_while_sending_the_notice_is_finished_by_a_retry_of_the_same_event(
+    migration: Migration, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migration.legacy("t1")
+    _crash_in(monkeypatch, Mailer, "send")
+    with pytest.raises(Crash):
+        migration.request("t1")
+    monkeypatch.undo()
+    monkeypatch.setattr(wiring, "processing_clock", clock)
+    assert migration.request("t1")["outcome"] == "in_progress"  # the lease of the crashed delivery holds
+    assert migration.notices() == []
+    clock.advance(11)
+    assert migration.request("t1")["outcome"] == "notified"  # the same event, after the lease expired
+    assert len(migration.notices()) == 1
+    assert migration.due("t1")["outcome"] == "moved"
 
 
 def test_a_crash_after_the_notice_before_the_schedule_is_finished_by_a_repeated_request(

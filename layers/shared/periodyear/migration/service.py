@@ -7,9 +7,9 @@ a passing failure (SES, throttling) raises so that the event is retried.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any, Protocol
 
 from periodyear.domain.calendar import format_instant
@@ -132,6 +132,7 @@ class MigrationService:
         requests: Requests,
         catalog: Catalog,
         settings: MigrationSettings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._legacy = legacy
         self._register = register
@@ -141,6 +142,9 @@ class MigrationService:
         self._requests = requests
         self._catalog = catalog
         self._settings = settings
+        # Business time (move times, migrated_at) is the event's ``time``; leases and state
+        # bookkeeping use this clock, since a retried event carries its original ``time``.
+        self._clock = clock
 
     # ------------------------------------------------------------------ TenantMigrationRequested
     def request(self, tenant_id: str, requested_move_at: datetime | None, now: datetime) -> Result:
@@ -197,18 +201,18 @@ class MigrationService:
             and state.status in (Status.NOTIFIED, Status.FAILED)
         ):
             if not state.schedule_set:  # a crash after the notice: finish the step it skipped
-                self._set_schedule(tenant_id, move_at, now)
+                self._set_schedule(tenant_id, move_at)
             return Result(
                 tenant_id,
                 "unchanged",
                 "the move is already set and its notice sent",
                 {"move_at": format_instant(move_at)},
             )
-        if state is not None and state.leased(now):
+        if state is not None and state.leased(self._clock()):
             return Result(tenant_id, "in_progress", "another delivery is sending the notice")
         try:
             lease = self._states.claim_notice(
-                tenant_id, move_at=move_at, now=now, expected=state, terms=_terms_record(terms)
+                tenant_id, move_at=move_at, now=self._clock(), expected=state, terms=_terms_record(terms)
             )
         except Conflict:
             return Result(tenant_id, "in_progress", "another delivery changed the move first")
@@ -221,9 +225,9 @@ class MigrationService:
         try:
             message_id = self._mail.send(message, recipients)
         except Exception as error:
-            self._states.release(lease, reason=f"notice not sent: {type(error).__name__}", now=now)
+            self._states.release(lease, reason=f"notice not sent: {type(error).__name__}", now=self._clock())
             raise NoticeNotSent(f"the notice to {tenant_id} was not sent: {error}") from error
-        self._states.notice_sent(lease, message_id=message_id, recipients=len(recipients), now=now)
+        self._states.notice_sent(lease, message_id=message_id, recipients=len(recipients), now=self._clock())
         logger.info(
             "notice sent",
             extra={
@@ -233,7 +237,7 @@ class MigrationService:
                 "move_at": format_instant(move_at),
             },
         )
-        self._set_schedule(tenant_id, move_at, now)
+        self._set_schedule(tenant_id, move_at)
         return Result(
             tenant_id,
             "notified",
@@ -260,9 +264,9 @@ class MigrationService:
         notice = _notice(content, terms, move_at, updated=state is not None and state.notices_sent > 0)
         return content, notice, move_at
 
-    def _set_schedule(self, tenant_id: str, move_at: datetime, now: datetime) -> None:
+    def _set_schedule(self, tenant_id: str, move_at: datetime) -> None:
         self._schedules.set_move(tenant_id, move_at)
-        self._states.schedule_set(tenant_id, move_at=move_at, now=now)
+        self._states.schedule_set(tenant_id, move_at=move_at, now=self._clock())
 
     # ------------------------------------------------------------------ TenantMigrationDue
     def due(self, tenant_id: str, now: datetime) -> Result:
@@ -284,33 +288,33 @@ class MigrationService:
                 "refused",
                 f"the move is set for {format_instant(state.move_at)}, after this event's time",
             )
-        if state.leased(now):
+        if state.leased(self._clock()):
             return Result(tenant_id, "in_progress", "another delivery is moving the tenant")
         try:
-            lease = self._states.claim_move(state, now=now)
+            lease = self._states.claim_move(state, now=self._clock())
         except Conflict:
             return Result(tenant_id, "in_progress", "another delivery took the move first")
         try:
             _, terms, content = self._prepare(tenant_id, now)
         except MigrationRefused as refusal:
-            self._states.failed(lease, reason=str(refusal), now=now)
+            self._states.failed(lease, reason=str(refusal), now=self._clock())
             return Result(tenant_id, "failed", str(refusal))
         promised = {k: state.attributes.get(k) for k in _terms_record(terms)}
         if promised != _terms_record(terms):
             reason = (
                 f"the agreement changed after the notice (notice said {promised}); request the move again"
             )
-            self._states.failed(lease, reason=reason, now=now)
+            self._states.failed(lease, reason=reason, now=self._clock())
             return Result(tenant_id, "failed", reason)
         written = self._register.put_tenant(content)
         problems = self._register.differences(content)
         if problems:
             reason = "verification failed: " + "; ".join(problems[:20])
-            self._states.failed(lease, reason=reason, now=now)
+            self._states.failed(lease, reason=reason, now=self._clock())
             return Result(tenant_id, "failed", reason)
         self._legacy.mark_migrated(tenant_id, now)
         clients, users = len(content.clients), len(content.users)
-        self._states.moved(lease, now=now, clients=clients, users=users)
+        self._states.moved(lease, now=self._clock(), clients=clients, users=users)
         return Result(
             tenant_id,
             "moved",

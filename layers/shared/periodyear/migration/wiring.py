@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 
 from periodyear.adapters import clients
 from periodyear.adapters.legacy import LegacyRepository
@@ -12,6 +13,11 @@ from periodyear.adapters.register import RegisterWriter
 from periodyear.config import MigrationEnvironment
 from periodyear.domain.catalog import load_catalog
 from periodyear.migration.service import MigrationService, MigrationSettings
+
+
+def processing_clock() -> datetime:
+    """The time of processing (for leases), as opposed to the event's business time."""
+    return datetime.now(UTC)
 
 
 @functools.cache
@@ -34,6 +40,7 @@ def migration_service() -> MigrationService:
         settings=MigrationSettings(
             environment.notice_sender, environment.notice_lead_days, environment.deadline
         ),
+        clock=lambda: processing_clock(),  # noqa: PLW0108  (looked up on each call, so tests can move it)
     )
 
 
