@@ -230,4 +230,8 @@ class EhfValidator:
 
 @pytest.fixture(scope="session")
 def ehf() -> EhfValidator:
+    if not (EHF_DIR / "peppol-bis-3").is_dir():
+        pytest.fail(
+            f"the EHF schemas and rules are not at {EHF_DIR} (../shared/ehf); set EHF_DIR to where they are"
+        )
     return EhfValidator()
