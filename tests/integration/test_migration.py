@@ -17,6 +17,7 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from periodyear.adapters import items as dynamo_items
 from periodyear.adapters.items import from_item
 from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import Mailer, schedule_name
@@ -469,7 +470,7 @@ class Crash(BaseException):
     """The function dying mid-step (timeout, out of memory)."""
 
 
-def _crash_in(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, *, after_calls: int = 0) -> None:
+def _crash_in(patch: pytest.MonkeyPatch, owner: type, name: str, *, after_calls: int = 0) -> None:
     real = getattr(owner, name)
     calls = 0
 
@@ -480,7 +481,22 @@ def _crash_in(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, *, after_
             raise Crash
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(owner, name, crashing)
+    patch.setattr(owner, name, crashing)
+
+
+def _crash_after_first_batch(patch: pytest.MonkeyPatch) -> None:
+    real_batch_write = dynamo_items.batch_write
+
+    def batch_write_then_die(client: Any, table: str, items: Any, **kwargs: Any) -> int:
+        def first_batch_only() -> Iterator[Any]:
+            for index, item in enumerate(items):
+                if index == 25:
+                    raise Crash
+                yield item
+
+        return real_batch_write(client, table, first_batch_only(), **kwargs)
+
+    patch.setattr(dynamo_items, "batch_write", batch_write_then_die)
 
 
 @pytest.mark.parametrize(
@@ -494,7 +510,6 @@ def _crash_in(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, *, after_
 def test_a_crash_during_the_move_is_completed_by_a_retry_of_the_same_event(
     migration: Migration,
     clock: Clock,
-    monkeypatch: pytest.MonkeyPatch,
     step: str,
     owner: Any,
     name: str | None,
@@ -503,28 +518,14 @@ def test_a_crash_during_the_move_is_completed_by_a_retry_of_the_same_event(
     many = tuple((f"c{n:03d}", f"Klient {n}", "900000000") for n in range(60))  # more than two batches
     migration.legacy("t1", clients=many)
     migration.request("t1")
-    if name is None:  # crash inside the batch writer after its first batch of 25
-        from periodyear.adapters import items as dynamo_items  # noqa: PLC0415
-
-        real_batch_write = dynamo_items.batch_write
-
-        def batch_write_then_die(client: Any, table: str, items: Any, **kwargs: Any) -> int:
-            def first_batch_only() -> Iterator[Any]:
-                for index, item in enumerate(items):
-                    if index == 25:
-                        raise Crash
-                    yield item
-
-            return real_batch_write(client, table, first_batch_only(), **kwargs)
-
-        monkeypatch.setattr(dynamo_items, "batch_write", batch_write_then_die)
-    else:
-        _crash_in(monkeypatch, owner, name, after_calls=after_calls)
-    with pytest.raises(Crash):
-        migration.due("t1")
+    with pytest.MonkeyPatch.context() as crash:  # the crash lasts for this delivery only
+        if name is None:  # inside the batch writer, after its first batch of 25
+            _crash_after_first_batch(crash)
+        else:
+            _crash_in(crash, owner, name, after_calls=after_calls)
+        with pytest.raises(Crash):
+            migration.due("t1")
     assert migration.state("t1")["status"] == "MOVING", step
-    monkeypatch.undo()
-    monkeypatch.setattr(wiring, "processing_clock", clock)  # undo() put the real clock back
     clock.advance(5)
     assert migration.due("t1")["outcome"] == "in_progress"  # the same event, retried: the lease still holds
     clock.advance(6)
@@ -541,11 +542,10 @@ def test_a_crash_while_sending_the_notice_is_finished_by_a_retry_of_the_same_eve
     migration: Migration, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     migration.legacy("t1")
-    _crash_in(monkeypatch, Mailer, "send")
-    with pytest.raises(Crash):
-        migration.request("t1")
-    monkeypatch.undo()
-    monkeypatch.setattr(wiring, "processing_clock", clock)
+    with pytest.MonkeyPatch.context() as crash:
+        _crash_in(crash, Mailer, "send")
+        with pytest.raises(Crash):
+            migration.request("t1")
     assert migration.request("t1")["outcome"] == "in_progress"  # the lease of the crashed delivery holds
     assert migration.notices() == []
     clock.advance(11)
@@ -560,10 +560,10 @@ def test_a_crash_after_the_notice_before_the_schedule_is_finished_by_a_repeated_
     from periodyear.adapters.messaging import MoveScheduler  # noqa: PLC0415
 
     migration.legacy("t1")
-    _crash_in(monkeypatch, MoveScheduler, "set_move")
-    with pytest.raises(Crash):
-        migration.request("t1")
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as crash:
+        _crash_in(crash, MoveScheduler, "set_move")
+        with pytest.raises(Crash):
+            migration.request("t1")
     assert migration.schedule("t1") is None
     assert migration.request("t1")["outcome"] == "unchanged"  # no second notice ...
     assert migration.schedule("t1") is not None  # ... but the schedule is set
