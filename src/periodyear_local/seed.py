@@ -33,6 +33,8 @@ def register_items(
     language: str = "nb",
     clients: Iterable[tuple[str, str, str, bool]] = (),
     with_subscription: bool = True,
+    address: Mapping[str, str] | None = None,
+    customer_reference: str | None = None,
 ) -> list[dict[str, Any]]:
     """PROFILE, SUBSCRIPTION and CLIENT# items of one tenant; clients are (id, name, org, bureau)."""
     pk = f"TENANT#{tenant_id}"
@@ -51,6 +53,7 @@ def register_items(
             "gsi1pk": "TENANTS",
             "gsi1sk": tenant_id,
         }
+        | _optional_profile(address, customer_reference)
     ]
     if with_subscription:
         items.append(
@@ -75,6 +78,13 @@ def register_items(
         for cid, cname, org, bureau in clients
     )
     return items
+
+
+def _optional_profile(address: Mapping[str, str] | None, customer_reference: str | None) -> dict[str, Any]:
+    """The PROFILE's optional ``address`` map and ``customer_reference`` (CONTRACT §1–2), when given."""
+    return ({"address": dict(address)} if address else {}) | (
+        {"customer_reference": customer_reference} if customer_reference else {}
+    )
 
 
 def usage_item(
@@ -107,6 +117,8 @@ def legacy_items(
     users: Iterable[tuple[str, str, str, str]] = (),
     with_profile: bool = True,
     with_agreement: bool = True,
+    address: Mapping[str, str] | None = None,
+    customer_reference: str | None = None,
 ) -> list[dict[str, Any]]:
     """The old platform's items of one tenant (CONTRACT §1); clients are (id, name, org),
     users (id, name, email, role)."""
@@ -123,6 +135,7 @@ def legacy_items(
                 "email": email or f"post@{tenant_id}.example",
                 "language": language,
             }
+            | _optional_profile(address, customer_reference)
         )
     if with_agreement:
         items.append(

@@ -21,7 +21,7 @@ from periodyear.adapters import items as dynamo_items
 from periodyear.adapters.items import from_item
 from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import Mailer, schedule_name
-from periodyear.adapters.register import RegisterWriter
+from periodyear.adapters.register import RegisterRepository, RegisterWriter
 from periodyear.migration import wiring
 from periodyear.migration.service import NoticeNotSent
 from periodyear.observability import logger
@@ -287,6 +287,29 @@ def test_the_register_receives_the_contract_items(migration: Migration) -> None:
         "2021-11-16T01:00:00Z",
     )
     assert migration.state("t1")["status"] == "MOVED"
+
+
+def test_the_address_and_the_firms_reference_reach_the_register_and_billing(migration: Migration) -> None:
+    address = {"street": "Strandgata 5", "postal_code": "5013", "city": "Bergen"}
+    migration.legacy("t1", address=address, customer_reference="Regnskap 4410")
+    migration.request("t1")
+    assert migration.due("t1")["outcome"] == "moved"
+    profile = migration.items("RegisterTable", "t1")["PROFILE"]
+    assert profile["address"] == {**address, "country": "NO"}
+    assert profile["customer_reference"] == "Regnskap 4410"
+    account = RegisterRepository(migration.dynamodb, migration.names["RegisterTable"]).account("t1")
+    assert account.address is not None
+    assert account.address.lines == ("Strandgata 5", "5013 Bergen")
+    assert account.customer_reference == "Regnskap 4410"
+
+
+def test_a_tenant_without_address_or_reference_has_neither_in_the_register(migration: Migration) -> None:
+    migration.legacy("t1")
+    migration.request("t1")
+    migration.due("t1")
+    profile = migration.items("RegisterTable", "t1")["PROFILE"]
+    assert "address" not in profile
+    assert "customer_reference" not in profile
 
 
 def test_legacy_items_are_never_changed_but_for_the_marker(migration: Migration) -> None:

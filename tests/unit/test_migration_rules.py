@@ -135,3 +135,52 @@ def test_every_tenant_once_within_capacity_window_and_order(
     for wave in waves:
         opens = datetime.combine(wave.night, time(start_hour), tzinfo=OSLO)
         assert all(opens <= at < opens + timedelta(hours=length) for _, at in wave.moves)
+
+
+# -------------------------------------------------- address and customer reference (CONTRACT §2)
+
+
+def with_profile(**profile: object) -> LegacyTenant:
+    base = legacy()
+    return LegacyTenant(
+        base.tenant_id, {**(base.profile or {}), **profile}, base.agreement, base.clients, base.bureau_client
+    )
+
+
+def test_the_address_and_the_firms_reference_are_copied_and_the_country_defaults_to_norway() -> None:
+    tenant = with_profile(
+        address={"street": "Strandgata 5", "postal_code": "5013", "city": "Bergen"},
+        customer_reference="Regnskap 4410",
+    )
+    content = register_content(tenant, new_terms(tenant, CATALOG), T0)
+    assert content.address is not None
+    assert (content.address.street, content.address.postal_code, content.address.city) == (
+        "Strandgata 5",
+        "5013",
+        "Bergen",
+    )
+    assert content.address.country == "NO"
+    assert content.customer_reference == "Regnskap 4410"
+
+
+def test_a_tenant_without_address_or_reference_moves_without_them() -> None:
+    content = register_content(legacy(), new_terms(legacy(), CATALOG), T0)
+    assert (content.address, content.customer_reference) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("profile", "reason"),
+    [
+        ({"address": "Strandgata 5, Bergen"}, "address is not a map"),
+        ({"address": {"street": 5}}, "address street is not text"),
+        ({"address": {"city": "Bergen", "country": "Norge"}}, "ISO 3166 alpha-2"),
+        ({"address": {"town": "Bergen"}}, "unknown parts"),
+        ({"customer_reference": 4410}, "customer_reference is not text"),
+    ],
+)
+def test_a_malformed_address_or_reference_is_refused_with_the_reason(
+    profile: dict[str, object], reason: str
+) -> None:
+    tenant = with_profile(**profile)
+    with pytest.raises(MigrationRefused, match=reason):
+        register_content(tenant, new_terms(tenant, CATALOG), T0)

@@ -11,7 +11,14 @@ from periodyear.adapters.items import from_item, tenant_partition, tenant_pk
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.errors import TenantDataError, TenantNotFound
 from periodyear.domain.migration import TERMS_PROVIDER, RegisterTenant
-from periodyear.domain.tenant import Client, Subscription, TenantAccount
+from periodyear.domain.tenant import (
+    Client,
+    Subscription,
+    TenantAccount,
+    address_item,
+    parse_address,
+    parse_reference,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -77,6 +84,11 @@ class RegisterRepository:
         switch = _optional_date(tenant_id, subscription, "price_switch_date")
         if switch is None:
             raise TenantDataError(f"tenant {tenant_id}'s subscription has no price_switch_date")
+        try:
+            address = parse_address(profile.get("address"))
+            reference = parse_reference(profile.get("customer_reference"))
+        except ValueError as problem:
+            raise TenantDataError(f"tenant {tenant_id}'s profile {problem}") from None
         return TenantAccount(
             tenant_id=tenant_id,
             name=str(profile.get("name", "")),
@@ -89,6 +101,8 @@ class RegisterRepository:
                 legacy_package=subscription.get("legacy_package"),
             ),
             clients=clients,
+            address=address,
+            customer_reference=reference,
         )
 
 
@@ -111,7 +125,9 @@ def register_items(tenant: RegisterTenant) -> list[dict[str, Any]]:
             "migrated_at": format_instant(tenant.migrated_at),
             "gsi1pk": "TENANTS",
             "gsi1sk": tenant.tenant_id,
-        },
+        }
+        | ({"address": address_item(tenant.address)} if tenant.address else {})
+        | ({"customer_reference": tenant.customer_reference} if tenant.customer_reference else {}),
         {
             "pk": pk,
             "sk": "SUBSCRIPTION",

@@ -14,6 +14,7 @@ from periodyear.domain.agreement import INTERVALS, paid_through, price_switch_da
 from periodyear.domain.calendar import OSLO
 from periodyear.domain.catalog import Catalog
 from periodyear.domain.errors import PeriodYearError
+from periodyear.domain.tenant import Address, parse_address, parse_reference
 
 TERMS_PROVIDER = "Visma Software AS"
 
@@ -89,6 +90,8 @@ class RegisterTenant:
     migrated_at: datetime
     clients: tuple[RegisterClient, ...] = ()
     users: tuple[Person, ...] = field(default=())
+    address: Address | None = None
+    customer_reference: str | None = None
 
     @property
     def has_bureau_client(self) -> bool:
@@ -143,6 +146,11 @@ def register_content(legacy: LegacyTenant, terms: NewTerms, migrated_at: datetim
     if legacy.bureau_client is not None:
         bureau = legacy.bureau_client
         clients[bureau.client_id] = RegisterClient(bureau.client_id, bureau.name, bureau.org_number, True)
+    try:
+        address = parse_address(profile.get("address"))
+        reference = parse_reference(profile.get("customer_reference"))
+    except ValueError as problem:
+        raise MigrationRefused(f"the profile's {problem}") from None
     return RegisterTenant(
         tenant_id=legacy.tenant_id,
         name=_text(profile, "name", "the profile"),
@@ -153,6 +161,8 @@ def register_content(legacy: LegacyTenant, terms: NewTerms, migrated_at: datetim
         migrated_at=migrated_at,
         clients=tuple(sorted(clients.values(), key=lambda c: c.client_id)),
         users=tuple(sorted(legacy.users, key=lambda u: u.user_id)),
+        address=address,
+        customer_reference=reference,
     )
 
 
