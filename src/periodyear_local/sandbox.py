@@ -15,7 +15,7 @@ from moto import mock_aws
 from periodyear_local.template import (
     STACK_NAME,
     function_environment,
-    parameter_defaults,
+    parameter_values,
     resources,
     substitute,
     table_definitions,
@@ -87,7 +87,7 @@ def provision(region: str = REGION) -> Provisioned:
         )
     for name in resources("AWS::IAM::Role"):
         arns[name] = f"arn:aws:iam::123456789012:role/{STACK_NAME}-{name}"
-    sender = parameter_defaults()["NoticeSender"]
+    sender = parameter_values()["NoticeSender"]
     boto3.client("sesv2", region_name=region).create_email_identity(EmailIdentity=sender)
     return Provisioned(names, arns)
 

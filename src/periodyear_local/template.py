@@ -70,16 +70,53 @@ def table_definitions() -> dict[str, dict[str, Any]]:
 STACK_NAME = "periodyear-local"
 
 
+# The parameters a deployment must name (no default in template.yaml), with SAMPLE values for
+# the local demo and the tests only: they never reach a deployment (docs/deploy.md).
+LOCAL_PARAMETERS = {
+    "SellerName": "Eksempel Programvare AS (SAMPLE)",
+    "SellerOrgNumber": "999999999",  # passes the MOD11 check, belongs to no one
+    "SellerAccountNumber": "12345678903",  # a valid MOD11 account number used in examples
+    "SellerStreet": "Eksempelveien 1",
+    "SellerPostalCode": "0150",
+    "SellerCity": "Oslo",
+    "SellerEmail": "faktura@example.no",
+    "NoticeSender": "periode-og-ar@example.no",
+    "NoticeContact": "https://example.no/periode-og-ar/kontakt",
+    "TermsUrl": "https://example.no/periode-og-ar/vilkar",
+}
+
+
 def parameter_defaults() -> dict[str, str]:
+    """Each parameter's default in template.yaml (parameters without one are left out)."""
     return {
-        name: str(spec.get("Default", "")) for name, spec in load_template().get("Parameters", {}).items()
+        name: str(spec["Default"])
+        for name, spec in load_template().get("Parameters", {}).items()
+        if "Default" in spec
+    }
+
+
+def parameter_values() -> dict[str, str]:
+    """The values a local stack gets: the template's defaults, and the SAMPLE values above."""
+    return parameter_defaults() | LOCAL_PARAMETERS
+
+
+def sample_seller_values() -> dict[str, str]:
+    """``Seller`` field → the local SAMPLE value (for tests that build documents without a stack)."""
+    return {
+        "name": LOCAL_PARAMETERS["SellerName"],
+        "org_number": LOCAL_PARAMETERS["SellerOrgNumber"],
+        "bank_account": LOCAL_PARAMETERS["SellerAccountNumber"],
+        "street": LOCAL_PARAMETERS["SellerStreet"],
+        "postal_code": LOCAL_PARAMETERS["SellerPostalCode"],
+        "city": LOCAL_PARAMETERS["SellerCity"],
+        "email": LOCAL_PARAMETERS["SellerEmail"],
     }
 
 
 def substitute(value: str | Mapping[str, Any], names: Mapping[str, str]) -> str:
     """``!Sub`` for the names the template uses locally (stack name, resources, parameters)."""
     text = str(value["Fn::Sub"]) if isinstance(value, Mapping) else value
-    values = {"AWS::StackName": STACK_NAME, **parameter_defaults(), **names}
+    values = {"AWS::StackName": STACK_NAME, **parameter_values(), **names}
     for key, replacement in values.items():
         text = text.replace("${" + key + "}", replacement)
     return text
@@ -92,7 +129,11 @@ def _resolve(value: Any, names: Mapping[str, str], arns: Mapping[str, str]) -> s
         ref = value["Ref"]
         if ref == "AWS::NoValue":
             return None
-        return names.get(ref) or parameter_defaults().get(ref) or ref
+        if ref in names:
+            return names[ref]
+        if ref in load_template().get("Parameters", {}):
+            return parameter_values().get(ref)  # None for an empty parameter without a local value
+        return ref
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         resource, attribute = value["Fn::GetAtt"]
         if attribute == "Arn" and resource in arns:

@@ -29,11 +29,12 @@ from periodyear.domain.money import ore
 from periodyear.domain.payment import kid_for
 from periodyear.domain.tenant import Client, Subscription, TenantAccount
 from periodyear.domain.usage import UsageRecord
+from periodyear_local.template import sample_seller_values
 from tests.conftest import WORKED_EXAMPLE_CATALOG, EhfValidator
 
 WORKED = load_catalog(WORKED_EXAMPLE_CATALOG)
 SAMPLE = load_catalog()
-SELLER = Seller()
+SELLER = Seller(**sample_seller_values())
 CLIENTS = {
     "c1": Client("c1", "Bakeri AS", "911111111", False),
     "c2": Client("c2", "Rør AS", "922222222", False),

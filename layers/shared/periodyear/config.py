@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from stdnum.no import kontonr, orgnr
 
 from periodyear.domain.calendar import OSLO
 
@@ -18,6 +20,12 @@ class BillingSettings(BaseSettings):
     register_table: str
     invoices_table: str
     catalog_path: Path | None = None
+
+
+def _is_web_page(value: str) -> bool:
+    return (
+        value.startswith("https://") and len(value) > len("https://") and not any(c.isspace() for c in value)
+    )
 
 
 class MigrationEnvironment(BaseSettings):
@@ -36,6 +44,23 @@ class MigrationEnvironment(BaseSettings):
     migration_schedule_group: str
     scheduler_role_arn: str
     catalog_path: Path | None = None
+    notice_contact: str  # where a customer asks about the move: a web page or an e-mail address
+    terms_url: str  # where the new terms are published
+
+    @field_validator("notice_contact")
+    @classmethod
+    def _contact(cls, value: str) -> str:
+        local, _, domain = value.partition("@")
+        if not (_is_web_page(value) or (local and "." in domain and not any(c.isspace() for c in value))):
+            raise ValueError(f"NOTICE_CONTACT {value!r} is neither an https:// page nor an e-mail address")
+        return value
+
+    @field_validator("terms_url")
+    @classmethod
+    def _terms(cls, value: str) -> str:
+        if not _is_web_page(value):
+            raise ValueError(f"TERMS_URL {value!r} is not an https:// page")
+        return value
 
     @field_validator("migration_deadline")
     @classmethod
@@ -48,19 +73,88 @@ class MigrationEnvironment(BaseSettings):
         return self.migration_deadline
 
 
+SELLER_PARAMETERS = {  # field → (environment variable, template parameter)
+    "name": ("SELLER_NAME", "SellerName"),
+    "org_number": ("SELLER_ORG_NUMBER", "SellerOrgNumber"),
+    "bank_account": ("SELLER_BANK_ACCOUNT", "SellerAccountNumber"),
+    "street": ("SELLER_STREET", "SellerStreet"),
+    "postal_code": ("SELLER_POSTAL_CODE", "SellerPostalCode"),
+    "city": ("SELLER_CITY", "SellerCity"),
+    "email": ("SELLER_EMAIL", "SellerEmail"),
+}
+
+
 class Seller(BaseSettings):
-    """Who issues the invoices (environment ``SELLER_*``). The defaults are SAMPLE values for
-    development and the demo; production sets the real ones."""
+    """Who issues the invoices: environment ``SELLER_*``, set from the template's ``Seller*``
+    parameters. There are no defaults: a deployment names its seller, and a wrong one stops the
+    function at start-up with the variable to fix (the organisation and account numbers are
+    checked with their MOD11 digit, which CloudFormation cannot do)."""
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="SELLER_")
 
-    name: str = "Eksempel Programvare AS (SAMPLE)"
-    org_number: str = "999999999"  # SAMPLE: passes the MOD11 check, belongs to no one
-    street: str = "Eksempelveien 1"  # SAMPLE
-    postal_code: str = "0150"  # SAMPLE
-    city: str = "Oslo"  # SAMPLE
-    bank_account: str = "12345678903"  # SAMPLE: a valid MOD11 account number used in examples
-    email: str = "faktura@example.no"  # SAMPLE
+    name: str
+    org_number: str
+    bank_account: str
+    street: str
+    postal_code: str
+    city: str
+    email: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _every_part_set(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            missing = [
+                env for field, (env, _) in SELLER_PARAMETERS.items() if not str(values.get(field) or "")
+            ]
+            if missing:
+                raise ValueError(
+                    f"the seller is not configured: set {', '.join(missing)} (template parameters "
+                    f"{', '.join(p for f, (e, p) in SELLER_PARAMETERS.items() if e in missing)})"
+                )
+        return values
+
+    @field_validator("name", "street", "city")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("org_number")
+    @classmethod
+    def _organisation_number(cls, value: str) -> str:
+        number = orgnr.compact(value)
+        if not orgnr.is_valid(number):
+            raise ValueError(
+                f"SELLER_ORG_NUMBER {value!r} is not a Norwegian organisation number "
+                "(9 digits that pass the MOD11 check)"
+            )
+        return str(number)
+
+    @field_validator("bank_account")
+    @classmethod
+    def _account_number(cls, value: str) -> str:
+        number = kontonr.compact(value)
+        if len(number) != 11 or not kontonr.is_valid(number):
+            raise ValueError(
+                f"SELLER_BANK_ACCOUNT {value!r} is not a Norwegian account number "
+                "(11 digits that pass the MOD11 check)"
+            )
+        return str(number)
+
+    @field_validator("postal_code")
+    @classmethod
+    def _postal_code(cls, value: str) -> str:
+        if not (len(value) == 4 and value.isascii() and value.isdigit()):
+            raise ValueError(f"SELLER_POSTAL_CODE {value!r} is not a Norwegian postal code (4 digits)")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        local, _, domain = value.partition("@")
+        if not local or "." not in domain or any(c.isspace() for c in value):
+            raise ValueError(f"SELLER_EMAIL {value!r} is not an e-mail address")
+        return value
 
     @property
     def vat_id(self) -> str:
