@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from periodyear.config import Seller
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = PROJECT_ROOT / "template.yaml"
 
@@ -100,6 +102,11 @@ def parameter_values() -> dict[str, str]:
     return parameter_defaults() | LOCAL_PARAMETERS
 
 
+def sample_seller() -> Seller:
+    """The SAMPLE seller of the local stack, for tests that build documents without one."""
+    return Seller.model_validate(sample_seller_values())
+
+
 def sample_seller_values() -> dict[str, str]:
     """``Seller`` field → the local SAMPLE value (for tests that build documents without a stack)."""
     return {
@@ -126,7 +133,7 @@ def _resolve(value: Any, names: Mapping[str, str], arns: Mapping[str, str]) -> s
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and "Ref" in value:
-        ref = value["Ref"]
+        ref = str(value["Ref"])
         if ref == "AWS::NoValue":
             return None
         if ref in names:

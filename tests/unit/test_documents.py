@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from periodyear.config import Seller
 from periodyear.documents.basis_csv import basis_csv
 from periodyear.documents.ehf import DocumentError, build_ehf
 from periodyear.documents.pdf import build_pdf
@@ -29,12 +28,12 @@ from periodyear.domain.money import ore
 from periodyear.domain.payment import kid_for
 from periodyear.domain.tenant import Client, Subscription, TenantAccount
 from periodyear.domain.usage import UsageRecord
-from periodyear_local.template import sample_seller_values
+from periodyear_local.template import sample_seller
 from tests.conftest import WORKED_EXAMPLE_CATALOG, EhfValidator
 
 WORKED = load_catalog(WORKED_EXAMPLE_CATALOG)
 SAMPLE = load_catalog()
-SELLER = Seller(**sample_seller_values())
+SELLER = sample_seller()
 CLIENTS = {
     "c1": Client("c1", "Bakeri AS", "911111111", False),
     "c2": Client("c2", "Rør AS", "922222222", False),

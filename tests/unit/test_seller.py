@@ -143,12 +143,12 @@ def test_a_wrong_seller_number_is_refused_at_start_up_naming_the_variable(
 ) -> None:
     # MOD11 cannot be checked by CloudFormation: the function checks it when it starts
     with pytest.raises(ValidationError, match=re.escape(message)):
-        Seller(**(sample_seller_values() | {field: value}))
+        Seller.model_validate(sample_seller_values() | {field: value})
 
 
 def test_spaces_and_dots_in_numbers_are_accepted_and_dropped() -> None:
-    seller = Seller(
-        **(sample_seller_values() | {"org_number": "923 609 016", "bank_account": "1234.56.78903"})
+    seller = Seller.model_validate(
+        sample_seller_values() | {"org_number": "923 609 016", "bank_account": "1234.56.78903"}
     )
     assert (seller.org_number, seller.bank_account, seller.vat_id) == (
         "923609016",
