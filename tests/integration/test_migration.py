@@ -176,16 +176,18 @@ def test_one_notice_in_norwegian_to_the_tenant_and_its_admins_then_the_move(migr
     (notice,) = migration.notices()
     assert notice["To"] == "post@fjord.example, ada@firm.example, ola@firm.example"
     assert notice["From"] == "periode-og-ar@example.no"
-    assert notice["Subject"] == "Periode & År flytter: dine data flyttes 15.11.2021 kl. 10:00"
+    assert notice["Subject"] == "Periode & År flytter: dataene deres flyttes 15.11.2021 kl. 10:00"
     text = text_of(notice)
     for promise in (
         "15.11.2021 kl. 10:00",
-        "Du trenger ikke gjøre noe",
+        "Dere trenger ikke gjøre noe",
         "Periode & År blir Komplett",
         "Byråklienten",
         "01.03.2022",
         "til og med 14.02.2022",
         "samlefaktura",
+        "Dere finner vilkårene her: https://example.no/periode-og-ar/vilkar",
+        "kontaktinformasjon her: https://example.no/periode-og-ar/kontakt",
     ):
         assert promise in text
     assert "Komplett" in html_of(notice)
@@ -218,7 +220,8 @@ def test_an_english_notice_for_an_english_tenant_without_a_bureau_client(migrati
         "You do not need to do anything",
         "Årsoppgjør becomes Årsoppgjør Pluss",
         "from and including 1 March 2022",
-        "until 1 June 2022",
+        "The new prices apply from 1 June 2022",
+        "once a year, in September",
         "collective invoice",
     ):
         assert promise in text
@@ -734,7 +737,7 @@ def test_cli_dry_run_prints_the_register_items_and_notice_and_writes_nothing(
     assert main(["migrate", "--at", REQUESTED_AT, "tenant", "t1", "--dry-run"]) == 0
     printed = capsys.readouterr().out
     assert '"sk": "SUBSCRIPTION"' in printed
-    assert "Pakken din Periode & År blir Komplett" in printed
+    assert "Pakken Periode & År blir Komplett" in printed
     assert migration.notices() == []
     assert migration.state("t1") == {}
     assert migration.items("RegisterTable", "t1") == {}

@@ -67,6 +67,8 @@ class NewTerms:
     paid_through: date
     price_switch_date: date
     terms_effective_from: date
+    has_monthly_charge: bool = False  # the new package is billed monthly (period closing)
+    has_annual_charge: bool = False  # the new package is billed once a year, in September
 
 
 @dataclass(frozen=True)
@@ -125,14 +127,18 @@ def new_terms(legacy: LegacyTenant, catalog: Catalog) -> NewTerms:
     if start is None:
         raise MigrationRefused(f"current_period_start is not an ISO date: {start_text!r}")
     through = paid_through(start, interval)
+    package = catalog.package_mapping[old_package]
+    prices = [packages[package] for packages in catalog.price_lists.values() if package in packages]
     return NewTerms(
-        package=catalog.package_mapping[old_package],
+        package=package,
         legacy_package=old_package,
         interval_months=interval,
         current_period_start=start,
         paid_through=through,
         price_switch_date=price_switch_date(through, catalog.new_prices_from),
         terms_effective_from=catalog.new_prices_from,
+        has_monthly_charge=any(p.monthly for p in prices),
+        has_annual_charge=any(p.annual for p in prices),
     )
 
 

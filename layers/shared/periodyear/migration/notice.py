@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -22,7 +22,7 @@ PACKAGE_NAMES = {
     "KOMPLETT": "Komplett",
 }
 SUBJECTS = {
-    "nb": "Periode & År flytter: dine data flyttes {when}",
+    "nb": "Periode & År flytter: dataene deres flyttes {when}",
     "en": "Periode & År is moving: your data moves on {when}",
 }
 _environment = Environment(
@@ -34,6 +34,18 @@ _environment = Environment(
 
 
 @dataclass(frozen=True)
+class NoticeDetails:
+    """What every notice points to, from the deployment's parameters: where to ask, where the terms are."""
+
+    contact: str  # an https:// page or an e-mail address
+    terms_url: str
+
+    @property
+    def contact_is_email(self) -> bool:
+        return not self.contact.startswith("https://") and "@" in self.contact
+
+
+@dataclass(frozen=True)
 class Notice:
     language: str
     subject: str
@@ -41,15 +53,19 @@ class Notice:
     html: str
 
 
+_MONTHS_EN = (
+    "January February March April May June July August September October November December".split()
+)
+
+
 def _when(moment: datetime, language: str) -> str:
     local = moment.astimezone(OSLO)
-    return (
-        f"{local:%d.%m.%Y} kl. {local:%H:%M}" if language == "nb" else f"{local:%-d %B %Y} at {local:%H:%M}"
-    )
+    return f"{_day(local.date(), language)} {'kl.' if language == 'nb' else 'at'} {local:%H:%M}"
 
 
-def _day(day: object, language: str) -> str:
-    return f"{day:%d.%m.%Y}" if language == "nb" else f"{day:%-d %B %Y}"
+def _day(day: date, language: str) -> str:
+    """``01.03.2022`` in Norwegian, ``1 March 2022`` in English (not left to the process's locale)."""
+    return f"{day:%d.%m.%Y}" if language == "nb" else f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def render_notice(
@@ -60,18 +76,36 @@ def render_notice(
     terms: NewTerms,
     has_bureau_client: bool,
     updated: bool,
+    details: NoticeDetails,
+    sent_on: date,
 ) -> Notice:
-    """The notice in the tenant's language (``nb`` or ``en``)."""
+    """The notice in the tenant's language (``nb`` or ``en``), as of ``sent_on`` (its Oslo date):
+    a prepaid period that has ended by then is told in the past tense."""
+    old_package = PACKAGE_NAMES.get(terms.legacy_package, terms.legacy_package)
+    new_package = PACKAGE_NAMES.get(terms.package, terms.package)
+    first_unpaid = terms.paid_through + timedelta(days=1)
     values = {
         "tenant_name": tenant_name,
         "move_at": _when(move_at, language),
-        "old_package": PACKAGE_NAMES.get(terms.legacy_package, terms.legacy_package),
-        "new_package": PACKAGE_NAMES.get(terms.package, terms.package),
+        "old_package": old_package,
+        "new_package": new_package,
+        "package_kept": old_package == new_package,
         "terms_from": _day(terms.terms_effective_from, language),
+        "terms_url": details.terms_url,
         "price_switch": _day(terms.price_switch_date, language),
         "paid_through": _day(terms.paid_through, language),
+        "prepaid_ended": terms.paid_through < sent_on,
+        "intro_until": (
+            _day(terms.price_switch_date - timedelta(days=1), language)
+            if terms.price_switch_date > first_unpaid
+            else None
+        ),
+        "monthly_invoice": terms.has_monthly_charge,
+        "annual_invoice": terms.has_annual_charge,
         "has_bureau_client": has_bureau_client,
         "updated": updated,
+        "contact": details.contact,
+        "contact_is_email": details.contact_is_email,
     }
     subject = SUBJECTS[language].format(when=values["move_at"])
     if updated:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any, Protocol
 
-from periodyear.domain.calendar import format_instant
+from periodyear.domain.calendar import format_instant, oslo_date
 from periodyear.domain.catalog import Catalog
 from periodyear.domain.errors import PeriodYearError
 from periodyear.domain.migration import (
@@ -28,7 +28,7 @@ from periodyear.domain.migration import (
     plan_waves,
     register_content,
 )
-from periodyear.migration.notice import Notice, notice_message, render_notice
+from periodyear.migration.notice import Notice, NoticeDetails, notice_message, render_notice
 from periodyear.migration.state import Conflict, Lease, MigrationState, Status
 from periodyear.observability import logger
 
@@ -85,6 +85,7 @@ class MigrationSettings:
     sender: str
     lead_days: int
     deadline: datetime
+    notice: NoticeDetails  # the contact and terms page every notice gives
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,15 @@ def _terms_record(terms: NewTerms) -> dict[str, Any]:
     }
 
 
-def _notice(content: RegisterTenant, terms: NewTerms, move_at: datetime, *, updated: bool) -> Notice:
+def _notice(
+    content: RegisterTenant,
+    terms: NewTerms,
+    move_at: datetime,
+    *,
+    updated: bool,
+    details: NoticeDetails,
+    now: datetime,
+) -> Notice:
     return render_notice(
         language=content.language,
         tenant_name=content.name,
@@ -117,6 +126,8 @@ def _notice(content: RegisterTenant, terms: NewTerms, move_at: datetime, *, upda
         terms=terms,
         has_bureau_client=content.has_bureau_client,
         updated=updated,
+        details=details,
+        sent_on=oslo_date(now),
     )
 
 
@@ -218,7 +229,7 @@ class MigrationService:
             return Result(tenant_id, "in_progress", "another delivery changed the move first")
 
         updated = state is not None and state.notices_sent > 0
-        notice = _notice(content, terms, move_at, updated=updated)
+        notice = _notice(content, terms, move_at, updated=updated, details=self._settings.notice, now=now)
         message = notice_message(
             notice, sender=self._settings.sender, recipients=recipients, sent_at=now, tenant_id=tenant_id
         )
@@ -261,7 +272,8 @@ class MigrationService:
         if checked is None:
             raise MigrationRefused("the old platform marks the tenant as moved")
         terms, content, _recipients, move_at = checked
-        notice = _notice(content, terms, move_at, updated=state is not None and state.notices_sent > 0)
+        updated = state is not None and state.notices_sent > 0
+        notice = _notice(content, terms, move_at, updated=updated, details=self._settings.notice, now=now)
         return content, notice, move_at
 
     def _set_schedule(self, tenant_id: str, move_at: datetime) -> None:

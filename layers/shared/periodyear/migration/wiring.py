@@ -12,6 +12,7 @@ from periodyear.adapters.migration_state import MigrationStateRepository
 from periodyear.adapters.register import RegisterWriter
 from periodyear.config import MigrationEnvironment
 from periodyear.domain.catalog import load_catalog
+from periodyear.migration.notice import NoticeDetails
 from periodyear.migration.service import MigrationService, MigrationSettings
 
 
@@ -38,7 +39,10 @@ def migration_service() -> MigrationService:
         requests=MigrationEvents(clients.events(), environment.event_bus_name),
         catalog=load_catalog(environment.catalog_path),
         settings=MigrationSettings(
-            environment.notice_sender, environment.notice_lead_days, environment.deadline
+            environment.notice_sender,
+            environment.notice_lead_days,
+            environment.deadline,
+            NoticeDetails(contact=environment.notice_contact, terms_url=environment.terms_url),
         ),
         clock=lambda: processing_clock(),  # noqa: PLW0108  (looked up on each call, so tests can move it)
     )
