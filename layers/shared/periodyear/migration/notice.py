@@ -54,7 +54,7 @@ class Notice:
 
 
 _MONTHS_EN = (
-    "January February March April May June July August September October November December".split()
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 )
 
 
