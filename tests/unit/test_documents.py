@@ -26,7 +26,7 @@ from periodyear.domain.invoice import Invoice, InvoiceDraft, compose_invoice
 from periodyear.domain.meters import Meter
 from periodyear.domain.money import ore
 from periodyear.domain.payment import kid_for
-from periodyear.domain.tenant import Client, Subscription, TenantAccount
+from periodyear.domain.tenant import Address, Client, Subscription, TenantAccount
 from periodyear.domain.usage import UsageRecord
 from periodyear_local.template import sample_seller
 from tests.conftest import WORKED_EXAMPLE_CATALOG, EhfValidator
@@ -402,11 +402,245 @@ def test_the_pdf_is_deterministic_and_in_the_tenants_language() -> None:
     ):
         assert expected in text
     english = _pdf_text(build_pdf(march, account("en"), SELLER, kid_for(7)))
-    for expected in ("INVOICE 7", "Amount due", "162.50", "2022-04-15"):
+    for expected in ("INVOICE 7", "Amount due", "162.50", "15 April 2022"):
         assert expected in english
 
 
-def test_an_invoice_with_all_charge_models_fits_one_page() -> None:
+def _pages(pdf: bytes) -> list[str]:
+    """Each page's text, in order (fpdf2 writes one content stream per page)."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
+    texts = [zlib.decompress(s).decode("latin-1") for s in streams if s[:2] in (b"x\x9c", b"x\xda")]
+    return [t for t in texts if " Tj" in t]
+
+
+def test_an_invoice_with_all_charge_models_fits_its_first_page_and_the_basis_follows() -> None:
     issued, buyer = CASES["all models, many lines (flat, graduated over three tiers, VPI)"]
-    pdf = build_pdf(issued, buyer, SELLER, kid_for(issued.invoice_number))
-    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+    pages = _pages(build_pdf(issued, buyer, SELLER, kid_for(issued.invoice_number)))
+    assert "Å betale" in pages[0]
+    assert "Grunnlag per klient" not in pages[0]
+    assert "Grunnlag per klient, faktura 7" in pages[1]
+    assert len(pages) <= 4  # 120 clients
+
+
+# ---------------------------------------------------------------- what an accountant expects (issue 11)
+
+NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+STRANDGATA = Address("Strandgata 5", "5013", "Bergen")
+
+
+def firm(
+    language: str = "nb",
+    *,
+    address: Address | None = STRANDGATA,
+    reference: str | None = "Regnskap 4410",
+    clients: dict[str, Client] | None = None,
+) -> TenantAccount:
+    return TenantAccount(
+        "tenant-internal-0042",
+        "Fjord Regnskap AS",
+        "999999999",
+        language,
+        Subscription("KOMPLETT", date(2022, 3, 1)),
+        CLIENTS if clients is None else clients,
+        address=address,
+        customer_reference=reference,
+    )
+
+
+def sample_invoice(records: list[UsageRecord] | None = None) -> Invoice:
+    """June 2022 on the shipped catalog: a flat fee, three tiers of period closings, VPI."""
+    day = date(2022, 6, 3)
+    return invoice(
+        catalog=SAMPLE,
+        period=Period.parse_month("2022-06"),
+        records=records
+        if records is not None
+        else usage(Meter.PERIOD_ACTIVE_CLIENTS, [f"c{n}" for n in range(1, 31)], day)
+        + usage(Meter.VPI_USERS, ["u1"], day),
+    )
+
+
+def ehf_of(issued: Invoice, buyer: TenantAccount) -> etree._Element:
+    return etree.fromstring(build_ehf(issued, buyer, SELLER, kid_for(issued.invoice_number)))
+
+
+def test_the_buyers_address_and_own_reference_are_on_the_pdf_and_in_the_ehf(ehf: EhfValidator) -> None:
+    issued = invoice()
+    text = _pdf_text(build_pdf(issued, firm(), SELLER, kid_for(7)))
+    for expected in ("Strandgata 5", "5013 Bergen", "Deres ref. Regnskap 4410"):
+        assert expected in text
+    assert "tenant-internal-0042" not in text
+    document = ehf_of(issued, firm())
+    assert document.findtext("cbc:BuyerReference", namespaces=NS) == "Regnskap 4410"
+    address = document.find("cac:AccountingCustomerParty/cac:Party/cac:PostalAddress", NS)
+    assert address is not None
+    assert [
+        address.findtext(f"cbc:{tag}", namespaces=NS) for tag in ("StreetName", "CityName", "PostalZone")
+    ] == ["Strandgata 5", "Bergen", "5013"]
+    assert address.findtext("cac:Country/cbc:IdentificationCode", namespaces=NS) == "NO"
+    raw = build_ehf(issued, firm(), SELLER, kid_for(7))
+    assert b"tenant-internal-0042" not in raw
+    check = ehf.check(raw)
+    assert (check.schema_errors, check.fatal) == ([], [])
+
+
+def test_a_firm_without_a_reference_gets_its_org_number_as_buyer_reference_never_the_tenant_id(
+    ehf: EhfValidator,
+) -> None:
+    buyer = firm(address=None, reference=None)
+    raw = build_ehf(invoice(), buyer, SELLER, kid_for(7))
+    document = etree.fromstring(raw)
+    assert document.findtext("cbc:BuyerReference", namespaces=NS) == "999999999"
+    assert b"tenant-internal-0042" not in raw
+    text = _pdf_text(build_pdf(invoice(), buyer, SELLER, kid_for(7)))
+    assert "Deres ref." not in text
+    assert "tenant-internal-0042" not in text
+    check = ehf.check(raw)
+    assert (check.schema_errors, check.fatal) == ([], [])
+
+
+def test_a_buyer_abroad_has_its_country_on_the_pdf_and_in_the_ehf(ehf: EhfValidator) -> None:
+    buyer = firm(address=Address("Storgatan 1", "111 22", "Stockholm", "SE"))
+    document = ehf_of(invoice(), buyer)
+    assert (
+        document.findtext(
+            "cac:AccountingCustomerParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode",
+            namespaces=NS,
+        )
+        == "SE"
+    )
+    assert "111 22 Stockholm" in _pdf_text(build_pdf(invoice(), buyer, SELLER, kid_for(7)))
+
+
+def test_english_documents_use_the_catalogs_english_descriptions() -> None:
+    issued, buyer = sample_invoice(), firm("en")
+    descriptions = SAMPLE.descriptions("en")
+    assert descriptions["KOMPLETT_PERIODE"] == "Komplett: period closing, per active client"
+    text = _pdf_text(build_pdf(issued, buyer, SELLER, kid_for(7), descriptions=descriptions))
+    assert "Komplett: period closing, per active client" in text
+    assert "Visma Partner Insights, per user per month" in text
+    assert "per aktiv klient" not in text
+    names = [n.text for n in ehf_of(issued, buyer).iterfind("cac:InvoiceLine/cac:Item/cbc:Name", NS)]
+    assert "Komplett, base price per month" in names
+    assert not any("måned" in (n or "") for n in names)
+    basis = basis_csv(basis_rows(issued.draft, buyer.clients), "en", descriptions=descriptions).decode()
+    assert "Komplett: period closing, per active client" in basis
+    assert "per aktiv klient" not in basis
+    # Norwegian documents keep the Norwegian text
+    norwegian = _pdf_text(build_pdf(issued, firm("nb"), SELLER, kid_for(7)))
+    assert "Komplett: periodeavslutning, per aktiv klient" in norwegian
+
+
+def test_a_charge_without_an_english_text_keeps_its_norwegian_one_and_a_correction_its_period() -> None:
+    from periodyear.documents.wording import describe  # noqa: PLC0415
+
+    texts = {"K-P-STD": "Period closing"}
+    assert describe("K-P-STD", "Periodeavslutning", "en", texts) == "Period closing"
+    assert (
+        describe("K-P-STD@2022-02", "Periodeavslutning (2022-02)", "en", texts) == "Period closing (2022-02)"
+    )
+    assert describe("OTHER", "Annet", "en", texts) == "Annet"
+    assert describe("K-P-STD", "Periodeavslutning", "nb", texts) == "Periodeavslutning"
+    assert WORKED.descriptions("en")["PERIOD"] == "Period closing per active client"  # no description_en
+
+
+def test_the_norwegian_pdf_writes_every_number_the_norwegian_way() -> None:
+    # 60 active clients over three tiers, 10 × 45,00 + 40 × 35,00 + 10 × 25,00, and the 99,00 base fee
+    issued = invoice(
+        catalog=SAMPLE,
+        package="PERIODEAVSLUTNING",
+        period=Period.parse_month("2022-06"),
+        records=usage(Meter.PERIOD_ACTIVE_CLIENTS, [f"c{n}" for n in range(1, 61)], date(2022, 6, 3)),
+    )
+    text = _pdf_text(build_pdf(issued, firm(), SELLER, kid_for(7)))
+    for expected in ("10 × 45,00", "40 × 35,00", "10 × 25,00", "1 400,00", "2 199,00", "2 748,75"):
+        assert expected.replace("×", "\xd7") in text, expected
+    shown = " ".join(re.findall(r"\(((?:[^()\\]|\\.)*)\) Tj", text))  # the strings drawn on the page
+    assert "45,00" in shown
+    assert re.findall(r"\b\d+\.\d{2}\b(?!\.)", shown) == []  # no 45.00 anywhere (dates are 01.06.2022)
+    notes = [n.text for n in ehf_of(issued, firm()).iterfind("cac:InvoiceLine/cbc:Note", NS)]
+    assert notes == ["10 × 45,00", "40 × 35,00", "10 × 25,00"]
+    english = _pdf_text(build_pdf(issued, firm("en"), SELLER, kid_for(7)))
+    for expected in ("10 × 45.00", "1,400.00", "2,199.00", "2,748.75"):
+        assert expected.replace("×", "\xd7") in english, expected
+
+
+@pytest.mark.parametrize(
+    ("period", "language", "note"),
+    [
+        (Period.parse_month("2022-03"), "nb", "Samlefaktura for mars 2022"),
+        (Period.parse_month("2022-03"), "en", "Collective invoice for March 2022"),
+        (
+            Period.annual(2022),
+            "nb",
+            "Samlefaktura for årsoppgjør levert til Altinn, september 2021 - august 2022",
+        ),
+        (
+            Period.annual(2022),
+            "en",
+            "Collective invoice for annual settlements submitted to Altinn, September 2021 - August 2022",
+        ),
+    ],
+)
+def test_the_ehf_note_says_what_the_invoice_is_in_words(period: Period, language: str, note: str) -> None:
+    records = usage(
+        Meter.ANNUAL_SUBMITTED_CLIENTS if period.kind.value == "ANNUAL" else Meter.PERIOD_ACTIVE_CLIENTS,
+        ["c1", "c2"],
+        period.start,
+    )
+    document = ehf_of(invoice(period=period, records=records), firm(language))
+    assert document.findtext("cbc:Note", namespaces=NS) == note
+    terms = document.findtext("cac:PaymentTerms/cbc:Note", namespaces=NS)
+    assert terms == ("14 dager netto" if language == "nb" else "14 days net")
+
+
+def test_the_pdf_lists_each_clients_share_after_the_invoice() -> None:
+    pages = _pages(build_pdf(invoice(), firm(), SELLER, kid_for(7)))  # March: 130.00 over c1, c2, c3
+    assert len(pages) == 2
+    basis = pages[1]
+    for expected in (
+        "Grunnlag per klient, faktura 7",
+        "Bakeri AS",
+        "911 111 111",
+        "43,34",
+        "10,84",
+        "54,18",
+        "Firma Regnskap AS \\(byråklient\\)".replace("å", "\xe5"),
+        "130,00",
+        "32,50",
+        "162,50",
+    ):
+        assert expected in basis, expected
+    assert "Rør AS".replace("ø", "\xf8") in basis
+
+
+def test_a_firm_with_50000_clients_gets_a_pdf_of_a_few_pages_that_points_to_the_full_basis() -> None:
+    clients = {
+        f"k{n:05d}": Client(f"k{n:05d}", f"Klient {n:05d} AS", "999999999", False) for n in range(50_000)
+    }
+    day = date(2022, 6, 3)
+    issued = sample_invoice(usage(Meter.PERIOD_ACTIVE_CLIENTS, list(clients), day))
+    buyer = firm(clients=clients)
+    pdf = build_pdf(issued, buyer, SELLER, kid_for(7))
+    pages = _pages(pdf)
+    assert len(pages) <= 7
+    text = "".join(pages)
+    assert "Klient 00000 AS" in text
+    assert "Klient 00199 AS" in text
+    assert "Klient 00200 AS" not in text
+    assert "49 800 klienter til" in text
+    assert "Listen viser 200 av 50 000 klienter" in text
+    assert "alle 50 000" in text
+    assert "CSV-filen og i vedlegget til e-fakturaen \\(EHF\\)" in text
+    rows = basis_csv(basis_rows(issued.draft, buyer.clients), "nb").decode("utf-8").splitlines()
+    assert len(rows) == 1 + 1 + 50_000  # header, flat fee, every client
+
+
+def test_a_client_name_outside_the_pdf_fonts_range_does_not_stop_the_pdf() -> None:
+    clients = {"c1": Client("c1", "Łódź Bakeri – Øst AS", "911111111", False)}
+    issued = invoice(records=usage(Meter.PERIOD_ACTIVE_CLIENTS, ["c1"], date(2022, 3, 2)))
+    text = _pdf_text(build_pdf(issued, firm(clients=clients), SELLER, kid_for(7)))
+    assert "?\xf3d? Bakeri - \xd8st AS" in text

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from periodyear.documents import wording
 from periodyear.domain.basis import BasisRow
 
 HEADERS = {
@@ -44,8 +45,17 @@ def _money(value: Decimal, language: str) -> str:
     return text.replace(".", ",") if language == "nb" else text
 
 
-def basis_csv(rows: Sequence[BasisRow], language: str) -> bytes:
+def basis_csv(
+    rows: Sequence[BasisRow], language: str, *, descriptions: Mapping[str, str] | None = None
+) -> bytes:
+    """The rows as CSV in ``language``; an English file takes each charge's English text
+    (``descriptions``: charge code → text, by default the catalog's)."""
     language = language if language in HEADERS else "nb"
+    texts = (
+        descriptions
+        if descriptions is not None or language == "nb"
+        else wording.catalog_descriptions(language)
+    )
     yes, no = YES_NO[language]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if language == "nb" else ",", lineterminator="\r\n")
@@ -59,7 +69,7 @@ def basis_csv(rows: Sequence[BasisRow], language: str) -> bytes:
                 row.org_number,
                 bureau,
                 row.code,
-                row.description,
+                wording.describe(row.code, row.description, language, texts),
                 row.quantity,
                 _money(row.amount, language),
                 _money(row.vat, language),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from stdnum.no import orgnr
 
 from periodyear.config import Seller
+from periodyear.documents import wording
 from periodyear.domain.errors import PeriodYearError
 from periodyear.domain.invoice import Invoice, InvoiceLine
 from periodyear.domain.money import ORE
@@ -60,22 +62,33 @@ def _vat_category(parent: ET.Element, tag: str, percent: Decimal) -> None:
     _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
 
 
-def _country(address: ET.Element) -> None:
-    _cbc(_cac(address, "Country"), "IdentificationCode", "NO")
+def _country(address: ET.Element, code: str = "NO") -> None:
+    _cbc(_cac(address, "Country"), "IdentificationCode", code)
 
 
-def ehf_lines(line: InvoiceLine) -> list[tuple[int, Decimal, Decimal, str]]:
+def ehf_lines(
+    line: InvoiceLine, language: str = "nb", description: str | None = None
+) -> list[tuple[int, Decimal, Decimal, str]]:
     """(quantity, unit price, amount, note) per e-invoice line: one per price piece (a tier of a
     graduated charge), so quantity × price = amount holds on each (PEPPOL-EN16931-R120). A piece
-    priced finer than øre cannot be shown so; then the charge is one line at its rounded amount."""
+    priced finer than øre cannot be shown so; then the charge is one line at its rounded amount.
+    The note is written in ``language`` (``10 × 45,00`` in Norwegian)."""
     pieces = line.pieces
     if pieces and all(p.amount == p.amount.quantize(ORE) for p in pieces):
         multi = len(pieces) > 1
         return [
-            (p.quantity, p.unit_price, p.amount, f"{p.quantity} × {p.unit_price}" if multi else "")
+            (
+                p.quantity,
+                p.unit_price,
+                p.amount,
+                f"{wording.quantity(p.quantity, language)} × {wording.amount(p.unit_price, language)}"
+                if multi
+                else "",
+            )
             for p in pieces
         ]
-    return [(1, line.amount, line.amount, f"{line.quantity} × {line.description}")]
+    text = description if description is not None else line.description
+    return [(1, line.amount, line.amount, f"{wording.quantity(line.quantity, language)} × {text}")]
 
 
 def _supplier(root: ET.Element, seller: Seller) -> None:
@@ -103,13 +116,30 @@ def _customer(root: ET.Element, buyer: TenantAccount) -> None:
     party = _cac(_cac(root, "AccountingCustomerParty"), "Party")
     _cbc(party, "EndpointID", buyer.org_number, schemeID=ORGNR_SCHEME)
     _cbc(_cac(party, "PartyName"), "Name", buyer.name)
-    _country(_cac(party, "PostalAddress"))
+    address = _cac(party, "PostalAddress")
+    given = buyer.address
+    if given is not None:
+        for tag, text in (
+            ("StreetName", given.street),
+            ("CityName", given.city),
+            ("PostalZone", given.postal_code),
+        ):
+            if text:
+                _cbc(address, tag, text)
+    _country(address, given.country if given else "NO")
     legal = _cac(party, "PartyLegalEntity")
     _cbc(legal, "RegistrationName", buyer.name)
     _cbc(legal, "CompanyID", buyer.org_number, schemeID=ORGNR_SCHEME)
 
 
-def _payment_and_totals(root: ET.Element, invoice: Invoice, seller: Seller, kid: str) -> None:
+PAYMENT_TERMS = {"nb": "{days} dager netto", "en": "{days} days net"}
+BASIS_DESCRIPTION = {
+    "nb": "Grunnlag per klient for viderefakturering",
+    "en": "Per-client basis for re-invoicing",
+}
+
+
+def _payment_and_totals(root: ET.Element, invoice: Invoice, seller: Seller, kid: str, language: str) -> None:
     draft = invoice.draft
     currency = draft.currency
     means = _cac(root, "PaymentMeans")
@@ -119,7 +149,7 @@ def _payment_and_totals(root: ET.Element, invoice: Invoice, seller: Seller, kid:
     _cbc(
         _cac(root, "PaymentTerms"),
         "Note",
-        f"{(draft.due_date - draft.issue_date).days} dager netto / days net",
+        PAYMENT_TERMS[language].format(days=(draft.due_date - draft.issue_date).days),
     )
     tax_total = _cac(root, "TaxTotal")
     _money(tax_total, "TaxAmount", draft.vat_amount, currency)
@@ -134,11 +164,12 @@ def _payment_and_totals(root: ET.Element, invoice: Invoice, seller: Seller, kid:
     _money(totals, "PayableAmount", draft.total, currency)
 
 
-def _lines(root: ET.Element, invoice: Invoice) -> None:
+def _lines(root: ET.Element, invoice: Invoice, language: str, descriptions: Mapping[str, str]) -> None:
     draft = invoice.draft
     number = 0
     for line in draft.lines:
-        for quantity, price, amount, note in ehf_lines(line):
+        description = wording.describe(line.code, line.description, language, descriptions)
+        for quantity, price, amount, note in ehf_lines(line, language, description):
             number += 1
             element = _cac(root, "InvoiceLine")
             _cbc(element, "ID", number)
@@ -147,17 +178,17 @@ def _lines(root: ET.Element, invoice: Invoice) -> None:
             _cbc(element, "InvoicedQuantity", quantity, unitCode=UNIT)
             _money(element, "LineExtensionAmount", amount, draft.currency)
             item = _cac(element, "Item")
-            _cbc(item, "Name", line.description)
+            _cbc(item, "Name", description)
             _cbc(_cac(item, "SellersItemIdentification"), "ID", line.code)
             _vat_category(item, "ClassifiedTaxCategory", draft.vat_rate * 100)
             _cbc(_cac(element, "Price"), "PriceAmount", _price(price), currencyID=draft.currency)
 
 
-def _basis_attachment(root: ET.Element, invoice: Invoice, basis_csv: bytes) -> None:
+def _basis_attachment(root: ET.Element, invoice: Invoice, basis_csv: bytes, language: str) -> None:
     """The re-invoicing basis travels with the e-invoice as an embedded CSV (BG-24)."""
     reference = _cac(root, "AdditionalDocumentReference")
     _cbc(reference, "ID", f"BASIS-{invoice.invoice_number}")
-    _cbc(reference, "DocumentDescription", "Grunnlag per klient for viderefakturering / per-client basis")
+    _cbc(reference, "DocumentDescription", BASIS_DESCRIPTION[language])
     _cbc(
         _cac(reference, "Attachment"),
         "EmbeddedDocumentBinaryObject",
@@ -168,11 +199,24 @@ def _basis_attachment(root: ET.Element, invoice: Invoice, basis_csv: bytes) -> N
 
 
 def build_ehf(
-    invoice: Invoice, buyer: TenantAccount, seller: Seller, kid: str, basis_csv: bytes | None = None
+    invoice: Invoice,
+    buyer: TenantAccount,
+    seller: Seller,
+    kid: str,
+    basis_csv: bytes | None = None,
+    *,
+    descriptions: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The invoice as an EHF (PEPPOL BIS Billing 3.0) document, UTF-8 bytes; with ``basis_csv``,
-    the per-client basis is embedded as an attachment."""
+    """The invoice as an EHF (PEPPOL BIS Billing 3.0) document, UTF-8 bytes, its texts in the
+    buyer's language; with ``basis_csv``, the per-client basis is embedded as an attachment.
+    ``descriptions`` (charge code → text in the buyer's language) defaults to the catalog's.
+
+    ``BuyerReference`` is the firm's own ``customer_reference``; a firm that has given none gets
+    its organisation number there (PEPPOL-EN16931-R003 requires a reference), never the
+    project's internal tenant id."""
     draft = invoice.draft
+    language = wording.language_of(buyer.language)
+    texts = descriptions if descriptions is not None else wording.catalog_descriptions(language)
     if not orgnr.is_valid(buyer.org_number):
         raise DocumentError(
             f"tenant {buyer.tenant_id}'s org number {buyer.org_number!r} is not a valid "
@@ -185,17 +229,17 @@ def build_ehf(
     _cbc(root, "IssueDate", draft.issue_date.isoformat())
     _cbc(root, "DueDate", draft.due_date.isoformat())
     _cbc(root, "InvoiceTypeCode", "380")
-    _cbc(root, "Note", f"Samlefaktura {draft.kind.value.lower()} {draft.period.label} / collective invoice")
+    _cbc(root, "Note", wording.collective_invoice(draft.period, language))
     _cbc(root, "DocumentCurrencyCode", draft.currency)
-    _cbc(root, "BuyerReference", draft.tenant_id)
+    _cbc(root, "BuyerReference", buyer.customer_reference or buyer.org_number)
     period = _cac(root, "InvoicePeriod")
     _cbc(period, "StartDate", draft.period.start.isoformat())
     _cbc(period, "EndDate", draft.period.last_day.isoformat())
     if basis_csv is not None:
-        _basis_attachment(root, invoice, basis_csv)
+        _basis_attachment(root, invoice, basis_csv, language)
     _supplier(root, seller)
     _customer(root, buyer)
-    _payment_and_totals(root, invoice, seller, kid)
-    _lines(root, invoice)
+    _payment_and_totals(root, invoice, seller, kid, language)
+    _lines(root, invoice, language, texts)
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return document

@@ -61,6 +61,7 @@ def _check_tiers(tiers: list[Tier]) -> list[Tier]:
 class PerUnitCharge(_Shape):
     code: Text
     description: Text
+    description_en: Text | None = None  # the English text; absent means ``description``
     model: Literal["per_unit"]
     meter: Meter
     unit_price: Price
@@ -69,6 +70,7 @@ class PerUnitCharge(_Shape):
 class GraduatedCharge(_Shape):
     code: Text
     description: Text
+    description_en: Text | None = None  # the English text; absent means ``description``
     model: Literal["graduated"]
     meter: Meter
     tiers: list[Tier]
@@ -79,6 +81,7 @@ class GraduatedCharge(_Shape):
 class VolumeCharge(_Shape):
     code: Text
     description: Text
+    description_en: Text | None = None  # the English text; absent means ``description``
     model: Literal["volume"]
     meter: Meter
     tiers: list[Tier]
@@ -89,6 +92,7 @@ class VolumeCharge(_Shape):
 class FlatCharge(_Shape):
     code: Text
     description: Text
+    description_en: Text | None = None  # the English text; absent means ``description``
     model: Literal["flat"]
     amount: Price
 
@@ -130,6 +134,19 @@ class Catalog(_Shape):
     @property
     def packages(self) -> frozenset[str]:
         return frozenset(self.price_lists["standard"])
+
+    def descriptions(self, language: str) -> dict[str, str]:
+        """Charge code → its text in ``language`` (``en`` uses ``description_en`` where given)."""
+        charges = [*self.addons.monthly]
+        for packages in self.price_lists.values():
+            for prices in packages.values():
+                charges += [*prices.monthly, *prices.annual]
+        return {
+            charge.code: (charge.description_en or charge.description)
+            if language == "en"
+            else charge.description
+            for charge in charges
+        }
 
 
 def _path(location: Sequence[int | str]) -> str:

@@ -1,0 +1,135 @@
+"""How the documents write numbers, dates, periods and charge texts in the reader's language.
+
+Norwegian (``nb``): ``1 234,50``, ``01.03.2022``, ``august 2022``; English (``en``): ``1,234.50``,
+``1 March 2022``, ``August 2022``. English documents use each charge's ``description_en`` from
+the catalog (CONTRACT §4), and the Norwegian text where a charge has none.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from periodyear.domain.calendar import Period, PeriodKind
+from periodyear.domain.catalog import load_catalog
+from periodyear.domain.money import ORE
+
+LANGUAGES = ("nb", "en")
+MONTHS = {
+    "nb": (
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+_COLLECTIVE = {
+    ("nb", PeriodKind.MONTHLY): "Samlefaktura for {period}",
+    ("nb", PeriodKind.ANNUAL): "Samlefaktura for årsoppgjør levert til Altinn, {period}",
+    ("en", PeriodKind.MONTHLY): "Collective invoice for {period}",
+    ("en", PeriodKind.ANNUAL): "Collective invoice for annual settlements submitted to Altinn, {period}",
+}
+
+
+def language_of(language: str) -> str:
+    return language if language in LANGUAGES else "nb"
+
+
+def amount(value: Decimal, language: str) -> str:
+    """Money to øre with the language's separators (a narrow space between thousands is not in the
+    PDF's font, so Norwegian uses an ordinary space)."""
+    text = f"{value.quantize(ORE):,.2f}"
+    return text.replace(",", " ").replace(".", ",") if language == "nb" else text
+
+
+def quantity(value: int, language: str) -> str:
+    text = f"{value:,}"
+    return text.replace(",", " ") if language == "nb" else text
+
+
+def day(value: date, language: str) -> str:
+    return (
+        f"{value:%d.%m.%Y}"
+        if language == "nb"
+        else f"{value.day} {MONTHS['en'][value.month - 1]} {value.year}"
+    )
+
+
+def month(value: date, language: str) -> str:
+    return f"{MONTHS[language][value.month - 1]} {value.year}"
+
+
+def period_text(period: Period, language: str) -> str:
+    """``august 2022``, or for an annual window ``september 2021 - august 2022``."""
+    if period.kind is PeriodKind.MONTHLY:
+        return month(period.start, language)
+    return f"{month(period.start, language)} - {month(period.last_day, language)}"
+
+
+def collective_invoice(period: Period, language: str) -> str:
+    """What the invoice is, in words (the PDF's heading and the EHF's note): no codes."""
+    return _COLLECTIVE[(language, period.kind)].format(period=period_text(period, language))
+
+
+def describe(code: str, description: str, language: str, descriptions: Mapping[str, str] | None) -> str:
+    """A line's text in the document's language. ``descriptions`` maps charge codes to it; a
+    correction line (``<code>@<period>``, CONTRACT §5a) keeps its period in brackets."""
+    if language == "nb" or not descriptions:
+        return description
+    base, _, label = code.partition("@")
+    text = descriptions.get(base)
+    if text is None:
+        return description
+    return f"{text} ({label})" if label else text
+
+
+@functools.cache
+def _catalog_descriptions(path: str | None, language: str) -> Mapping[str, str]:
+    return load_catalog(Path(path) if path else None).descriptions(language)
+
+
+def catalog_descriptions(language: str) -> Mapping[str, str]:
+    """Charge code → text in ``language``, from the catalog billing uses (``CATALOG_PATH``, else the
+    shipped one), read once per process. Used when a caller passes no ``descriptions``."""
+    return _catalog_descriptions(os.environ.get("CATALOG_PATH") or None, language_of(language))
+
+
+def latin1(text: str) -> str:
+    """Text the PDF's built-in font can draw: common typography mapped, anything else as ``?``."""
+    for wide, narrow in (
+        ("–", "-"),
+        ("—", "-"),
+        ("…", "..."),
+        ("’", "'"),
+        ("“", '"'),
+        ("”", '"'),
+        ("\u202f", " "),
+    ):
+        text = text.replace(wide, narrow)
+    return text.encode("latin-1", errors="replace").decode("latin-1")
