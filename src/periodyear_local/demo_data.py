@@ -61,10 +61,34 @@ _CLIENT_WORDS = [
 ]
 
 
+# Where the firms are: (place in the firm's name, street, postal code, postal town).
+_ADDRESSES = {
+    "Nord": ("Storgata 12", "9008", "Tromsø"),
+    "Fjord": ("Strandgata 5", "5013", "Bergen"),
+    "Vest": ("Kongens gate 3", "6002", "Ålesund"),
+    "Bergen": ("Olav Kyrres gate 22", "5015", "Bergen"),
+    "Trøndelag": ("Munkegata 26", "7011", "Trondheim"),
+    "Viken": ("Bragernes torg 2", "3017", "Drammen"),
+    "Agder": ("Markens gate 9", "4611", "Kristiansand"),
+    "Lofoten": ("Torget 4", "8300", "Svolvær"),
+    "Hamar": ("Torggata 40", "2317", "Hamar"),
+    "Bodø": ("Sjøgata 15", "8006", "Bodø"),
+    "Tromsø": ("Grønnegata 50", "9008", "Tromsø"),
+    "Molde": ("Storgata 18", "6413", "Molde"),
+    "Sandnes": ("Langgata 30", "4306", "Sandnes"),
+    "Drammen": ("Nedre Storgate 7", "3015", "Drammen"),
+    "Lillehammer": ("Storgata 60", "2609", "Lillehammer"),
+    "Ålesund": ("Keiser Wilhelms gate 20", "6003", "Ålesund"),
+    "Kongsberg": ("Kirkegata 1", "3616", "Kongsberg"),
+    "Narvik": ("Kongens gate 44", "8514", "Narvik"),
+}
+
+
 @dataclass
 class DemoFirm:
     tenant_id: str
     name: str
+    org_number: str
     package: str
     legacy_package: str
     interval_months: int
@@ -87,8 +111,13 @@ class DemoData:
         return sum(len(f.clients) for f in self.firms)
 
 
-def _org(rng: random.Random) -> str:
-    return str(rng.randint(810_000_000, 999_999_999))
+def _org(rng: random.Random, taken: set[str]) -> str:
+    """An organisation number that passes the MOD11 check, not yet used in the data set."""
+    while True:
+        number = str(rng.randint(810_000_000, 999_999_999))
+        if orgnr.is_valid(number) and number not in taken:
+            taken.add(number)
+            return number
 
 
 def _instant(rng: random.Random, day: date) -> str:
@@ -129,6 +158,7 @@ def generate(
     last_month: date = date(2022, 8, 1),
 ) -> DemoData:
     rng = random.Random(seed)
+    taken: set[str] = set()
     result: list[DemoFirm] = []
     usage: list[dict[str, Any]] = []
     for index in range(firms):
@@ -139,6 +169,7 @@ def generate(
         firm = DemoFirm(
             tenant_id=tenant_id,
             name=f"{_PLACES[index % len(_PLACES)]} {_KINDS[index // len(_PLACES) % 2]}",
+            org_number=_org(rng, taken),
             package=PACKAGES[legacy],
             legacy_package=legacy,
             interval_months=interval,
@@ -152,12 +183,12 @@ def generate(
                 (
                     f"c{n + 1:03d}",
                     f"{rng.choice(_CLIENT_WORDS)} {_PLACES[rng.randrange(len(_PLACES))]} AS",
-                    _org(rng),
+                    _org(rng, taken),
                     False,
                 )
             )
-        if rng.random() < 0.6:
-            firm.clients.append(("bureau", firm.name, _org(rng), True))
+        if rng.random() < 0.6:  # the firm's own client: the firm itself, with its own org number
+            firm.clients.append(("bureau", firm.name, firm.org_number, True))
         if index in (1, 2) or rng.random() < 0.3:
             firm.vpi_users = [f"u{n + 1}" for n in range(rng.randint(1, 2))]
         result.append(firm)
@@ -199,11 +230,6 @@ def generate(
     return DemoData(result, usage + invalid, len(invalid))
 
 
-def valid_org_number(start: int) -> str:
-    """The first organisation number from ``start`` that passes the MOD11 check (demo firms are invented)."""
-    return next(str(n) for n in range(start, start + 100) if orgnr.is_valid(str(n)))
-
-
 _PEOPLE = ["Kari Nordmann", "Ola Hansen", "Ingrid Berg", "Per Johansen", "Anne Larsen", "Lars Olsen"]
 
 
@@ -221,17 +247,21 @@ def legacy_records(data: DemoData) -> Iterator[dict[str, Any]]:
             for n in range(3)
         ]
         bureau = next(((c, n, o) for c, n, o, is_bureau in firm.clients if is_bureau), None)
+        street, postal_code, city = _ADDRESSES[firm.name.split(" ")[0]]
         yield from legacy_items(
             firm.tenant_id,
             package=firm.legacy_package,
             interval_months=firm.interval_months,
             current_period_start=firm.current_period_start.isoformat(),
             name=firm.name,
-            org_number=valid_org_number(810_000_000 + index * 10),
+            org_number=firm.org_number,
             email=f"post@{domain}",
             language="en" if index % 7 == 3 else "nb",
             clients=[(c, n, o) for c, n, o, is_bureau in firm.clients if not is_bureau],
             bureau_client=bureau,
             users=users,
             with_agreement=not firm.broken,
+            address={"street": street, "postal_code": postal_code, "city": city},
+            # two firms in three have told the old platform whom their invoices go to
+            customer_reference=users[0][1] if index % 3 != 2 else None,
         )
