@@ -3,7 +3,12 @@
 ``demo`` runs everything in an in-process moto built from template.yaml: no AWS account,
 no Docker, no network. ``invoice`` and ``migrate`` run the same code as the Lambda
 functions against the AWS the environment points at (credentials, region, the
-functions' environment variables, ``AWS_ENDPOINT_URL`` for a local endpoint).
+functions' environment variables, ``AWS_ENDPOINT_URL`` for a local endpoint), or against a
+deployed stack named with ``--stack NAME`` (its outputs and parameters give the settings).
+
+A mistake ends with one line on stderr and a non-zero exit: 2 when nothing was done (a wrong
+argument, missing settings, a period that has not ended), 1 when a run left something undone
+(failed tenants, a refused migration step).
 """
 
 from __future__ import annotations
@@ -13,108 +18,328 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from aws_lambda_powertools import Metrics
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 from rich.console import Console
 
-from periodyear.adapters.register import register_items
-from periodyear.billing import wiring as billing_wiring
-from periodyear.billing.request import plan_run
-from periodyear.domain.calendar import PeriodKind, format_instant, parse_instant
+from periodyear.config import BillingSettings, DocumentSettings, MigrationEnvironment, Seller
+from periodyear.domain.calendar import (
+    InvalidInstant,
+    Period,
+    PeriodKind,
+    format_instant,
+    oslo_date,
+    parse_instant,
+)
 from periodyear.domain.errors import PeriodYearError
-from periodyear.migration import wiring as migration_wiring
-from periodyear.migration.job import handle_migration_event
-from periodyear_local.demo import json_default, run_demo
-from periodyear_local.seed import eventbridge_event
 
 console = Console(width=max(132, shutil.get_terminal_size().columns))
+BILLING_FUNCTIONS = {"monthly": "MonthlyInvoiceFunction", "annual": "AnnualInvoiceFunction"}
+MIGRATION_FUNCTION = "MigrateTenantFunction"
+DEMO_OUTPUT = frozenset({"notices", "invoices", "summary-monthly.json", "summary-annual.json"})
 
 
-def invoice(kind: str, period: str | None, year: int | None, dry_run: bool, tenants: Sequence[str]) -> int:
-    event: dict[str, Any] = {"dry_run": dry_run}
-    if period:
-        event["period"] = period
-    if year:
-        event["year"] = year
-    if tenants:
-        event["tenant_ids"] = list(tenants)
-    plan = plan_run(PeriodKind(kind.upper()), event, clock_now=datetime.now(UTC), run_id=f"cli-{os.getpid()}")
-    summary = billing_wiring.billing_service().run(plan).summary()
-    console.print_json(json.dumps(summary))
+class CliError(Exception):
+    """An ordinary mistake: said in one line, with the exit code."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and ``--help`` shows the rest)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see {self.prog} --help)")
+
+
+# ------------------------------------------------------------------ settings
+
+
+def _settings_problem(error: ValidationError, model: type[BaseSettings]) -> str:
+    prefix = str(model.model_config.get("env_prefix") or "")
+    missing, other = [], []
+    for problem in error.errors(include_url=False):
+        where = ".".join(str(p) for p in problem["loc"])
+        if problem["type"] == "missing":
+            missing.append((prefix + where).upper())
+        else:
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            other.append(message if not where else f"{(prefix + where).upper()}: {message}")
+    parts = ([f"set {', '.join(missing)}"] if missing else []) + other
+    return "; ".join(parts)
+
+
+def check_settings(*models: type[BaseSettings]) -> None:
+    """Build each settings model from the environment now, so a gap is named before any work."""
+    problems = []
+    for model in models:
+        try:
+            model()
+        except ValidationError as error:
+            problems.append(_settings_problem(error, model))
+    if problems:
+        raise CliError(
+            "not configured: " + "; ".join(problems) + " (or give --stack NAME to read a deployed stack)"
+        )
+
+
+@contextmanager
+def configured(stack: str | None, functions: Sequence[str]) -> Iterator[None]:
+    """The environment of ``functions`` from ``stack`` for the block, or the environment as it is."""
+    if stack is None:
+        yield
+        return
+    from periodyear_local.sandbox import patched_environ  # noqa: PLC0415
+    from periodyear_local.stack import stack_environment  # noqa: PLC0415
+
+    with patched_environ(stack_environment(stack, functions)):
+        yield
+
+
+def _aws_problem(error: Exception) -> str:
+    if isinstance(error, NoRegionError):
+        return "no AWS region: set AWS_DEFAULT_REGION (or AWS_PROFILE with a region)"
+    if isinstance(error, NoCredentialsError):
+        return "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code, message = details.get("Code", "Error"), details.get("Message", str(error))
+        if code == "ResourceNotFoundException":
+            return f"{message}: check the table and bucket names (or --stack NAME)"
+        return f"AWS refused the request: {code}: {message}"
+    return f"AWS could not be reached: {error}"
+
+
+# ------------------------------------------------------------------ values
+
+
+def _month(text: str) -> Period:
+    try:
+        return Period.parse_month(text)
+    except ValueError:
+        raise CliError(
+            f"--period {text} is not a month: write YYYY-MM with a month 01-12, e.g. 2022-08"
+        ) from None
+
+
+def _instant(option: str, text: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except InvalidInstant:
+        raise CliError(f"{option} {text} is not an instant: write YYYY-MM-DDTHH:MM:SSZ (UTC)") from None
+
+
+def _day(option: str, text: str) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{option} {text} is not a date: write YYYY-MM-DD") from None
+
+
+def _day_text(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+# ------------------------------------------------------------------ invoice
+
+
+def invoice_event(args: argparse.Namespace, today: date) -> tuple[dict[str, Any], Period | None]:
+    """The manual event for ``invoice``, or a one-line refusal of what cannot be meant."""
+    kind = args.kind
+    if kind == "annual" and args.period is not None:
+        raise CliError("an annual run takes --year YYYY, not --period (it bills September to August)")
+    if kind == "monthly" and args.year is not None:
+        raise CliError("a monthly run takes --period YYYY-MM, not --year")
+    event: dict[str, Any] = {"dry_run": args.dry_run}
+    period: Period | None = None
+    if args.period is not None:
+        period = _month(args.period)
+        event["period"] = period.label
+    if args.year is not None:
+        if not 2000 <= args.year <= 9999:
+            raise CliError(f"--year {args.year} is not a year this service bills: write YYYY, e.g. 2022")
+        period = Period.annual(args.year)
+        event["year"] = args.year
+    if args.issue_date is not None:
+        event["issue_date"] = _day("--issue-date", args.issue_date).isoformat()
+    elif period is not None and not args.dry_run and today > period.end:
+        raise CliError(
+            f"{kind} {period.label} ended {_day_text(period.last_day)}: give --issue-date YYYY-MM-DD, "
+            f"or its invoices would be dated today ({_day_text(today)}) with the due date from today"
+        )
+    if args.tenant:
+        event["tenant_ids"] = list(args.tenant)
+    return event, period
+
+
+def invoice(args: argparse.Namespace) -> int:
+    from periodyear.billing import wiring as billing_wiring  # noqa: PLC0415
+    from periodyear.billing.request import plan_run  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    event, _ = invoice_event(args, oslo_date(now))
+    with configured(args.stack, [BILLING_FUNCTIONS[args.kind]]):
+        check_settings(BillingSettings, DocumentSettings, Seller)
+        plan = plan_run(PeriodKind(args.kind.upper()), event, clock_now=now, run_id=f"cli-{os.getpid()}")
+        billing_wiring.reset()
+        summary = billing_wiring.billing_service().run(plan).summary()
+    console.print_json(json.dumps(summary, default=str))
+    numbers = summary.get("invoice_numbers") or []
+    if not plan.dry_run:
+        issued = summary.get("invoices_issued", 0)
+        console.print(
+            f"Invoices issued: {issued}" + (f", numbers {', '.join(numbers)}" if numbers else ""),
+            highlight=False,
+        )
     return 1 if summary["failed_tenants"] else 0
 
 
+# ------------------------------------------------------------------ migrate
+
+
 def _migration_event(detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
+    from aws_lambda_powertools import Metrics  # noqa: PLC0415
+
+    from periodyear.migration.job import handle_migration_event  # noqa: PLC0415
+    from periodyear_local.seed import eventbridge_event  # noqa: PLC0415
+
     envelope = eventbridge_event(detail_type, detail, at)
     return handle_migration_event(envelope, Metrics(namespace="PeriodeOgAr"))
 
 
-def migrate(args: argparse.Namespace) -> int:
-    at = args.at or format_instant(datetime.now(UTC))
-    if args.action == "plan":
-        window_start, window_end = args.window.split("-", 1)
-        result = _migration_event(
-            "MigrationWavePlanRequested",
-            {
-                "start_at": args.start,
-                "window_start": window_start,
-                "window_end": window_end,
-                "capacity_per_night": args.capacity,
-                "dry_run": args.dry_run,
-            },
-            at,
-        )
-    elif args.action == "due":
-        result = _migration_event("TenantMigrationDue", {"tenant_id": args.tenant}, at)
-    elif args.dry_run:
-        move_at = parse_instant(args.move_at) if args.move_at else None
-        try:
-            content, notice, move = migration_wiring.migration_service().preview(
-                args.tenant, move_at, parse_instant(at)
+def _window(text: str) -> tuple[str, str]:
+    start, dash, end = text.partition("-")
+    for part in (start, end):
+        hours, colon, minutes = part.partition(":")
+        if not (dash and colon and hours.isdigit() and minutes.isdigit() and len(part) == 5):
+            raise CliError(
+                f"--window {text} is not a nightly window: write HH:MM-HH:MM (Oslo), e.g. 01:00-05:00"
             )
-        except PeriodYearError as refusal:
-            console.print(f"[yellow]refused[/]: {refusal}")
-            return 1
-        console.print(
-            f"Dry run, nothing written. Move at {format_instant(move)}; the register would receive:"
-        )
-        console.print_json(json.dumps(register_items(content), default=json_default, ensure_ascii=False))
-        console.print(f"The notice ({notice.language}):\nSubject: {notice.subject}\n\n{notice.text}")
-        return 0
-    else:
-        result = _migration_event(
-            "TenantMigrationRequested",
-            {"tenant_id": args.tenant} | ({"move_at": args.move_at} if args.move_at else {}),
-            at,
-        )
+        if int(hours) > 23 or int(minutes) > 59:
+            raise CliError(
+                f"--window {text} has a time that does not exist: write HH:MM-HH:MM, e.g. 01:00-05:00"
+            )
+    return start, end
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from periodyear.adapters.register import register_items  # noqa: PLC0415
+    from periodyear.migration import wiring as migration_wiring  # noqa: PLC0415
+    from periodyear_local.demo import json_default  # noqa: PLC0415
+
+    at = format_instant(_instant("--at", args.at)) if args.at else format_instant(datetime.now(UTC))
+    move_at = format_instant(_instant("--move-at", args.move_at)) if getattr(args, "move_at", None) else None
+    with configured(args.stack, [MIGRATION_FUNCTION]):
+        check_settings(MigrationEnvironment)
+        migration_wiring.reset()
+        if args.action == "plan":
+            window_start, window_end = _window(args.window)
+            if args.capacity < 1:
+                raise CliError(f"--capacity {args.capacity}: at least one move a night")
+            result = _migration_event(
+                "MigrationWavePlanRequested",
+                {
+                    "start_at": format_instant(_instant("--start", args.start)),
+                    "window_start": window_start,
+                    "window_end": window_end,
+                    "capacity_per_night": args.capacity,
+                    "dry_run": args.dry_run,
+                },
+                at,
+            )
+        elif args.action == "due":
+            result = _migration_event("TenantMigrationDue", {"tenant_id": args.tenant}, at)
+        elif args.dry_run:
+            try:
+                content, notice, move = migration_wiring.migration_service().preview(
+                    args.tenant, parse_instant(move_at) if move_at else None, parse_instant(at)
+                )
+            except PeriodYearError as refusal:
+                console.print(f"[yellow]refused[/]: {refusal}")
+                return 1
+            console.print(
+                f"Dry run, nothing written. Move at {format_instant(move)}; the register would receive:"
+            )
+            console.print_json(json.dumps(register_items(content), default=json_default, ensure_ascii=False))
+            console.print(f"The notice ({notice.language}):\nSubject: {notice.subject}\n\n{notice.text}")
+            return 0
+        else:
+            result = _migration_event(
+                "TenantMigrationRequested",
+                {"tenant_id": args.tenant} | ({"move_at": move_at} if move_at else {}),
+                at,
+            )
     console.print_json(json.dumps(result, default=str))
     return 1 if result.get("outcome") in ("refused", "failed") else 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+# ------------------------------------------------------------------ demo
+
+
+def empty_output(out: Path) -> None:
+    """Start the demo from an empty folder; never empty one the demo did not write."""
+    if out.exists():
+        if not out.is_dir():
+            raise CliError(f"--out {out} is a file; give a folder")
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in DEMO_OUTPUT)
+        if foreign:
+            raise CliError(
+                f"--out {out} holds {', '.join(foreign[:3])}, which the demo did not write; "
+                "give an empty or new folder"
+            )
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+
+def demo(args: argparse.Namespace) -> int:
+    from periodyear_local.demo import run_demo  # noqa: PLC0415
+
+    _month(args.period)
+    empty_output(args.out)
+    return run_demo(console, args.period, args.out)
+
+
+# ------------------------------------------------------------------ arguments
+
+
+def parser() -> argparse.ArgumentParser:
+    root = _Parser(
         prog="periodyear", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = root.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="migrate and bill demo data in an in-process moto")
     demo_cmd.add_argument("--period", default="2022-08", help="month to bill, YYYY-MM (default 2022-08)")
     demo_cmd.add_argument(
-        "--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)"
+        "--out", type=Path, default=Path("out/demo"), help="output folder, emptied first (default out/demo)"
     )
 
     invoice_cmd = commands.add_parser("invoice", help="run a billing job against the configured AWS")
     invoice_cmd.add_argument("kind", choices=["monthly", "annual"])
-    invoice_cmd.add_argument("--period", help="YYYY-MM (monthly)")
-    invoice_cmd.add_argument("--year", type=int, help="YYYY (annual)")
+    invoice_cmd.add_argument("--period", help="YYYY-MM (monthly; default: the month before today)")
+    invoice_cmd.add_argument("--year", type=int, help="YYYY (annual; default: the last window that ended)")
+    invoice_cmd.add_argument(
+        "--issue-date", help="YYYY-MM-DD the invoices carry (needed for a period that ended before today)"
+    )
     invoice_cmd.add_argument("--dry-run", action="store_true", help="compute and report, write nothing")
     invoice_cmd.add_argument("--tenant", action="append", default=[], help="limit to a tenant (repeatable)")
+    invoice_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
 
     migrate_cmd = commands.add_parser("migrate", help="migration against the configured AWS")
-    migrate_cmd.add_argument("--at", help="the event's time, YYYY-MM-DDTHH:MM:SSZ (default: now)")
+    at_help = "the event's time, YYYY-MM-DDTHH:MM:SSZ (default: now)"
+    stack_help = "read the settings from this deployed stack's outputs"
+    migrate_cmd.add_argument("--at", help=at_help)
+    migrate_cmd.add_argument("--stack", help=stack_help)
     actions = migrate_cmd.add_subparsers(dest="action", required=True)
     tenant_cmd = actions.add_parser("tenant", help="request one tenant's move (sends its notice)")
     tenant_cmd.add_argument("tenant")
@@ -127,13 +352,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan_cmd.add_argument("--window", default="01:00-05:00", help="nightly Oslo window, HH:MM-HH:MM")
     plan_cmd.add_argument("--capacity", type=int, required=True, help="moves per night")
     plan_cmd.add_argument("--dry-run", action="store_true", help="plan and report, request nothing")
+    for action in (tenant_cmd, due_cmd, plan_cmd):  # --at and --stack before or after the action
+        action.add_argument("--at", default=argparse.SUPPRESS, help=at_help)
+        action.add_argument("--stack", default=argparse.SUPPRESS, help=stack_help)
+    return root
 
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        return run_demo(console, args.period, args.out)
-    if args.command == "invoice":
-        return invoice(args.kind, args.period, args.year, args.dry_run, args.tenant)
-    return migrate(args)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from periodyear.observability import logger  # noqa: PLC0415
+
+    level = logger.log_level
+    logger.setLevel("WARNING")  # the CLI prints its own summary; the JSON log is for Lambda
+    try:
+        args = parser().parse_args(argv)
+        if args.command == "demo":
+            return demo(args)
+        if args.command == "invoice":
+            return invoice(args)
+        return migrate(args)
+    except CliError as mistake:
+        print(f"periodyear: {mistake}", file=sys.stderr)
+        return mistake.code
+    except PeriodYearError as refusal:  # the rules refused the request: nothing was done
+        print(f"periodyear: {refusal}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"periodyear: {_aws_problem(error)}", file=sys.stderr)
+        return 2
+    finally:
+        logger.setLevel(level)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,97 @@
+"""The CLI against the template's resources in moto: an open month, the invoice numbers, --stack."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from periodyear.config import SELLER_PARAMETERS
+from periodyear.domain.calendar import oslo_date
+from periodyear_local.cli import main
+from periodyear_local.sandbox import REGION, local_aws
+from periodyear_local.seed import batch_put, legacy_items
+from periodyear_local.template import LOCAL_PARAMETERS, load_template
+from tests.conftest import Billing
+
+
+def test_an_open_month_is_refused_in_one_line(billing: Billing, capsys: pytest.CaptureFixture[str]) -> None:
+    today = oslo_date(datetime.now(UTC))
+    current = f"{today:%Y-%m}"
+    code = main(["invoice", "monthly", "--period", current, "--issue-date", today.isoformat()])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith(f"periodyear: monthly period {current} ends ")
+    assert "has not ended and cannot be billed yet (a dry run may preview it)" in err
+
+
+def test_the_run_summary_names_the_invoice_numbers_it_issued(
+    billing: Billing, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for tenant in ("t1", "t2"):
+        billing.tenant(tenant, clients=("c1",))
+        billing.usage(tenant, "period.closed", "2022-03-05T10:00:00Z", client_id="c1")
+    assert main(["invoice", "monthly", "--period", "2022-03", "--issue-date", "2022-04-01"]) == 0
+    out = capsys.readouterr().out
+    assert '"invoice_numbers": [\n    "1-2"\n  ]' in out
+    assert "Invoices issued: 2, numbers 1-2" in out
+    assert [i["issue_date"] for i in billing.invoices()] == ["2022-04-01", "2022-04-01"]
+
+
+def _deployed_stack(aws: dict[str, Any], name: str) -> None:
+    """A stack in moto's CloudFormation whose outputs and parameters are the local resources."""
+    names = aws["provisioned"].names
+    arns = aws["provisioned"].arns
+    outputs = {}
+    for key, spec in load_template()["Outputs"].items():
+        value = spec["Value"]
+        if "Ref" in value and value["Ref"] in names:
+            outputs[key] = {"Value": names[value["Ref"]]}
+        elif "Fn::GetAtt" in value and value["Fn::GetAtt"][0] in arns:
+            outputs[key] = {"Value": arns[value["Fn::GetAtt"][0]]}
+    body = {
+        "Parameters": {key: {"Type": "String"} for key in LOCAL_PARAMETERS},
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": outputs,
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(body),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in LOCAL_PARAMETERS.items()],
+    )
+
+
+def test_stack_reads_a_deployed_stacks_outputs_when_nothing_is_configured(
+    billing: Billing, aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    billing.tenant("t1", clients=("c1",))
+    billing.usage("t1", "period.closed", "2022-03-05T10:00:00Z", client_id="c1")
+    _deployed_stack(aws, "periodyear-prod")
+    for variable in ("USAGE_TABLE", "REGISTER_TABLE", "INVOICES_TABLE", "DOCUMENTS_BUCKET", "EVENT_BUS_NAME"):
+        monkeypatch.delenv(variable)
+    for variable, _ in SELLER_PARAMETERS.values():
+        monkeypatch.delenv(variable)
+    args = ["invoice", "monthly", "--period", "2022-03", "--dry-run"]
+    assert main(args) == 2
+    assert "not configured: set USAGE_TABLE" in capsys.readouterr().err
+    assert main([*args, "--stack", "periodyear-prod"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["tenants_seen"], summary["invoices_previewed"]) == (1, 1)
+    assert main([*args, "--stack", "no-such-stack"]) == 2
+    assert "cannot read stack 'no-such-stack'" in capsys.readouterr().err
+
+
+def test_migrate_takes_at_after_the_action_too(capsys: pytest.CaptureFixture[str]) -> None:
+    with local_aws("MigrateTenantFunction") as aws:
+        batch_put(aws["dynamodb"], aws["tables"]["LegacyTable"], legacy_items("t1"))
+        before = main(["migrate", "--at", "2021-11-01T09:00:00Z", "tenant", "t1", "--dry-run"])
+        first = capsys.readouterr().out
+        after = main(["migrate", "tenant", "t1", "--dry-run", "--at", "2021-11-01T09:00:00Z"])
+        second = capsys.readouterr().out
+    assert before == after == 0
+    assert first == second
+    assert "Move at 2021-11-15T09:00:00Z" in second
