@@ -7,9 +7,12 @@ import os
 import socket
 import threading
 import urllib.request
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from moto.server import ThreadedMotoServer
 
 from periodyear.adapters.items import from_item
 from periodyear.billing import wiring
+from periodyear_local.delivery import DeliveryReport, deliver
 from periodyear_local.sandbox import (
     FAKE_CREDENTIALS,
     REGION,
@@ -38,12 +42,23 @@ EHF_DIR = Path(os.environ.get("EHF_DIR", Path(__file__).resolve().parents[2] / "
 WORKED_EXAMPLE_CATALOG = DATA / "worked_example_catalog.json"
 
 
+def plain(value: Any) -> Any:
+    """DynamoDB's numbers as the JSON summary has them (whole numbers as int)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
 @dataclass
 class LambdaContext:
     function_name: str = "monthly_invoice"
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:eu-north-1:123456789012:function:monthly_invoice"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # one per invocation
 
 
 class Billing:
@@ -52,6 +67,8 @@ class Billing:
     def __init__(self, aws: dict[str, Any]) -> None:
         self.client = aws["dynamodb"]
         self.tables = aws["tables"]
+        self.last_delivery = DeliveryReport()  # how the last fanned-out run's queue was delivered
+        self.completed_queue = ""  # a queue that receives BillingRunCompleted, where a test routes one
 
     # Given
     def tenant(
@@ -88,12 +105,65 @@ class Billing:
         batch_put(self.client, self.tables["UsageTable"], [item])
 
     # When
-    def run(self, event: dict[str, Any], job: str = "monthly_invoice") -> dict[str, Any]:
+    def start(self, event: dict[str, Any], job: str = "monthly_invoice") -> dict[str, Any]:
+        """What the job's handler returns: a fanned-out run's plan, or an inline run's summary."""
         # A handler module reads its Powertools settings from the environment when it is
         # imported, as in Lambda: import it once the template's environment is in place.
         module = importlib.import_module(f"functions.{job}.app")
         result: dict[str, Any] = module.handler(event, LambdaContext(function_name=job))
         return result
+
+    def drain(self, **options: Any) -> DeliveryReport:
+        """Deliver the billing queue to the worker, as its event source mapping would."""
+        worker = importlib.import_module("functions.billing_worker.app")
+        return deliver(os.environ["BILLING_QUEUE_URL"], worker.handler, **options)
+
+    def run_record(self, run_id: str) -> dict[str, Any]:
+        item = self.client.get_item(
+            TableName=self.tables["InvoicesTable"], Key={"pk": {"S": f"RUN#{run_id}"}, "sk": {"S": "RUN"}}
+        )["Item"]
+        return from_item(item)
+
+    def drain_concurrently(self, workers: int, **options: Any) -> list[DeliveryReport]:
+        """``workers`` worker processes at once, as the event source mapping's concurrency gives,
+        until a whole round finds the queue empty (a failed message comes back after a round)."""
+        reports: list[DeliveryReport] = []
+        while True:
+            start = threading.Barrier(workers)
+
+            def work(_: int, start: threading.Barrier = start) -> DeliveryReport:
+                start.wait()
+                return self.drain(**options)
+
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                round_ = list(pool.map(work, range(workers)))
+            reports += round_
+            if not any(r.invocations for r in round_):
+                return reports
+
+    def run_all(self, jobs: list[tuple[str, dict[str, Any]]], workers: int = 4) -> list[dict[str, Any]]:
+        """Start the jobs at once, then let ``workers`` workers drain the queue; each job's summary."""
+        start = threading.Barrier(len(jobs))
+
+        def plan(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+            start.wait()
+            return self.start(job[1], job[0])
+
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            started = list(pool.map(plan, jobs))
+        self.drain_concurrently(workers)
+        return [
+            plain(self.run_record(s["run_id"])["summary"]) if "tenants_handed_on" in s else s for s in started
+        ]
+
+    def run(self, event: dict[str, Any], job: str = "monthly_invoice") -> dict[str, Any]:
+        """A whole run: a fanned-out one is delivered to the worker, and its stored summary returned."""
+        result = self.start(event, job)
+        if "tenants_handed_on" not in result:
+            return result
+        self.last_delivery = self.drain()
+        summary: dict[str, Any] = plain(self.run_record(result["run_id"])["summary"])
+        return summary
 
     def run_month(self, period: str, *, now: str | None = None, **fields: Any) -> dict[str, Any]:
         event = {"period": period, **fields}

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from periodyear.billing.job import run_billing_job
 from periodyear.domain.calendar import PeriodKind
 from periodyear.observability import logger
 
-tracer = Tracer()
 metrics = Metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return run_billing_job(PeriodKind.ANNUAL, event, metrics)
+    return run_billing_job(PeriodKind.ANNUAL, event, metrics, context.aws_request_id)

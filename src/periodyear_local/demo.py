@@ -10,7 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-from dataclasses import replace
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,18 +25,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from periodyear.adapters import clients
-from periodyear.adapters.invoices import InvoiceRepository, invoice_from_record
+from periodyear.adapters.invoices import InvoiceRepository, invoice_from_record, invoice_sk
+from periodyear.adapters.items import from_item
+from periodyear.adapters.runs import RunRepository
 from periodyear.billing import wiring as billing_wiring
+from periodyear.billing.job import run_billing_job
 from periodyear.billing.request import BillingPlan, plan_run
-from periodyear.billing.service import BillingService, Outcome, RunResult
+from periodyear.billing.service import Outcome, RunResult, TenantResult
+from periodyear.billing.worker import handle_batches
 from periodyear.domain.basis import basis_rows
 from periodyear.domain.calendar import Period, PeriodKind, format_instant, oslo_start_of, parse_instant
 from periodyear.domain.tenant import TenantAccount
 from periodyear.migration import wiring as migration_wiring
 from periodyear.migration.job import handle_migration_event
 from periodyear.observability import logger
+from periodyear_local.delivery import deliver
 from periodyear_local.demo_data import DemoData, generate, legacy_records
-from periodyear_local.sandbox import REGION, drain_queue, local_aws, route_to_queue
+from periodyear_local.sandbox import REGION, drain_queue, local_aws, patched_environ, route_to_queue
 from periodyear_local.seed import batch_put, eventbridge_event
 
 PLANNED_AT = "2021-11-01T08:00:00Z"
@@ -154,11 +159,6 @@ class Demo:
             console=self.console,
         )
 
-    def run_with_progress(self, service: BillingService, plan: BillingPlan, tenants: int) -> RunResult:
-        with self.progress() as progress:
-            task = progress.add_task(f"billing {plan.kind.value.lower()} {plan.period.label}", total=tenants)
-            return service.run(plan, on_tenant=lambda _tenant: progress.advance(task))
-
     def write_invoice(self, record: dict[str, Any]) -> list[Path]:
         """The invoice record as JSON, and its three documents as stored in S3."""
         folder = self.out / "invoices" / record["tenant_id"]
@@ -179,7 +179,7 @@ class Demo:
             written.append(path)
         return written
 
-    def report(self, result: RunResult, repository: InvoiceRepository) -> list[Path]:
+    def report(self, result: RunResult, summary: dict[str, Any], repository: InvoiceRepository) -> list[Path]:
         table = Table(
             title=f"{result.plan.kind.value.capitalize()} collective invoices for {result.plan.period.label}"
         )
@@ -199,9 +199,7 @@ class Demo:
         for tenant in sorted(result.tenants, key=lambda t: t.invoice_number or 0):
             if tenant.outcome is not Outcome.ISSUED or tenant.account is None:
                 continue
-            record = repository.issued(tenant.tenant_id, result.plan.period)
-            if record is None:
-                raise RuntimeError(f"invoice of {tenant.tenant_id} was reported issued but is not stored")
+            record = self.stored_record(tenant.tenant_id, result.plan.period)
             written += self.write_invoice(record)
             table.add_row(
                 str(record["invoice_number"]),
@@ -216,7 +214,6 @@ class Demo:
             if largest is None or record["total"] > largest[0]:
                 largest = (record["total"], record, tenant.account)
         self.console.print(table)
-        summary = result.summary()
         self.console.print(
             f"[bold]Summary[/]: invoices issued {summary['invoices_issued']}, "
             f"tenants seen {summary['tenants_seen']}, "
@@ -248,26 +245,84 @@ class Demo:
             )
         return basis
 
-    def bill(self, service: BillingService, kind: PeriodKind, event: dict[str, Any], firms: int) -> RunResult:
+    def stored_record(self, tenant_id: str, period: Period) -> dict[str, Any]:
+        """The invoice item as the table holds it (what a reader of the invoices table sees)."""
+        item = clients.dynamodb().get_item(
+            TableName=self.names["InvoicesTable"],
+            Key={"pk": {"S": f"TENANT#{tenant_id}"}, "sk": {"S": invoice_sk(period)}},
+        )["Item"]
+        return from_item(item)
+
+    def fan_out_run(
+        self, kind: PeriodKind, event: dict[str, Any], firms: int
+    ) -> tuple[dict[str, Any], RunResult]:
+        """The run as Lambda runs it: the job's handler plans and queues the batches, then the
+        worker bills them as the queue's event source mapping delivers them."""
+        metrics = QuietMetrics()
+        fan_out = billing_wiring.fan_out()
+        tenants: list[TenantResult] = []
+        with self.progress() as progress:
+            task = progress.add_task(f"billing {kind.value.lower()}", total=firms)
+
+            def seen(tenant: TenantResult) -> None:
+                tenants.append(tenant)
+                progress.advance(task)
+
+            fan_out.on_tenant = seen
+            handed = run_billing_job(kind, event, metrics, request_id=f"demo-{uuid.uuid4()}")
+            self.console.print(
+                f"Run {handed['run_id']}: {handed['tenants_handed_on']} tenants handed on to the billing "
+                f"queue in {handed['batches']} batches"
+            )
+            delivery = deliver(
+                self.names["BillingQueue"], lambda e, c: handle_batches(e, c, metrics), batch_size=4
+            )
+        fan_out.on_tenant = None
+        record = RunRepository(clients.dynamodb(), self.names["InvoicesTable"]).get(handed["run_id"])
+        if record is None or record.summary is None:
+            raise RuntimeError(f"run {handed['run_id']} did not complete")
+        self.console.print(
+            f"Worker: {delivery.invocations} invocations took {delivery.messages_delivered} messages "
+            f"({delivery.failed_deliveries} to come again); run {record.status.value.lower()}, "
+            f"BillingRunCompleted {'announced' if record.announced else 'NOT announced'}"
+        )
+        plan = BillingPlan.from_message({**handed, "now": event["time"]})
+        return record.summary, RunResult(plan, tenants)
+
+    def bill(self, kind: PeriodKind, event: dict[str, Any], firms: int) -> RunResult:
         repository = InvoiceRepository(clients.dynamodb(), self.names["InvoicesTable"])
-        plan = plan_run(kind, event, clock_now=datetime.now(UTC), run_id=f"demo-{kind.value.lower()}")
+        plan = plan_run(kind, event, clock_now=datetime.now(UTC), run_id="")
         self.console.print(
             f"\nScheduled {kind.value.lower()} event {json.dumps(event)} → bills {plan.period.label} "
             f"({plan.period.start} to {plan.period.last_day}), issue date {plan.issue_date}"
         )
-        result = self.run_with_progress(service, plan, firms)
-        self.report(result, repository)
-        again = service.run(replace(plan, run_id=f"demo-{kind.value.lower()}-again")).summary()
+        summary, result = self.fan_out_run(kind, event, firms)
+        self.report(result, summary, repository)
+        manual = {
+            "time": event["time"],
+            "period" if kind is PeriodKind.MONTHLY else "year": (
+                plan.period.label if kind is PeriodKind.MONTHLY else int(plan.period.label)
+            ),
+        }
+        again, _ = self.fan_out_run(kind, manual, firms)
         self.console.print(
-            f"Re-running {plan.period.label}: invoices issued {again['invoices_issued']}, already "
-            f"issued {again['invoices_already_issued']}; invoice numbers in use: "
-            f"1..{repository.last_number()}"
+            f"Re-running {plan.period.label} by hand ({json.dumps(manual)}): invoices issued "
+            f"{again['invoices_issued']}, already issued {again['invoices_already_issued']}; "
+            f"invoice numbers in use: 1..{repository.last_number()}"
         )
         summary_path = self.out / f"summary-{kind.value.lower()}.json"
-        summary_path.write_text(
-            json.dumps(result.summary(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return result
+
+
+class QuietMetrics(Metrics):
+    """The demo prints its own report; Lambda's metrics (EMF lines) would only clutter it."""
+
+    def add_metric(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def add_dimension(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 def both_invoices(monthly: RunResult, annual: RunResult, package: str = "KOMPLETT") -> str | None:
@@ -309,9 +364,10 @@ def run_demo(console: Console, period: str, out: Path) -> int:
         demo = Demo(console, out, aws["tables"])
         moved = demo.migrate(len(data.firms))
         console.rule("[bold]2. Collective invoices[/]")
-        service = billing_wiring.billing_service()
-        monthly = demo.bill(service, PeriodKind.MONTHLY, monthly_event, moved)
-        annual = demo.bill(service, PeriodKind.ANNUAL, annual_event, moved)
+        with patched_environ(aws["provisioned"].environment("MonthlyInvoiceFunction")):
+            billing_wiring.reset()  # the billing functions' environment, as the template gives it
+            monthly = demo.bill(PeriodKind.MONTHLY, monthly_event, moved)
+            annual = demo.bill(PeriodKind.ANNUAL, annual_event, moved)
         if both := both_invoices(monthly, annual):
             console.print(f"\nOne firm, two invoices: {both}")
         console.print(

@@ -85,6 +85,24 @@ def provision(region: str = REGION) -> Provisioned:
             Bucket=names[name],
             CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
         )
+    sqs = boto3.client("sqs", region_name=region)
+    queues = resources("AWS::SQS::Queue")
+    for name in sorted(queues, key=lambda n: "RedrivePolicy" in queues[n]):  # dead-letter queues first
+        attributes = {
+            k: str(v) for k, v in queues[name].items() if k in ("VisibilityTimeout", "MessageRetentionPeriod")
+        }
+        if redrive := queues[name].get("RedrivePolicy"):
+            target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": arns[target], "maxReceiveCount": str(redrive["maxReceiveCount"])}
+            )
+        names[name] = sqs.create_queue(
+            QueueName=f"{STACK_NAME}-{name}",
+            Attributes=attributes,  # type: ignore[arg-type]
+        )["QueueUrl"]
+        arns[name] = sqs.get_queue_attributes(QueueUrl=names[name], AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
     for name in resources("AWS::IAM::Role"):
         arns[name] = f"arn:aws:iam::123456789012:role/{STACK_NAME}-{name}"
     sender = parameter_values()["NoticeSender"]

@@ -132,6 +132,8 @@ def substitute(value: str | Mapping[str, Any], names: Mapping[str, str]) -> str:
 def _resolve(value: Any, names: Mapping[str, str], arns: Mapping[str, str]) -> str | None:
     if isinstance(value, str):
         return value
+    if isinstance(value, int | float):  # a YAML number, as CloudFormation passes it on: text
+        return str(value)
     if isinstance(value, dict) and "Ref" in value:
         ref = str(value["Ref"])
         if ref == "AWS::NoValue":

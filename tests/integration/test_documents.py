@@ -12,7 +12,7 @@ import pytest
 
 from periodyear.adapters import clients
 from periodyear.adapters.invoices import InvoiceRepository
-from periodyear.adapters.messaging import DocumentStore, InvoiceEvents
+from periodyear.adapters.messaging import BillingEvents, DocumentStore
 from periodyear.adapters.register import RegisterRepository
 from periodyear.config import Seller
 from periodyear.documents.publisher import documents
@@ -116,18 +116,19 @@ def test_a_crash_between_the_invoice_and_its_documents_converges_on_rerun(
         raise Crash
 
     monkeypatch.setattr(DocumentStore, "put", die)
-    with pytest.raises(Crash):
-        billing.run_month(MAY, now=AFTER_MAY)
-    record = billing.invoice("a", f"INVOICE#MONTHLY#{MAY}")
-    assert record is not None
-    assert record["documents_pending"] == {"xml", "pdf", "csv", "event"}
+    with pytest.raises(Crash):  # an inline run dies with its process
+        billing.run_month(MAY, now=AFTER_MAY, tenant_ids=["a", "b"])
+    for tenant in ("a", "b"):  # the chunk's invoices were issued together, before any document
+        record = billing.invoice(tenant, f"INVOICE#MONTHLY#{MAY}")
+        assert record is not None
+        assert record["documents_pending"] == {"xml", "pdf", "csv", "event"}
     monkeypatch.undo()
     summary = billing.run_month(MAY, now=AFTER_MAY)
     assert (
         summary["invoices_issued"],
         summary["invoices_already_issued"],
         summary["documents_completed"],
-    ) == (1, 1, 2)
+    ) == (0, 2, 2)
     assert [i["invoice_number"] for i in billing.invoices()] == [1, 2]
     assert len(keys(billing)) == 6
     assert sorted(e["detail"]["invoice_number"] for e in drain_queue(announced)) == [1, 2]
@@ -138,16 +139,17 @@ def test_a_crash_between_storing_and_announcing_sends_the_event_once_on_rerun(
 ) -> None:
     given_two_tenants(billing)
 
-    def die(self: InvoiceEvents, detail: Any) -> None:
+    def die(self: BillingEvents, details: Any) -> None:
         raise Crash
 
-    monkeypatch.setattr(InvoiceEvents, "invoice_issued", die)
+    monkeypatch.setattr(BillingEvents, "invoices_issued", die)
     with pytest.raises(Crash):
-        billing.run_month(MAY, now=AFTER_MAY)
-    record = billing.invoice("a", f"INVOICE#MONTHLY#{MAY}")
-    assert record is not None
-    assert record["documents_pending"] == {"event"}
-    assert len(keys(billing)) == 3  # tenant a's documents are stored
+        billing.run_month(MAY, now=AFTER_MAY, tenant_ids=["a", "b"])
+    for tenant in ("a", "b"):
+        record = billing.invoice(tenant, f"INVOICE#MONTHLY#{MAY}")
+        assert record is not None
+        assert record["documents_pending"] == {"xml", "pdf", "csv", "event"}  # not recorded yet
+    assert len(keys(billing)) == 6  # both invoices' documents are stored
     monkeypatch.undo()
     billing.run_month(MAY, now=AFTER_MAY)
     billing.run_month(MAY, now=AFTER_MAY)
@@ -181,7 +183,7 @@ def test_documents_are_the_same_bytes_when_made_again(billing: Billing) -> None:
     given_two_tenants(billing)
     billing.run_month(MAY, now=AFTER_MAY)
     stored_documents = {key: stored(billing, key) for key in keys(billing) if key.startswith("invoices/a/")}
-    invoice = InvoiceRepository(clients.dynamodb(), billing.tables["InvoicesTable"]).stored(
+    invoice = InvoiceRepository(clients.dynamodb(), billing.tables["InvoicesTable"]).issued(
         "a", Period.parse_month(MAY)
     )
     assert invoice is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -12,7 +13,12 @@ from botocore.exceptions import EndpointConnectionError
 
 from periodyear.adapters import clients
 from periodyear.adapters.invoices import InvoiceRepository
-from tests.conftest import Billing
+from periodyear.adapters.register import RegisterRepository
+from periodyear.adapters.runs import RunRepository
+from periodyear.billing.service import BillingService
+from periodyear.documents.publisher import DocumentPublisher
+from periodyear_local.sandbox import drain_queue, route_to_queue
+from tests.conftest import Billing, plain
 
 TENANTS = [f"t{n:02d}" for n in range(1, 13)]
 MAY = "2022-05"
@@ -54,29 +60,77 @@ def test_rerunning_a_month_issues_nothing_new(billing: Billing) -> None:
     assert_each_tenant_invoiced_once_with_gapless_numbers(billing)
 
 
-@pytest.mark.parametrize("crash_after", [0, 1, 5, 11])
-def test_a_run_that_dies_midway_is_completed_by_the_next(
-    billing: Billing, monkeypatch: pytest.MonkeyPatch, crash_after: int
-) -> None:
-    given_tenants_with_usage(billing)
-    real_issue = InvoiceRepository.issue
-    calls = 0
+def completions(billing: Billing) -> list[dict[str, Any]]:
+    return [e["detail"] for e in drain_queue(billing.completed_queue)]
 
-    def issue_then_die(self: InvoiceRepository, *args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls > crash_after:
+
+@pytest.fixture
+def watched(billing: Billing) -> Billing:
+    """The billing harness with a queue that receives every BillingRunCompleted of the bus."""
+    bus = os.environ["EVENT_BUS_NAME"]
+    billing.completed_queue = route_to_queue(bus, ["BillingRunCompleted"], "completed-runs")
+    return billing
+
+
+def _die_after(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, *, calls_before: int = 0) -> list[int]:
+    """Make ``owner.name`` kill the worker once, after ``calls_before`` calls went through; the
+    call it kills does its work first when ``name`` is a write (so the crash follows the write)."""
+    real = getattr(owner, name)
+    seen: list[int] = []
+
+    def once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(1)
+        result = real(self, *args, **kwargs)
+        if len(seen) == calls_before + 1:
             raise Crash
-        return real_issue(self, *args, **kwargs)
+        return result
 
-    monkeypatch.setattr(InvoiceRepository, "issue", issue_then_die)
-    with pytest.raises(Crash):
-        billing.run_month(MAY, now=AFTER_MAY)
-    assert len(billing.invoices()) == crash_after
-    monkeypatch.setattr(InvoiceRepository, "issue", real_issue)
-    summary = billing.run_month(MAY, now=AFTER_MAY)
-    assert (summary["invoices_issued"], summary["invoices_already_issued"]) == (12 - crash_after, crash_after)
-    assert_each_tenant_invoiced_once_with_gapless_numbers(billing)
+    monkeypatch.setattr(owner, name, once)
+    return seen
+
+
+CRASH_POINTS = {
+    # between the issuing transaction and the documents
+    "after issuing": (InvoiceRepository, "issue", 0),
+    # between two chunks' tenants: the second chunk's tenants priced, none issued
+    "between tenants": (RegisterRepository, "account", 6),
+    # documents stored and announced, the batch not yet counted
+    "after documents": (DocumentPublisher, "complete", 0),
+    # the batch counted, the run's completion not yet claimed
+    "after counting": (RunRepository, "record_batch", 1),
+    # the run completed, BillingRunCompleted not yet recorded as sent
+    "after completing": (RunRepository, "complete", 0),
+}
+
+
+@pytest.mark.parametrize("crash", CRASH_POINTS)
+def test_a_worker_that_dies_midway_converges_on_redelivery(
+    watched: Billing, monkeypatch: pytest.MonkeyPatch, crash: str
+) -> None:
+    given_tenants_with_usage(watched)
+    monkeypatch.setenv("BILLING_BATCH_SIZE", "4")  # 3 batches of 4 tenants
+    monkeypatch.setattr(BillingService, "__init__", _chunked(BillingService.__init__, 2))
+    owner, name, before = CRASH_POINTS[crash]
+    _die_after(monkeypatch, owner, name, calls_before=before)
+    summary = watched.run_month(MAY, now=AFTER_MAY)
+    assert watched.last_delivery.crashes == 1
+    assert (summary["invoices_issued"], summary["invoices_already_issued"], summary["failed_tenants"]) == (
+        12,
+        0,
+        [],
+    )
+    assert summary["invoice_numbers"] == ["1-12"]
+    assert_each_tenant_invoiced_once_with_gapless_numbers(watched)
+    assert all("documents_pending" not in i and i["event_sent_at"] for i in watched.invoices())
+    (completed,) = completions(watched)  # "after completing" may repeat it: see below
+    assert completed["invoices_issued"] == 12
+
+
+def _chunked(init: Any, chunk: int) -> Any:
+    def with_chunk(self: BillingService, **kwargs: Any) -> None:
+        init(self, **{**kwargs, "chunk": chunk})
+
+    return with_chunk
 
 
 def test_a_committed_invoice_whose_response_was_lost_is_not_issued_again(
@@ -95,13 +149,13 @@ def test_a_committed_invoice_whose_response_was_lost_is_not_issued_again(
         return response
 
     monkeypatch.setattr(client, "transact_write_items", commit_then_lose_response)
-    first = billing.run_month(MAY, now=AFTER_MAY)
-    assert first["invoices_issued"] == 1
-    assert [f["tenant_id"] for f in first["failed_tenants"]] == ["t01"]
-    second = billing.run_month(MAY, now=AFTER_MAY)
-    assert (second["invoices_issued"], second["invoices_already_issued"], second["failed_tenants"]) == (
-        0,
+    summary = billing.run_month(MAY, now=AFTER_MAY)
+    # The first delivery lost the answer (a transient failure): its message came again, found
+    # both invoices issued by this same run, and counted them as this run's.
+    assert billing.last_delivery.failed_deliveries == 1
+    assert (summary["invoices_issued"], summary["invoices_already_issued"], summary["failed_tenants"]) == (
         2,
+        0,
         [],
     )
     assert_each_tenant_invoiced_once_with_gapless_numbers(billing, ["t01", "t02"])
@@ -118,12 +172,16 @@ def test_billing_reads_by_key_ranges_and_never_scans(billing: Billing) -> None:
     billing.run_month(MAY, now=AFTER_MAY)
     usage = billing.tables["UsageTable"]
     register = billing.tables["RegisterTable"]
+    invoices = billing.tables["InvoicesTable"]
     assert not [c for c in calls if c[0] == "Scan"]
     # per tenant: one register query, one usage query per monthly meter (period.closed, vpi.active)
     assert calls.count(("Query", usage, None)) == 3 * 2
     assert calls.count(("Query", register, None)) == 3
     assert calls.count(("Query", register, "gsi1")) == 1
-    assert calls.count(("TransactWriteItems", "", None)) == 3
+    # one transaction issues the batch's three invoices, one counts the batch on the run
+    assert calls.count(("TransactWriteItems", "", None)) == 2
+    # one record update per invoice (documents stored and announced), one per run step
+    assert calls.count(("UpdateItem", invoices, None)) == 3 + 3
 
 
 # ------------------------------------------------------------------ several runs at once
@@ -132,24 +190,42 @@ def test_billing_reads_by_key_ranges_and_never_scans(billing: Billing) -> None:
 @pytest.mark.server
 def test_concurrent_runs_of_the_same_month_issue_each_invoice_once(server_billing: Billing) -> None:
     given_tenants_with_usage(server_billing)
-    start = threading.Barrier(4)
-
-    def run(event: dict[str, Any]) -> dict[str, Any]:
-        start.wait()
-        return server_billing.run(event)
-
-    events: list[dict[str, Any]] = [
-        {"time": AFTER_MAY},  # the schedule
-        {"time": AFTER_MAY},  # ... delivered twice
-        {"period": MAY, "time": AFTER_MAY, "tenant_ids": TENANTS},  # an operator, front to back
-        {"period": MAY, "time": AFTER_MAY, "tenant_ids": TENANTS[::-1]},  # and back to front
-    ]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        summaries = list(pool.map(run, events))
-    assert sum(s["invoices_issued"] for s in summaries) == 12
+    summaries = server_billing.run_all(
+        [
+            ("monthly_invoice", {"time": AFTER_MAY}),  # the schedule
+            ("monthly_invoice", {"time": AFTER_MAY}),  # ... delivered twice: the same run
+            ("monthly_invoice", {"period": MAY, "time": AFTER_MAY, "tenant_ids": TENANTS}),  # an operator
+            ("monthly_invoice", {"period": MAY, "time": AFTER_MAY, "tenant_ids": TENANTS[::-1]}),
+        ]
+    )
+    assert summaries[0]["run_id"] == summaries[1]["run_id"]
+    assert summaries[0]["tenants_seen"] == 12  # each tenant counted once although batches went twice
+    distinct = [summaries[0], summaries[2], summaries[3]]
+    assert sum(s["invoices_issued"] for s in distinct) == 12
     assert all(s["failed_tenants"] == [] for s in summaries)
-    assert all(s["invoices_issued"] + s["invoices_already_issued"] == 12 for s in summaries)
+    assert all(s["invoices_issued"] + s["invoices_already_issued"] == 12 for s in distinct)
     assert_each_tenant_invoiced_once_with_gapless_numbers(server_billing)
+
+
+@pytest.mark.server
+def test_eight_workers_at_once_keep_numbers_gapless_and_complete_the_run_once(
+    server_billing: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenants = [f"w{n:03d}" for n in range(40)]
+    given_tenants_with_usage(server_billing, tenants)
+    bus = os.environ["EVENT_BUS_NAME"]
+    completed_queue = route_to_queue(bus, ["BillingRunCompleted"], "completed-runs")
+    monkeypatch.setenv("BILLING_BATCH_SIZE", "2")  # 20 batches for 8 workers
+    monkeypatch.setattr(BillingService, "__init__", _chunked(BillingService.__init__, 1))
+    started = server_billing.start({"time": AFTER_MAY})
+    assert (started["tenants_handed_on"], started["batches"]) == (40, 20)
+    reports = server_billing.drain_concurrently(8, batch_size=1)
+    assert sum(r.messages_delivered for r in reports) >= 20
+    summary = plain(server_billing.run_record(started["run_id"])["summary"])
+    assert (summary["invoices_issued"], summary["tenants_seen"], summary["failed_tenants"]) == (40, 40, [])
+    assert_each_tenant_invoiced_once_with_gapless_numbers(server_billing, tenants)
+    (completed,) = [e["detail"] for e in drain_queue(completed_queue)]
+    assert completed["run_id"] == started["run_id"]
 
 
 @pytest.mark.server

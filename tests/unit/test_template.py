@@ -5,6 +5,8 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
+
 from periodyear_local.template import PROJECT_ROOT, load_template, resources
 
 TABLES = ("LegacyTable", "UsageTable", "RegisterTable", "InvoicesTable", "MigrationTable")
@@ -66,7 +68,7 @@ def test_failures_raise_alarms() -> None:
     watched = {(a["MetricName"], json.dumps(a["Dimensions"][0]["Value"])) for a in alarms}
     for function in resources("AWS::Serverless::Function"):
         assert ("Errors", json.dumps({"Ref": function})) in watched
-    for queue in resources("AWS::SQS::Queue"):
+    for queue in [q for q in resources("AWS::SQS::Queue") if q.endswith("DeadLetterQueue")]:
         assert (
             "ApproximateNumberOfMessagesVisible",
             json.dumps({"Fn::GetAtt": [queue, "QueueName"]}),
@@ -94,16 +96,44 @@ def test_functions_run_python_3_13_with_the_shared_layer() -> None:
 
 
 def test_billing_runs_may_only_query_read_data_and_write_invoices() -> None:
-    for function in ("MonthlyInvoiceFunction", "AnnualInvoiceFunction"):
+    for function in ("MonthlyInvoiceFunction", "AnnualInvoiceFunction", "BillingWorkerFunction"):
         assert resource(function)["Properties"]["Policies"] == [{"Ref": "BillingRunPolicy"}]
     statements = resource("BillingRunPolicy")["Properties"]["PolicyDocument"]["Statement"]
     grants = {s["Sid"]: (s["Action"], s["Resource"]) for s in statements}
     assert grants["ReadRegister"][0] == ["dynamodb:Query"]
     assert grants["ReadUsage"] == (["dynamodb:Query"], {"Fn::GetAtt": ["UsageTable", "Arn"]})
-    assert grants["IssueInvoices"] == (
-        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    # Invoices, their allocation items and the runs' records: no Scan, no Delete, no BatchWrite.
+    assert grants["IssueInvoicesAndKeepRuns"] == (
+        [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:Query",
+        ],
         {"Fn::GetAtt": ["InvoicesTable", "Arn"]},
     )
+    assert grants["HandOnBatches"] == ("sqs:SendMessage", {"Fn::GetAtt": ["BillingQueue", "Arn"]})
+
+
+def test_a_run_fans_out_over_the_billing_queue_to_the_worker() -> None:
+    for planner in ("MonthlyInvoiceFunction", "AnnualInvoiceFunction"):
+        variables = resource(planner)["Properties"]["Environment"]["Variables"]
+        assert variables["BILLING_QUEUE_URL"] == {"Ref": "BillingQueue"}
+    worker = resource("BillingWorkerFunction")["Properties"]
+    source = worker["Events"]["Batches"]
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["BillingQueue", "Arn"]}
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 2 <= source["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= 1000
+    queue = resource("BillingQueue")["Properties"]
+    # The worker knows its last attempt by the queue's receive limit: the two must agree.
+    assert (
+        queue["RedrivePolicy"]["maxReceiveCount"]
+        == worker["Environment"]["Variables"]["BILLING_MAX_RECEIVES"]
+    )
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["BillingDeadLetterQueue", "Arn"]}
+    assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]  # Lambda's advice for SQS sources
 
 
 def test_the_layer_requirements_hold_only_run_time_needs() -> None:
@@ -120,9 +150,11 @@ def test_the_layer_requirements_hold_only_run_time_needs() -> None:
     }
 
 
-def test_importing_the_handler_calls_no_aws_api_and_makes_no_client_of_ours() -> None:
-    # The X-Ray SDK (under Powertools' Tracer) makes its own client for the local daemon's
-    # sampling rules when imported; it calls nothing then. Every client of ours is made on first use.
+@pytest.mark.parametrize(
+    "function", ["monthly_invoice", "annual_invoice", "billing_worker", "migrate_tenant"]
+)
+def test_importing_a_handler_makes_no_aws_client_and_calls_nothing(function: str) -> None:
+    # Every client is made on first use; the X-Ray SDK (which made one at import) is not loaded.
     probe = PROJECT_ROOT / "tests" / "data" / "import_probe.py"
     env = {
         "POWERTOOLS_METRICS_NAMESPACE": "PeriodeOgAr",
@@ -130,14 +162,14 @@ def test_importing_the_handler_calls_no_aws_api_and_makes_no_client_of_ours() ->
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     completed = subprocess.run(
-        [sys.executable, str(probe), "functions.monthly_invoice.app"],
+        [sys.executable, str(probe), f"functions.{function}.app"],
         cwd=PROJECT_ROOT,
         env=env,
         check=True,
         capture_output=True,
         text=True,
     )
-    assert json.loads(completed.stdout.splitlines()[-1]) == {"made": ["xray"], "called": []}
+    assert json.loads(completed.stdout.splitlines()[-1]) == {"made": [], "called": []}
 
 
 def test_the_migration_listens_on_the_bus_with_a_dead_letter_queue() -> None:

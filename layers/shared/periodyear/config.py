@@ -28,6 +28,16 @@ def _is_web_page(value: str) -> bool:
     )
 
 
+class FanOutSettings(BaseSettings):
+    """Where a run's batches go, how large they are, and how often a batch is tried."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    billing_queue_url: str = ""  # empty: the function only bills inline (dry runs, named tenants)
+    billing_batch_size: int = Field(default=25, ge=1, le=500)
+    billing_max_receives: int = Field(default=3, ge=1)  # the queue's redrive maxReceiveCount
+
+
 class MigrationEnvironment(BaseSettings):
     """The migrate_tenant function's environment."""
 

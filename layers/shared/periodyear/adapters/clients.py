@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
 
@@ -43,7 +44,12 @@ def s3() -> S3Client:
     return boto3.client("s3", config=_CONFIG)
 
 
+@functools.cache
+def sqs() -> SQSClient:
+    return boto3.client("sqs", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget the cached clients (tests start each case with fresh ones)."""
-    for factory in (dynamodb, sesv2, scheduler, events, s3):
+    for factory in (dynamodb, sesv2, scheduler, events, s3, sqs):
         factory.cache_clear()

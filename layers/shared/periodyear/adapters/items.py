@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -22,6 +23,29 @@ def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def _value_size(value: Any) -> int:
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, int | Decimal):
+        return len(str(value)) // 2 + 2  # DynamoDB: about one byte per two digits, plus one
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    if isinstance(value, Mapping):
+        return 3 + sum(len(str(k).encode()) + 1 + _value_size(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return 3 + sum(1 + _value_size(v) for v in value)
+    if isinstance(value, set | frozenset):
+        return sum(_value_size(v) for v in value)
+    raise TypeError(f"no DynamoDB size for {type(value).__name__}")
+
+
+def item_size(values: Mapping[str, Any]) -> int:
+    """An item's size as DynamoDB counts it (names plus values; a slight over-estimate)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in values.items() if value is not None)
 
 
 def tenant_pk(tenant_id: str) -> str:

@@ -1,25 +1,27 @@
 """Outbound messages: the notice e-mail (SES v2), the move's schedule (EventBridge Scheduler),
-migration and invoice events on the project's bus (EventBridge), invoice documents (S3)."""
+migration and billing events on the project's bus (EventBridge), invoice documents (S3), and
+the batches of a fanned-out billing run (SQS)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from periodyear.domain.events import BILLING_SOURCE, MIGRATION_SOURCE
+
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_sesv2 import SESV2Client
-
-SOURCE = "periodyear.migration"
+    from mypy_boto3_sqs import SQSClient
 
 
 class Mailer:
@@ -66,7 +68,7 @@ class MoveScheduler:
                 "Arn": self._bus_arn,
                 "RoleArn": self._role_arn,
                 "Input": json.dumps({"tenant_id": tenant_id}),
-                "EventBridgeParameters": {"DetailType": "TenantMigrationDue", "Source": SOURCE},
+                "EventBridgeParameters": {"DetailType": "TenantMigrationDue", "Source": MIGRATION_SOURCE},
                 "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
             },
         }
@@ -87,6 +89,28 @@ class MoveScheduler:
         return dict(response)
 
 
+def put_events(
+    client: EventBridgeClient, entries: Sequence[Mapping[str, Any]], attempts: int = 5
+) -> list[str | None]:
+    """Put entries ten to a call, resending failed ones; per entry, None or why it failed."""
+    results: list[str | None] = [None] * len(entries)
+    for start in range(0, len(entries), 10):
+        pending = list(range(start, min(start + 10, len(entries))))
+        for _attempt in range(attempts):
+            response = client.put_events(Entries=[dict(entries[i]) for i in pending])  # type: ignore[misc]
+            failed = []
+            for index, result in zip(pending, response["Entries"], strict=True):
+                if result.get("ErrorCode"):
+                    results[index] = f"{result.get('ErrorCode')}: {result.get('ErrorMessage', '')}".strip()
+                    failed.append(index)
+                else:
+                    results[index] = None
+            pending = failed
+            if not pending:
+                break
+    return results
+
+
 class MigrationEvents:
     def __init__(self, client: EventBridgeClient, bus_name: str) -> None:
         self._client = client
@@ -96,29 +120,19 @@ class MigrationEvents:
         """Put one ``TenantMigrationRequested`` per move (10 per call, failed entries resent)."""
         entries = [
             {
-                "Source": SOURCE,
+                "Source": MIGRATION_SOURCE,
                 "DetailType": "TenantMigrationRequested",
                 "Detail": json.dumps(dict(move)),
                 "EventBusName": self._bus,
             }
             for move in moves
         ]
-        sent = 0
-        for start in range(0, len(entries), 10):
-            pending = entries[start : start + 10]
-            for _attempt in range(5):
-                response = self._client.put_events(Entries=pending)  # type: ignore[arg-type]
-                results = response["Entries"]
-                failed = [
-                    entry for entry, result in zip(pending, results, strict=True) if result.get("ErrorCode")
-                ]
-                sent += len(pending) - len(failed)
-                pending = failed
-                if not pending:
-                    break
-            if pending:
-                raise RuntimeError(f"{len(pending)} migration requests could not be put on the bus")
-        return sent
+        failures = [f for f in put_events(self._client, entries) if f is not None]
+        if failures:
+            raise RuntimeError(
+                f"{len(failures)} migration requests could not be put on the bus: {failures[0]}"
+            )
+        return len(entries)
 
 
 class DocumentStore:
@@ -148,23 +162,48 @@ class DocumentStore:
         )
 
 
-class InvoiceEvents:
-    SOURCE = "periodyear.billing"
+class BillingEvents:
+    """``InvoiceIssued`` and ``BillingRunCompleted`` on the project's bus."""
 
     def __init__(self, client: EventBridgeClient, bus_name: str) -> None:
         self._client = client
         self._bus = bus_name
 
-    def invoice_issued(self, detail: Mapping[str, Any]) -> None:
-        response = self._client.put_events(
-            Entries=[
-                {
-                    "Source": self.SOURCE,
-                    "DetailType": "InvoiceIssued",
-                    "Detail": json.dumps(dict(detail)),
-                    "EventBusName": self._bus,
-                }
-            ]
-        )
-        if response.get("FailedEntryCount"):
-            raise RuntimeError(f"InvoiceIssued was not put on the bus: {response['Entries']}")
+    def _entry(self, detail_type: str, detail: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "Source": BILLING_SOURCE,
+            "DetailType": detail_type,
+            "Detail": json.dumps(dict(detail), default=str),
+            "EventBusName": self._bus,
+        }
+
+    def invoices_issued(self, details: Sequence[Mapping[str, Any]]) -> list[str | None]:
+        return put_events(self._client, [self._entry("InvoiceIssued", d) for d in details])
+
+    def run_completed(self, summary: Mapping[str, Any]) -> None:
+        (failure,) = put_events(self._client, [self._entry("BillingRunCompleted", summary)])
+        if failure is not None:
+            raise RuntimeError(f"BillingRunCompleted was not put on the bus: {failure}")
+
+
+class BillingQueue:
+    """Batches of a fanned-out run's tenants, as SQS messages (ten to a ``SendMessageBatch``)."""
+
+    def __init__(self, client: SQSClient, url: str) -> None:
+        self._client = client
+        self._url = url
+
+    def send(self, bodies: Sequence[Mapping[str, Any]], attempts: int = 5) -> None:
+        for start in range(0, len(bodies), 10):
+            pending = {
+                str(i): json.dumps(dict(bodies[i])) for i in range(start, min(start + 10, len(bodies)))
+            }
+            for _attempt in range(attempts):
+                response = self._client.send_message_batch(
+                    QueueUrl=self._url, Entries=[{"Id": k, "MessageBody": v} for k, v in pending.items()]
+                )
+                pending = {f["Id"]: pending[f["Id"]] for f in response.get("Failed", [])}
+                if not pending:
+                    break
+            if pending:
+                raise RuntimeError(f"{len(pending)} billing batches could not be queued")

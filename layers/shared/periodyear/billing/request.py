@@ -16,7 +16,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from periodyear.domain.calendar import InvalidInstant, Period, PeriodKind, oslo_date, parse_instant
+from periodyear.domain.calendar import (
+    InvalidInstant,
+    Period,
+    PeriodKind,
+    format_instant,
+    oslo_date,
+    parse_instant,
+)
 from periodyear.domain.errors import InvalidRequest, PeriodNotEnded
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -43,10 +50,39 @@ class BillingPlan:
     tenant_ids: tuple[str, ...] | None  # None: every tenant in the register
     run_id: str
     now: datetime
+    scheduled: bool = False  # started by the schedule (no ``period``/``year`` in the event)
 
     @property
     def kind(self) -> PeriodKind:
         return self.period.kind
+
+    def header(self) -> dict[str, Any]:
+        """What names the run in its summary."""
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind.value,
+            "period": self.period.label,
+            "issue_date": self.issue_date.isoformat(),
+            "dry_run": self.dry_run,
+        }
+
+    def as_message(self) -> dict[str, Any]:
+        """The plan as a fanned-out batch carries it (see ``from_message``)."""
+        return {**self.header(), "now": format_instant(self.now)}
+
+    @classmethod
+    def from_message(cls, message: Mapping[str, Any]) -> BillingPlan:
+        kind = PeriodKind(message["kind"])
+        label = str(message["period"])
+        period = Period.parse_month(label) if kind is PeriodKind.MONTHLY else Period.annual(int(label))
+        return cls(
+            period=period,
+            issue_date=date.fromisoformat(message["issue_date"]),
+            dry_run=False,
+            tenant_ids=None,
+            run_id=str(message["run_id"]),
+            now=parse_instant(message["now"]),
+        )
 
 
 def _parse(event: Mapping[str, Any]) -> BillingEvent:
@@ -117,4 +153,5 @@ def plan_run(kind: PeriodKind, event: Mapping[str, Any], *, clock_now: datetime,
         tenant_ids=tuple(dict.fromkeys(request.tenant_ids)) if request.tenant_ids else None,
         run_id=run_id,
         now=now,
+        scheduled=not manual,
     )

@@ -1,28 +1,41 @@
 """The billing run: one pricing and issuing path for monthly and annual invoices.
 
-``run`` lists the tenants and bills each; ``bill_tenants`` bills a given batch (the
-seam for fanning a large run out over queues). A tenant that fails is reported
-and never stops the run; a tenant already invoiced for the period is left alone.
+``run`` lists the tenants and bills them; ``bill_tenants`` bills a given list (what a worker
+of a fanned-out run does with one batch). Tenants are worked a chunk at a time: each is read
+and priced, the chunk's invoices are issued in one transaction (see the invoice repository),
+then their documents are made and announced together. A tenant that fails is reported and
+never stops the run; a tenant already invoiced for the period is left alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from itertools import batched
 from typing import Any, Protocol
 
 from periodyear.billing.request import BillingPlan
+from periodyear.documents.publisher import DocumentResult, DocumentWork
 from periodyear.domain.calendar import Period
 from periodyear.domain.catalog import Catalog
-from periodyear.domain.errors import PeriodYearError
-from periodyear.domain.invoice import InvoiceDraft, compose_invoice, meters_billed
+from periodyear.domain.errors import InvoiceContention, PeriodYearError
+from periodyear.domain.invoice import (
+    InvoiceDraft,
+    IssueOutcome,
+    compose_invoice,
+    meters_billed,
+    number_ranges,
+)
 from periodyear.domain.meters import Meter
+from periodyear.domain.runs import Tally
 from periodyear.domain.tenant import TenantAccount
 from periodyear.domain.usage import InvalidUsage, UsageRecord, read_usage
 from periodyear.observability import logger
+
+CHUNK = 25  # tenants priced, then issued in one transaction, then documented together
 
 
 class Register(Protocol):
@@ -34,22 +47,14 @@ class Usage(Protocol):
     def read(self, tenant_id: str, meter: Meter, period: Period) -> Iterable[tuple[str, dict[str, Any]]]: ...
 
 
-class IssueResult(Protocol):
-    @property
-    def invoice_number(self) -> int: ...
-    @property
-    def issued_now(self) -> bool: ...
-
-
 class Invoices(Protocol):
-    def issued(self, tenant_id: str, period: Period) -> dict[str, Any] | None: ...
-    def issue(self, draft: InvoiceDraft, *, run_id: str, issued_at: datetime) -> IssueResult: ...
+    def issue(
+        self, drafts: Sequence[InvoiceDraft], *, run_id: str, issued_at: datetime
+    ) -> list[IssueOutcome]: ...
 
 
 class Documents(Protocol):
-    def complete(
-        self, tenant_id: str, period: Period, now: datetime, account: TenantAccount | None = None
-    ) -> list[str]: ...
+    def complete(self, work: Sequence[DocumentWork], now: datetime) -> dict[str, DocumentResult]: ...
 
 
 class Outcome(StrEnum):
@@ -69,9 +74,33 @@ class TenantResult:
     account: TenantAccount | None = None
     invalid_usage: int = 0
     error: str | None = None
-    documents_needed: bool = False  # the invoice may still have documents pending
+    transient: bool = False  # a failure another attempt may not meet (throttling, contention, a bug)
     documents_done: tuple[str, ...] = ()  # document steps completed by this run
     documents_error: str | None = None  # why the invoice's documents are still pending
+
+
+def is_transient(error: Exception) -> bool:
+    """A refusal of the tenant's data is final; anything else may pass on another attempt."""
+    return isinstance(error, InvoiceContention) or not isinstance(error, PeriodYearError)
+
+
+def run_summary(
+    header: Mapping[str, Any],
+    tally: Tally,
+    *,
+    failed: Sequence[Mapping[str, Any]],
+    pending: Sequence[Mapping[str, Any]],
+    invoice_numbers: Sequence[str],
+) -> dict[str, Any]:
+    """The JSON summary of CONTRACT §7, with a few more counts (the same inline and fanned out)."""
+    return {
+        **header,
+        **tally.as_dict(),
+        "total_billed": str(tally.total_billed),
+        "failed_tenants": [{"tenant_id": f["tenant_id"], "error": f["error"]} for f in failed],
+        "documents_pending": [{"tenant_id": p["tenant_id"], "error": p["error"]} for p in pending],
+        "invoice_numbers": list(invoice_numbers),
+    }
 
 
 @dataclass
@@ -82,36 +111,53 @@ class RunResult:
     def count(self, outcome: Outcome) -> int:
         return sum(1 for t in self.tenants if t.outcome is outcome)
 
-    def summary(self) -> dict[str, Any]:
-        """The JSON summary of CONTRACT §7, with a few more counts."""
+    def tally(self) -> Tally:
         billed = [
             t.draft for t in self.tenants if t.draft and t.outcome in (Outcome.ISSUED, Outcome.PREVIEWED)
         ]
-        return {
-            "run_id": self.plan.run_id,
-            "kind": self.plan.kind.value,
-            "period": self.plan.period.label,
-            "issue_date": self.plan.issue_date.isoformat(),
-            "dry_run": self.plan.dry_run,
-            "tenants_seen": len(self.tenants),
-            "invoices_issued": self.count(Outcome.ISSUED),
-            "invoices_already_issued": self.count(Outcome.ALREADY_ISSUED),
-            "invoices_previewed": self.count(Outcome.PREVIEWED),
-            "tenants_with_nothing_to_bill": self.count(Outcome.NOTHING_TO_BILL),
-            "invalid_usage_records": sum(t.invalid_usage for t in self.tenants),
-            "failed_tenants": [
-                {"tenant_id": t.tenant_id, "error": t.error}
-                for t in self.tenants
-                if t.outcome is Outcome.FAILED
-            ],
-            "total_billed": str(sum((d.total for d in billed), Decimal("0.00"))),
-            "documents_completed": sum(1 for t in self.tenants if "event" in t.documents_done),
-            "documents_pending": [
-                {"tenant_id": t.tenant_id, "error": t.documents_error}
-                for t in self.tenants
-                if t.documents_error
-            ],
-        }
+        return Tally(
+            tenants_seen=len(self.tenants),
+            invoices_issued=self.count(Outcome.ISSUED),
+            invoices_already_issued=self.count(Outcome.ALREADY_ISSUED),
+            invoices_previewed=self.count(Outcome.PREVIEWED),
+            tenants_with_nothing_to_bill=self.count(Outcome.NOTHING_TO_BILL),
+            invalid_usage_records=sum(t.invalid_usage for t in self.tenants),
+            documents_completed=sum(1 for t in self.tenants if "event" in t.documents_done),
+            total_billed=sum((d.total for d in billed), Decimal("0.00")),
+        )
+
+    def failed(self) -> list[dict[str, Any]]:
+        return [
+            {"tenant_id": t.tenant_id, "error": t.error, "transient": t.transient}
+            for t in self.tenants
+            if t.outcome is Outcome.FAILED
+        ]
+
+    def pending(self) -> list[dict[str, Any]]:
+        return [
+            {"tenant_id": t.tenant_id, "error": t.documents_error} for t in self.tenants if t.documents_error
+        ]
+
+    def issued_numbers(self) -> list[int]:
+        return [t.invoice_number for t in self.tenants if t.outcome is Outcome.ISSUED and t.invoice_number]
+
+    def summary(self) -> dict[str, Any]:
+        return run_summary(
+            self.plan.header(),
+            self.tally(),
+            failed=self.failed(),
+            pending=self.pending(),
+            invoice_numbers=number_ranges(self.issued_numbers()),
+        )
+
+
+@dataclass
+class _Priced:
+    """A tenant read and priced, waiting for its chunk's issuing transaction."""
+
+    account: TenantAccount
+    draft: InvoiceDraft
+    invalid: int
 
 
 class BillingService:
@@ -123,12 +169,17 @@ class BillingService:
         invoices: Invoices,
         catalog: Catalog,
         documents: Documents | None = None,
+        chunk: int = CHUNK,
     ) -> None:
         self._register = register
         self._usage = usage
         self._invoices = invoices
         self._catalog = catalog
         self._documents = documents
+        self._chunk = chunk
+
+    def tenant_ids(self) -> Iterable[str]:
+        return self._register.tenant_ids()
 
     def run(self, plan: BillingPlan, on_tenant: Callable[[TenantResult], None] | None = None) -> RunResult:
         tenant_ids = plan.tenant_ids if plan.tenant_ids is not None else self._register.tenant_ids()
@@ -142,40 +193,43 @@ class BillingService:
     ) -> RunResult:
         result = RunResult(plan)
         with logger.append_context_keys(run_id=plan.run_id, period=plan.period.label, kind=plan.kind.value):
-            for tenant_id in tenant_ids:
-                with logger.append_context_keys(tenant_id=tenant_id):
-                    outcome = self._bill_one(tenant_id, plan)
-                result.tenants.append(outcome)
-                if on_tenant:
-                    on_tenant(outcome)
-            logger.info("billing run finished", extra={"summary": result.summary()})
+            for chunk in batched(tenant_ids, self._chunk, strict=False):
+                for outcome in self._bill_chunk(chunk, plan):
+                    result.tenants.append(outcome)
+                    if on_tenant:
+                        on_tenant(outcome)
+            logger.info("billing finished", extra={"tally": result.tally().as_dict()})
         return result
 
-    def _bill_one(self, tenant_id: str, plan: BillingPlan) -> TenantResult:
-        try:
-            result = self._bill(tenant_id, plan)
-        except PeriodYearError as error:
-            logger.warning("tenant not billed", extra={"error": str(error)})
-            return TenantResult(tenant_id, Outcome.FAILED, error=str(error))
-        except Exception as error:  # a bad tenant never stops the run; the summary names it
-            logger.exception("tenant failed unexpectedly")
-            return TenantResult(tenant_id, Outcome.FAILED, error=f"{type(error).__name__}: {error}")
-        if plan.dry_run or self._documents is None or not result.documents_needed:
-            return result
-        return self._complete_documents(self._documents, result, plan)
+    # ------------------------------------------------------------------ one chunk
+    def _bill_chunk(self, tenant_ids: Sequence[str], plan: BillingPlan) -> list[TenantResult]:
+        results: dict[str, TenantResult] = {}
+        priced: dict[str, _Priced] = {}
+        for tenant_id in dict.fromkeys(tenant_ids):
+            with logger.append_context_keys(tenant_id=tenant_id):
+                try:
+                    outcome = self._price(tenant_id, plan)
+                except Exception as error:  # a bad tenant never stops the run; the summary names it
+                    results[tenant_id] = self._failed(tenant_id, error)
+                    continue
+            if isinstance(outcome, _Priced):
+                priced[tenant_id] = outcome
+            else:
+                results[tenant_id] = outcome
+        if priced:
+            results.update(self._issue(priced, plan))
+        return [results[t] for t in dict.fromkeys(tenant_ids)]
 
-    def _complete_documents(
-        self, documents: Documents, result: TenantResult, plan: BillingPlan
-    ) -> TenantResult:
-        """Store the invoice's documents and announce it; a failure leaves them pending, not lost."""
-        try:
-            done = documents.complete(result.tenant_id, plan.period, plan.now, result.account)
-        except Exception as error:  # the invoice stands; the next run completes its documents
-            logger.exception("invoice documents left pending")
-            return replace(result, documents_error=f"{type(error).__name__}: {error}")
-        if done:
-            logger.info("invoice documents completed", extra={"steps": done})
-        return replace(result, documents_done=tuple(done))
+    @staticmethod
+    def _failed(tenant_id: str, error: Exception) -> TenantResult:
+        transient = is_transient(error)
+        if isinstance(error, PeriodYearError):
+            logger.warning("tenant not billed", extra={"tenant_id": tenant_id, "error": str(error)})
+            message = str(error)
+        else:
+            logger.exception("tenant failed unexpectedly", extra={"tenant_id": tenant_id})
+            message = f"{type(error).__name__}: {error}"
+        return TenantResult(tenant_id, Outcome.FAILED, error=message, transient=transient)
 
     def _read_usage(
         self, tenant_id: str, meters: Iterable[Meter], period: Period
@@ -194,17 +248,7 @@ class BillingService:
                     records.append(parsed)
         return records, invalid
 
-    def _bill(self, tenant_id: str, plan: BillingPlan) -> TenantResult:
-        existing = self._invoices.issued(tenant_id, plan.period)
-        if existing is not None:
-            number = int(existing["invoice_number"])
-            logger.info("already invoiced for the period", extra={"invoice_number": number})
-            return TenantResult(
-                tenant_id,
-                Outcome.ALREADY_ISSUED,
-                invoice_number=number,
-                documents_needed=bool(existing.get("documents_pending")),
-            )
+    def _price(self, tenant_id: str, plan: BillingPlan) -> TenantResult | _Priced:
         account = self._register.account(tenant_id)
         meters = meters_billed(self._catalog, plan.period, account.subscription)
         records, invalid = self._read_usage(tenant_id, meters, plan.period)
@@ -223,18 +267,44 @@ class BillingService:
             return TenantResult(
                 tenant_id, Outcome.PREVIEWED, draft=draft, account=account, invalid_usage=invalid
             )
-        issued = self._invoices.issue(draft, run_id=plan.run_id, issued_at=plan.now)
-        outcome = Outcome.ISSUED if issued.issued_now else Outcome.ALREADY_ISSUED
-        logger.info(
-            "invoice issued" if issued.issued_now else "issued meanwhile by another run",
-            extra={"invoice_number": issued.invoice_number, "total": str(draft.total)},
-        )
-        return TenantResult(
-            tenant_id,
-            outcome,
-            invoice_number=issued.invoice_number,
-            draft=draft if issued.issued_now else None,
-            account=account,
-            invalid_usage=invalid,
-            documents_needed=True,
-        )
+        return _Priced(account, draft, invalid)
+
+    def _issue(self, priced: dict[str, _Priced], plan: BillingPlan) -> dict[str, TenantResult]:
+        try:
+            outcomes = self._invoices.issue(
+                [p.draft for p in priced.values()], run_id=plan.run_id, issued_at=plan.now
+            )
+        except Exception as error:  # the whole chunk is left for another attempt
+            return {tenant_id: self._failed(tenant_id, error) for tenant_id in priced}
+        results: dict[str, TenantResult] = {}
+        work: list[DocumentWork] = []
+        for tenant_id, issued in zip(priced, outcomes, strict=True):
+            entry = priced[tenant_id]
+            if issued.issued is None:
+                results[tenant_id] = self._failed(tenant_id, issued.error or RuntimeError("not issued"))
+                continue
+            invoice = issued.issued.invoice
+            logger.info(
+                "invoice issued" if issued.issued_now else "invoiced already by another run",
+                extra={"tenant_id": tenant_id, "invoice_number": invoice.invoice_number},
+            )
+            results[tenant_id] = TenantResult(
+                tenant_id,
+                Outcome.ISSUED if issued.issued_now else Outcome.ALREADY_ISSUED,
+                invoice_number=invoice.invoice_number,
+                draft=invoice.draft if issued.issued_now else None,
+                account=entry.account,
+                invalid_usage=entry.invalid,
+            )
+            if issued.issued.documents_pending:
+                work.append(DocumentWork(issued.issued, entry.account))
+        if work and self._documents is not None:
+            for tenant_id, done in self._documents.complete(work, plan.now).items():
+                if done.error:
+                    logger.error(
+                        "invoice documents left pending", extra={"tenant_id": tenant_id, "error": done.error}
+                    )
+                results[tenant_id] = replace(
+                    results[tenant_id], documents_done=done.done, documents_error=done.error
+                )
+        return results

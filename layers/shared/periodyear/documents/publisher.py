@@ -1,45 +1,37 @@
-"""Completes an issued invoice: its three documents stored, then ``InvoiceIssued`` announced.
+"""Completes issued invoices: their three documents stored, then ``InvoiceIssued`` announced.
 
-The invoice record lists what is still pending (``xml``, ``pdf``, ``csv``, ``event``). Documents
-are made from the stored record, so a retry writes the same bytes to the same keys; the event
-goes out only after every document is stored, and carries the invoice key so that a consumer
-can ignore the repeat a crash between sending and recording may cause.
+An invoice record lists what is still pending (``xml``, ``pdf``, ``csv``, ``event``). The
+documents are made from the invoice as issued, so a retry writes the same bytes to the same
+keys. The announcements of a batch go out ten to a ``PutEvents`` call, only after that
+invoice's documents are stored, and carry the invoice key, so a consumer can ignore the
+repeat that a crash between sending and recording may cause. Then one update per invoice
+records the documents' keys and the steps done. A step that fails stays pending, with the
+reason, for the next run to complete; the invoice itself stands.
+
+The document libraries (fpdf2, the EHF builder) are imported only when a document is made,
+so the functions' cold start does not pay for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from periodyear.config import Seller
-from periodyear.documents.basis_csv import basis_csv
-from periodyear.documents.ehf import build_ehf
-from periodyear.documents.pdf import build_pdf
-from periodyear.domain.basis import basis_rows
 from periodyear.domain.calendar import Period
-from periodyear.domain.invoice import Invoice
+from periodyear.domain.invoice import Invoice, IssuedInvoice
 from periodyear.domain.payment import kid_for
 from periodyear.domain.tenant import TenantAccount
 
 EXTENSIONS = ("xml", "pdf", "csv")
 
 
-class Stored(Protocol):
-    @property
-    def invoice(self) -> Invoice: ...
-    @property
-    def pending(self) -> frozenset[str]: ...
-
-
 class Invoices(Protocol):
-    def stored(self, tenant_id: str, period: Period) -> Stored | None: ...
-    def documents_stored(self, tenant_id: str, period: Period, keys: dict[str, str]) -> None: ...
-    def event_sent(self, tenant_id: str, period: Period, at: datetime) -> None: ...
-
-
-class Accounts(Protocol):
-    def account(self, tenant_id: str) -> TenantAccount: ...
+    def documents_done(
+        self, tenant_id: str, period: Period, *, keys: dict[str, str], done: Sequence[str], at: datetime
+    ) -> None: ...
 
 
 class Store(Protocol):
@@ -50,11 +42,18 @@ class Store(Protocol):
 
 
 class Events(Protocol):
-    def invoice_issued(self, detail: Mapping[str, Any]) -> None: ...
+    def invoices_issued(self, details: Sequence[Mapping[str, Any]]) -> list[str | None]:
+        """Announce each; returns, per detail, None when it went on the bus, else why not."""
+        ...
 
 
 def documents(invoice: Invoice, buyer: TenantAccount, seller: Seller) -> dict[str, bytes]:
     """The three documents of an invoice, deterministic for the same input."""
+    from periodyear.documents.basis_csv import basis_csv  # noqa: PLC0415 (kept off the cold start)
+    from periodyear.documents.ehf import build_ehf  # noqa: PLC0415
+    from periodyear.documents.pdf import build_pdf  # noqa: PLC0415
+    from periodyear.domain.basis import basis_rows  # noqa: PLC0415
+
     kid = kid_for(invoice.invoice_number)
     basis = basis_csv(basis_rows(invoice.draft, buyer.clients), buyer.language)
     return {
@@ -64,51 +63,99 @@ def documents(invoice: Invoice, buyer: TenantAccount, seller: Seller) -> dict[st
     }
 
 
+@dataclass(frozen=True)
+class DocumentWork:
+    issued: IssuedInvoice
+    buyer: TenantAccount
+
+    @property
+    def tenant_id(self) -> str:
+        return self.issued.invoice.draft.tenant_id
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    done: tuple[str, ...] = ()  # steps completed now
+    error: str | None = None  # why a step is still pending
+
+
 class DocumentPublisher:
-    def __init__(
-        self, *, invoices: Invoices, accounts: Accounts, store: Store, events: Events, seller: Seller
-    ) -> None:
+    def __init__(self, *, invoices: Invoices, store: Store, events: Events, seller: Seller) -> None:
         self._invoices = invoices
-        self._accounts = accounts
-        self._store = store
+        self._store_client = store
         self._events = events
         self._seller = seller
 
-    def complete(
-        self, tenant_id: str, period: Period, now: datetime, account: TenantAccount | None = None
-    ) -> list[str]:
-        """Do what the invoice still needs; returns the steps done now (empty when none were pending).
-        ``account`` saves reading the register again when the caller has just read it."""
-        stored = self._invoices.stored(tenant_id, period)
-        if stored is None or not stored.pending:
-            return []
-        invoice, done = stored.invoice, []
-        keys = {ext: self._store.key(tenant_id, invoice.invoice_number, ext) for ext in EXTENSIONS}
-        missing = sorted(stored.pending & set(EXTENSIONS))
+    def _keys(self, invoice: Invoice) -> dict[str, str]:
+        tenant_id = invoice.draft.tenant_id
+        return {ext: self._store_client.key(tenant_id, invoice.invoice_number, ext) for ext in EXTENSIONS}
+
+    def _announcement(self, invoice: Invoice) -> dict[str, Any]:
+        draft = invoice.draft
+        return {
+            "invoice_key": {
+                "tenant_id": draft.tenant_id,
+                "kind": draft.kind.value,
+                "period": draft.period.label,
+            },
+            "invoice_number": invoice.invoice_number,
+            "issue_date": draft.issue_date.isoformat(),
+            "due_date": draft.due_date.isoformat(),
+            "currency": draft.currency,
+            "total": str(draft.total),
+            "kid": kid_for(invoice.invoice_number),
+            "documents": {"bucket": self._store_client.bucket, **self._keys(invoice)},
+        }
+
+    def _store(self, item: DocumentWork) -> list[str]:
+        """Store the documents still missing; returns their extensions."""
+        invoice = item.issued.invoice
+        missing = sorted(item.issued.documents_pending & set(EXTENSIONS))
         if missing:
-            bodies = documents(invoice, account or self._accounts.account(tenant_id), self._seller)
+            bodies = documents(invoice, item.buyer, self._seller)
+            keys = self._keys(invoice)
             for ext in missing:
-                self._store.put(keys[ext], bodies[ext], ext)
-            self._invoices.documents_stored(tenant_id, period, keys)
-            done += missing
-        if "event" in stored.pending:
-            draft = invoice.draft
-            self._events.invoice_issued(
-                {
-                    "invoice_key": {
-                        "tenant_id": tenant_id,
-                        "kind": draft.kind.value,
-                        "period": draft.period.label,
-                    },
-                    "invoice_number": invoice.invoice_number,
-                    "issue_date": draft.issue_date.isoformat(),
-                    "due_date": draft.due_date.isoformat(),
-                    "currency": draft.currency,
-                    "total": str(draft.total),
-                    "kid": kid_for(invoice.invoice_number),
-                    "documents": {"bucket": self._store.bucket, **keys},
-                }
-            )
-            self._invoices.event_sent(tenant_id, period, now)
-            done.append("event")
-        return done
+                self._store_client.put(keys[ext], bodies[ext], ext)
+        return missing
+
+    def _announce(self, work: Sequence[DocumentWork]) -> list[str | None]:
+        if not work:
+            return []
+        try:
+            return self._events.invoices_issued([self._announcement(i.issued.invoice) for i in work])
+        except Exception as error:
+            return [f"{type(error).__name__}: {error}"] * len(work)
+
+    def complete(self, work: Sequence[DocumentWork], now: datetime) -> dict[str, DocumentResult]:
+        """Do what each invoice still needs; the result per tenant (none for nothing pending)."""
+        done: dict[str, list[str]] = {}
+        errors: dict[str, str] = {}
+        for item in work:
+            if not item.issued.documents_pending:
+                continue
+            try:
+                done[item.tenant_id] = self._store(item)
+            except Exception as error:  # the invoice stands; the next run makes its documents
+                errors[item.tenant_id] = f"{type(error).__name__}: {error}"
+        announce = [i for i in work if i.tenant_id in done and "event" in i.issued.documents_pending]
+        for item, refusal in zip(announce, self._announce(announce), strict=True):
+            if refusal is None:
+                done[item.tenant_id].append("event")
+            else:
+                errors[item.tenant_id] = f"InvoiceIssued not announced: {refusal}"
+        for item in work:
+            if not (steps := done.get(item.tenant_id)):
+                continue
+            invoice = item.issued.invoice
+            try:
+                self._invoices.documents_done(
+                    item.tenant_id, invoice.draft.period, keys=self._keys(invoice), done=steps, at=now
+                )
+            except Exception as error:
+                errors[item.tenant_id] = f"{type(error).__name__}: {error}"
+                del done[item.tenant_id]
+        return {
+            item.tenant_id: DocumentResult(tuple(done.get(item.tenant_id, ())), errors.get(item.tenant_id))
+            for item in work
+            if item.tenant_id in done or item.tenant_id in errors
+        }

@@ -34,3 +34,7 @@ class TenantDataError(PeriodYearError):
 
 class InvoiceContention(PeriodYearError):
     """The invoice number counter kept moving; the tenant is left for the next run."""
+
+
+class InvoiceTooLarge(PeriodYearError):
+    """The invoice's allocations do not fit the items one issuing transaction may hold."""

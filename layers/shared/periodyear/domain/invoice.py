@@ -60,6 +60,42 @@ class Invoice:
     draft: InvoiceDraft
 
 
+DOCUMENT_STEPS = ("xml", "pdf", "csv", "event")  # what an issued invoice still needs, in this order
+
+
+@dataclass(frozen=True)
+class IssuedInvoice:
+    """An invoice as stored: its numbered content, the run that issued it, what it still needs."""
+
+    invoice: Invoice
+    run_id: str
+    documents_pending: frozenset[str]  # steps of DOCUMENT_STEPS not yet done
+    documents: dict[str, str]  # extension → key of a stored document
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    """What issuing one draft came to."""
+
+    tenant_id: str
+    issued: IssuedInvoice | None  # None when the invoice could not be issued (see ``error``)
+    issued_now: bool = False  # False: it existed already (issued by another run)
+    error: Exception | None = None
+
+
+def number_ranges(numbers: Iterable[int]) -> list[str]:
+    """Invoice numbers as compact ranges, ascending: ``[1, 2, 3, 5]`` → ``["1-3", "5"]``."""
+    ranges: list[str] = []
+    ordered = sorted(set(numbers))
+    start = 0
+    for index, number in enumerate(ordered):
+        if index + 1 == len(ordered) or ordered[index + 1] != number + 1:
+            first = ordered[start]
+            ranges.append(str(first) if first == number else f"{first}-{number}")
+            start = index + 1
+    return ranges
+
+
 def price_list_for(period: Period, subscription: Subscription) -> PriceListName:
     """Monthly: by the month's first day; annual: by the window's last day."""
     reference = period.start if period.kind is PeriodKind.MONTHLY else period.last_day

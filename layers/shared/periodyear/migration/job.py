@@ -16,11 +16,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from periodyear.domain.calendar import InvalidInstant, format_instant, parse_instant
+from periodyear.domain.events import MIGRATION_SOURCE
 from periodyear.domain.migration import WavesDoNotFit
 from periodyear.migration.wiring import migration_service
 from periodyear.observability import logger
 
-SOURCE = "periodyear.migration"
 Text = Annotated[StrictStr, Field(min_length=1)]
 ClockTime = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
@@ -62,8 +62,8 @@ def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[s
     try:
         envelope = Envelope.model_validate(event)
         now = parse_instant(envelope.time)
-        if envelope.source != SOURCE:
-            return _refused(f"source {envelope.source!r} is not {SOURCE}")
+        if envelope.source != MIGRATION_SOURCE:
+            return _refused(f"source {envelope.source!r} is not {MIGRATION_SOURCE}")
         service = migration_service()
         match envelope.detail_type:
             case "TenantMigrationRequested":

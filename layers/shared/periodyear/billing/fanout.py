@@ -1,0 +1,177 @@
+"""A billing run fanned out over a queue (CONTRACT §7 "Fan-out").
+
+The handler plans: it lists the tenants, keeps a run record (id, kind, period, tenants and
+batches planned), and sends the tenants in numbered batches to the billing queue. A worker
+bills one batch with the same billing service, then counts it on the run record: the
+batch's marker and the run's counters are written in one transaction, so a batch counts
+once however often its message is delivered. The worker that finds every batch counted
+claims the run's completion with a conditional write; only the winner stores the summary
+and puts ``BillingRunCompleted`` on the bus, so it goes out once even when workers finish
+at the same moment.
+
+A tenant that failed in a way another attempt may cure (throttling, contention, a bug) makes
+the batch's message come again, up to the queue's receive limit; its other tenants are
+already invoiced and are found so. On the last attempt the batch is counted with those
+failures, the run can complete, and the message goes on to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import batched
+from typing import Any, Protocol
+
+from periodyear.billing.request import BillingPlan
+from periodyear.billing.service import BillingService, RunResult, TenantResult, run_summary
+from periodyear.domain.calendar import format_instant
+from periodyear.domain.invoice import number_ranges
+from periodyear.domain.runs import BatchReport, RunRecord, RunStatus
+from periodyear.observability import logger
+
+BATCH_SIZE = 25  # tenants per queue message
+LISTED_FAILURES = 500  # failures and pending documents named in a summary; the rest are counted
+
+
+class Runs(Protocol):
+    def get(self, run_id: str) -> RunRecord | None: ...
+    def start(self, header: Mapping[str, Any], *, tenants: int, batches: int, at: datetime) -> RunRecord: ...
+    def batches_sent(self, run_id: str, at: datetime) -> None: ...
+    def record_batch(self, run_id: str, report: BatchReport) -> bool: ...
+    def batch_reports(self, run_id: str) -> Iterable[BatchReport]: ...
+    def complete(self, run_id: str, summary: Mapping[str, Any], at: datetime) -> bool: ...
+    def announced(self, run_id: str, at: datetime) -> None: ...
+
+
+class Queue(Protocol):
+    def send(self, bodies: Sequence[Mapping[str, Any]]) -> None: ...
+
+
+class Announcer(Protocol):
+    def run_completed(self, summary: Mapping[str, Any]) -> None: ...
+
+
+class BatchNotDone(Exception):
+    """Some tenants of the batch failed in a way another delivery may cure."""
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    result: RunResult
+    counted: bool  # counted on the run now (False: not yet, or by an earlier delivery)
+    retry: str | None  # why the message must come again (None: done with)
+
+
+def run_id_for(plan: BillingPlan, request_id: str) -> str:
+    """One id per run: a scheduled run by its scheduled time (a retried delivery of the schedule
+    continues the same run), a manual run by its Lambda request (retried invocations keep it)."""
+    basis = format_instant(plan.now) if plan.scheduled else request_id
+    digest = hashlib.sha256(f"{plan.kind.value}|{plan.period.label}|{basis}".encode()).hexdigest()[:12]
+    return f"{plan.kind.value.lower()}-{plan.period.label}-{digest}"
+
+
+def handed_on(record: RunRecord) -> dict[str, Any]:
+    return {
+        **record.header,
+        "status": record.status.value,
+        "tenants_handed_on": record.tenants_planned,
+        "batches": record.batches_planned,
+    }
+
+
+def _listed(entries: Sequence[Mapping[str, Any]], name: str) -> dict[str, Any]:
+    extra = {f"{name}_total": len(entries)} if len(entries) > LISTED_FAILURES else {}
+    return {name: list(entries[:LISTED_FAILURES]), **extra}
+
+
+class FanOut:
+    def __init__(
+        self,
+        *,
+        billing: BillingService,
+        runs: Runs,
+        queue: Queue,
+        announcer: Announcer,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.on_tenant: Callable[[TenantResult], None] | None = None  # an observer (the local demo)
+        self._billing = billing
+        self._runs = runs
+        self._queue = queue
+        self._announcer = announcer
+        self._batch_size = batch_size
+
+    # ------------------------------------------------------------------ the handler's part
+    def plan(self, plan: BillingPlan) -> dict[str, Any]:
+        """Hand the run's tenants to the queue; a repeated call for the same run resends only
+        what a crashed earlier call may not have sent (batches count once either way)."""
+        existing = self._runs.get(plan.run_id)
+        if existing is not None and existing.batches_sent:
+            return handed_on(existing)
+        tenants = list(dict.fromkeys(self._billing.tenant_ids()))
+        batches = list(batched(tenants, self._batch_size, strict=False))
+        record = self._runs.start(plan.header(), tenants=len(tenants), batches=len(batches), at=plan.now)
+        message = plan.as_message()
+        self._queue.send([{**message, "batch": n, "tenant_ids": list(b)} for n, b in enumerate(batches, 1)])
+        self._runs.batches_sent(plan.run_id, plan.now)
+        logger.info(
+            "billing run handed on",
+            extra={"run_id": plan.run_id, "tenants": len(tenants), "batches": len(batches)},
+        )
+        if not batches:
+            self._complete_if_done(plan.run_id, plan.now)
+        return handed_on(self._runs.get(plan.run_id) or record)
+
+    # ------------------------------------------------------------------ the worker's part
+    def work(self, message: Mapping[str, Any], *, last_attempt: bool) -> BatchOutcome:
+        """Bill one batch and count it; ``retry`` says why its message must come again."""
+        plan = BillingPlan.from_message(message)
+        batch = int(message["batch"])
+        result = self._billing.bill_tenants(list(message["tenant_ids"]), plan, self.on_tenant)
+        transient = [f["tenant_id"] for f in result.failed() if f["transient"]]
+        if transient and not last_attempt:
+            again = f"batch {batch} of {plan.run_id}: {len(transient)} tenants to try again"
+            return BatchOutcome(result, counted=False, retry=again)
+        report = BatchReport(
+            batch, result.tally(), result.failed(), result.pending(), result.issued_numbers()
+        )
+        counted = self._runs.record_batch(plan.run_id, report)
+        if not counted:
+            logger.info("batch counted already", extra={"run_id": plan.run_id, "batch": batch})
+        self._complete_if_done(plan.run_id, plan.now)
+        retry = None
+        if transient:  # counted as failures; the message goes on to the dead-letter queue
+            retry = (
+                f"batch {batch} of {plan.run_id}: {len(transient)} tenants failed on the last attempt "
+                f"and are in the run's failures: {', '.join(transient)}"
+            )
+        return BatchOutcome(result, counted=counted, retry=retry)
+
+    def _complete_if_done(self, run_id: str, now: datetime) -> None:
+        record = self._runs.get(run_id)
+        if record is None or not record.all_counted:
+            return
+        summary = record.summary
+        if record.status is not RunStatus.COMPLETED:
+            reports = sorted(self._runs.batch_reports(run_id), key=lambda r: r.batch)
+            summary = {
+                **run_summary(
+                    record.header,
+                    record.tally,
+                    failed=[f for r in reports for f in r.failed],
+                    pending=[p for r in reports for p in r.pending],
+                    invoice_numbers=number_ranges(n for r in reports for n in r.invoice_numbers),
+                ),
+                "tenants_handed_on": record.tenants_planned,
+                "batches": record.batches_planned,
+            }
+            summary.update(_listed(summary["failed_tenants"], "failed_tenants"))
+            summary.update(_listed(summary["documents_pending"], "documents_pending"))
+            if not self._runs.complete(run_id, summary, now):
+                return  # another worker completed the run at the same moment
+            logger.info("billing run completed", extra={"summary": summary})
+        if not record.announced and summary is not None:
+            self._announcer.run_completed(summary)
+            self._runs.announced(run_id, now)

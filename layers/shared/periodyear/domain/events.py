@@ -1,0 +1,6 @@
+"""The sources of the project's events on its bus (one constant each)."""
+
+from __future__ import annotations
+
+MIGRATION_SOURCE = "periodyear.migration"
+BILLING_SOURCE = "periodyear.billing"

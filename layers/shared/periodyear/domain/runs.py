@@ -1,0 +1,64 @@
+"""A billing run's counts and record, as the run and its storage share them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The counts of a run, or of one batch of it: they add up batch by batch."""
+
+    tenants_seen: int = 0
+    invoices_issued: int = 0
+    invoices_already_issued: int = 0
+    invoices_previewed: int = 0
+    tenants_with_nothing_to_bill: int = 0
+    invalid_usage_records: int = 0
+    documents_completed: int = 0
+    total_billed: Decimal = Decimal("0.00")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class RunStatus(StrEnum):
+    PLANNED = "PLANNED"
+    COMPLETED = "COMPLETED"
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What one batch of a fanned-out run came to."""
+
+    batch: int
+    tally: Tally
+    failed: list[dict[str, Any]] = field(default_factory=list)  # {"tenant_id", "error", "transient"}
+    pending: list[dict[str, Any]] = field(default_factory=list)  # {"tenant_id", "error"}
+    invoice_numbers: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A fanned-out run as kept: its plan, its counters, and its summary once complete."""
+
+    header: dict[str, Any]  # run_id, kind, period, issue_date, dry_run
+    tenants_planned: int
+    batches_planned: int
+    batches_done: int
+    tally: Tally
+    status: RunStatus
+    batches_sent: bool
+    summary: dict[str, Any] | None
+    announced: bool
+
+    @property
+    def run_id(self) -> str:
+        return str(self.header["run_id"])
+
+    @property
+    def all_counted(self) -> bool:
+        return self.batches_done >= self.batches_planned
