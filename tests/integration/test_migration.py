@@ -22,8 +22,8 @@ from periodyear.adapters.items import from_item
 from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import Mailer, schedule_name
 from periodyear.adapters.register import RegisterRepository, RegisterWriter
+from periodyear.domain.errors import NoticeNotSent
 from periodyear.migration import wiring
-from periodyear.migration.service import NoticeNotSent
 from periodyear.observability import logger
 from periodyear_local.sandbox import (
     REGION,

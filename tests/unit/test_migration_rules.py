@@ -6,12 +6,11 @@ from hypothesis import strategies as st
 
 from periodyear.domain.calendar import OSLO
 from periodyear.domain.catalog import load_catalog
+from periodyear.domain.errors import MigrationRefused, WavesDoNotFit
 from periodyear.domain.migration import (
     LegacyClient,
     LegacyTenant,
-    MigrationRefused,
     Person,
-    WavesDoNotFit,
     move_time,
     new_terms,
     notice_recipients,

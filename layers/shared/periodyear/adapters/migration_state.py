@@ -9,17 +9,46 @@ outlives its holder (a crash) expires, and the next delivery takes over.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import format_instant, parse_instant
-from periodyear.migration.state import LEASE, Conflict, Lease, MigrationState, Status
+from periodyear.domain.errors import Conflict
+from periodyear.domain.migration_state import LEASE, Lease, MigrationState, PromisedTerms, Status
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _promised_terms(item: dict[str, Any]) -> PromisedTerms | None:
+    """The terms the notice promised, as ``claim_notice`` stored them; None when missing or unreadable."""
+    try:
+        return PromisedTerms(
+            package=str(item["package"]),
+            legacy_package=str(item["legacy_package"]),
+            paid_through=date.fromisoformat(item["paid_through"]),
+            price_switch_date=date.fromisoformat(item["price_switch_date"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _state(tenant_id: str, item: dict[str, Any]) -> MigrationState:
+    lease = item.get("lease_until")
+    return MigrationState(
+        tenant_id=tenant_id,
+        status=Status(item["status"]),
+        move_at=parse_instant(item["move_at"]),
+        version=int(item["version"]),
+        notices_sent=int(item.get("notices_sent", 0)),
+        schedule_set=bool(item.get("schedule_set", False)),
+        lease_until=parse_instant(lease) if lease else None,
+        failure_reason=item.get("failure_reason"),
+        terms=_promised_terms(item),
+    )
 
 
 class MigrationStateRepository:
@@ -34,21 +63,7 @@ class MigrationStateRepository:
         raw = self._client.get_item(TableName=self._table, Key=self._key(tenant_id), ConsistentRead=True).get(
             "Item"
         )
-        if not raw:
-            return None
-        item = from_item(raw)
-        lease = item.get("lease_until")
-        return MigrationState(
-            tenant_id=tenant_id,
-            status=Status(item["status"]),
-            move_at=parse_instant(item["move_at"]),
-            version=int(item["version"]),
-            notices_sent=int(item.get("notices_sent", 0)),
-            schedule_set=bool(item.get("schedule_set", False)),
-            lease_until=parse_instant(lease) if lease else None,
-            failure_reason=item.get("failure_reason"),
-            attributes=item,
-        )
+        return _state(tenant_id, from_item(raw)) if raw else None
 
     def _update(self, tenant_id: str, expression: str, condition: str, values: dict[str, Any]) -> None:
         names = {"#status": "status", "#version": "version"}
@@ -73,10 +88,11 @@ class MigrationStateRepository:
         move_at: datetime,
         now: datetime,
         expected: MigrationState | None,
-        terms: dict[str, Any],
+        terms: PromisedTerms,
     ) -> Lease:
         """Set (or reset) the move and take the lease to send its notice."""
         token = uuid.uuid4().hex
+        promised = terms.as_record()
         values = {
             ":requested": Status.REQUESTED.value,
             ":move_at": format_instant(move_at),
@@ -85,9 +101,9 @@ class MigrationStateRepository:
             ":now": format_instant(now),
             ":one": 1,
             ":false": False,
-            **{f":{k}": v for k, v in terms.items()},
+            **{f":{k}": v for k, v in promised.items()},
         }
-        terms_set = ", ".join(f"{k} = :{k}" for k in terms)
+        terms_set = ", ".join(f"{k} = :{k}" for k in promised)
         if expected is None:
             condition = "attribute_not_exists(pk)"
             expression = (

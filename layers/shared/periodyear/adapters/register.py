@@ -10,7 +10,7 @@ from periodyear.adapters import items as dynamo_items
 from periodyear.adapters.items import from_item, tenant_partition, tenant_pk
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.errors import TenantDataError, TenantNotFound
-from periodyear.domain.migration import TERMS_PROVIDER, RegisterTenant
+from periodyear.domain.migration import TERMS_PROVIDER, RegisterProfile, RegisterTenant
 from periodyear.domain.tenant import (
     Client,
     Subscription,
@@ -169,13 +169,17 @@ class RegisterWriter:
         self._client = client
         self._table = table
 
-    def profile(self, tenant_id: str) -> dict[str, Any] | None:
+    def profile(self, tenant_id: str) -> RegisterProfile | None:
+        """The tenant's PROFILE when the register already holds one."""
         raw = self._client.get_item(
             TableName=self._table,
             Key={"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": "PROFILE"}},
             ConsistentRead=True,
         ).get("Item")
-        return from_item(raw) if raw else None
+        if not raw:
+            return None
+        item = from_item(raw)
+        return RegisterProfile(tenant_id, str(item.get("name", "")), str(item.get("org_number", "")))
 
     def put_tenant(self, tenant: RegisterTenant) -> int:
         return dynamo_items.batch_write(self._client, self._table, register_items(tenant))

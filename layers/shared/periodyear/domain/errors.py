@@ -38,3 +38,19 @@ class InvoiceContention(PeriodYearError):
 
 class InvoiceTooLarge(PeriodYearError):
     """The invoice's allocations do not fit the items one issuing transaction may hold."""
+
+
+class Conflict(Exception):
+    """Another delivery changed the migration state first."""
+
+
+class NoticeNotSent(PeriodYearError):
+    """SES did not take the notice; the tenant stays unnotified and the event is retried."""
+
+
+class MigrationRefused(PeriodYearError):
+    """The tenant cannot be moved as it is: nothing is sent, nothing is written."""
+
+
+class WavesDoNotFit(PeriodYearError):
+    """The requested capacity cannot move every tenant before the deadline."""

@@ -13,18 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from periodyear.domain.agreement import INTERVALS, paid_through, price_switch_date
 from periodyear.domain.calendar import OSLO
 from periodyear.domain.catalog import Catalog
-from periodyear.domain.errors import PeriodYearError
+from periodyear.domain.errors import MigrationRefused, WavesDoNotFit
 from periodyear.domain.tenant import Address, parse_address, parse_reference
 
 TERMS_PROVIDER = "Visma Software AS"
-
-
-class MigrationRefused(PeriodYearError):
-    """The tenant cannot be moved as it is: nothing is sent, nothing is written."""
-
-
-class WavesDoNotFit(PeriodYearError):
-    """The requested capacity cannot move every tenant before the deadline."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +61,15 @@ class NewTerms:
     terms_effective_from: date
     has_monthly_charge: bool = False  # the new package is billed monthly (period closing)
     has_annual_charge: bool = False  # the new package is billed once a year, in September
+
+
+@dataclass(frozen=True)
+class RegisterProfile:
+    """A tenant's PROFILE already in the client register, as the migration checks it (CONTRACT §2)."""
+
+    tenant_id: str
+    name: str
+    org_number: str
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The migrate_tenant job: parse an EventBridge event of ``periodyear.migration`` and act on it.
+"""The migrate_tenant job: parse an EventBridge event of the migration's source and act on it.
 
 ``TenantMigrationRequested`` {tenant_id, move_at?}, ``TenantMigrationDue`` {tenant_id} and
 ``MigrationWavePlanRequested`` {start_at, window_start, window_end, capacity_per_night, dry_run?}.
@@ -16,8 +16,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from periodyear.domain.calendar import InvalidInstant, format_instant, parse_instant
+from periodyear.domain.errors import WavesDoNotFit
 from periodyear.domain.events import MIGRATION_SOURCE
-from periodyear.domain.migration import WavesDoNotFit
 from periodyear.migration.wiring import migration_service
 from periodyear.observability import logger
 

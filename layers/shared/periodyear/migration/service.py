@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 from periodyear.domain.calendar import format_instant, oslo_date
 from periodyear.domain.catalog import Catalog
-from periodyear.domain.errors import PeriodYearError
+from periodyear.domain.errors import Conflict, MigrationRefused, NoticeNotSent
 from periodyear.domain.migration import (
     LegacyTenant,
-    MigrationRefused,
     NewTerms,
+    RegisterProfile,
     RegisterTenant,
     Wave,
     check_deadline,
@@ -28,13 +28,9 @@ from periodyear.domain.migration import (
     plan_waves,
     register_content,
 )
+from periodyear.domain.migration_state import Lease, MigrationState, PromisedTerms, Status
 from periodyear.migration.notice import Notice, NoticeDetails, notice_message, render_notice
-from periodyear.migration.state import Conflict, Lease, MigrationState, Status
 from periodyear.observability import logger
-
-
-class NoticeNotSent(PeriodYearError):
-    """SES did not take the notice; the tenant stays unnotified and the event is retried."""
 
 
 class Legacy(Protocol):
@@ -44,7 +40,7 @@ class Legacy(Protocol):
 
 
 class Register(Protocol):
-    def profile(self, tenant_id: str) -> dict[str, Any] | None: ...
+    def profile(self, tenant_id: str) -> RegisterProfile | None: ...
     def put_tenant(self, tenant: RegisterTenant) -> int: ...
     def differences(self, tenant: RegisterTenant) -> list[str]: ...
 
@@ -58,7 +54,7 @@ class States(Protocol):
         move_at: datetime,
         now: datetime,
         expected: MigrationState | None,
-        terms: dict[str, Any],
+        terms: PromisedTerms,
     ) -> Lease: ...
     def notice_sent(self, lease: Lease, *, message_id: str, recipients: int, now: datetime) -> None: ...
     def release(self, lease: Lease, *, reason: str, now: datetime) -> None: ...
@@ -99,15 +95,6 @@ class Result:
 
     def as_dict(self) -> dict[str, Any]:
         return {"tenant_id": self.tenant_id, "outcome": self.outcome, "reason": self.reason, **self.details}
-
-
-def _terms_record(terms: NewTerms) -> dict[str, Any]:
-    return {
-        "package": terms.package,
-        "legacy_package": terms.legacy_package,
-        "paid_through": terms.paid_through.isoformat(),
-        "price_switch_date": terms.price_switch_date.isoformat(),
-    }
 
 
 def _notice(
@@ -223,7 +210,7 @@ class MigrationService:
             return Result(tenant_id, "in_progress", "another delivery is sending the notice")
         try:
             lease = self._states.claim_notice(
-                tenant_id, move_at=move_at, now=self._clock(), expected=state, terms=_terms_record(terms)
+                tenant_id, move_at=move_at, now=self._clock(), expected=state, terms=PromisedTerms.of(terms)
             )
         except Conflict:
             return Result(tenant_id, "in_progress", "another delivery changed the move first")
@@ -311,8 +298,8 @@ class MigrationService:
         except MigrationRefused as refusal:
             self._states.failed(lease, reason=str(refusal), now=self._clock())
             return Result(tenant_id, "failed", str(refusal))
-        promised = {k: state.attributes.get(k) for k in _terms_record(terms)}
-        if promised != _terms_record(terms):
+        if state.terms != PromisedTerms.of(terms):
+            promised = state.terms.as_record() if state.terms else None
             reason = (
                 f"the agreement changed after the notice (notice said {promised}); request the move again"
             )
