@@ -130,6 +130,16 @@ class _Document(FPDF):
     def text_cell(self, width: float, height: float, text: str, **options: object) -> None:
         self.cell(width, height, wording.latin1(text), **options)  # type: ignore[arg-type]
 
+    def fitted(self, text: str, width: float) -> str:
+        """``text`` as is when it fits ``width`` (mm) in the current font, else cut with "..."."""
+        text = wording.latin1(text)
+        room = width - 2 * self.c_margin
+        if self.get_string_width(text) <= room:
+            return text
+        while text and self.get_string_width(text + "...") > room:
+            text = text[:-1]
+        return text.rstrip() + "..."
+
 
 def _header(pdf: _Document, invoice: Invoice, seller: Seller, words: dict[str, str]) -> None:
     pdf.set_font("Helvetica", "B", 16)
@@ -205,7 +215,7 @@ def _lines(pdf: _Document, invoice: Invoice, language: str, descriptions: Mappin
         description = wording.describe(line.code, line.description, language, descriptions)
         for quantity, price, amount, note in ehf_lines(line, language, description):
             text = description + (f" ({note})" if note and quantity != line.quantity else "")
-            pdf.text_cell(widths[0], 5.5, text[:72])
+            pdf.text_cell(widths[0], 5.5, pdf.fitted(text, widths[0]))
             pdf.text_cell(widths[1], 5.5, wording.quantity(quantity, language), align="R")
             pdf.text_cell(widths[2], 5.5, wording.amount(price, language), align="R")
             pdf.text_cell(
@@ -308,7 +318,7 @@ def _basis(pdf: _Document, invoice: Invoice, rows: Sequence[BasisRow], language:
         if pdf.will_page_break(5.5):
             pdf.add_page()
             heading()
-        pdf.text_cell(widths[0], 5.5, label[:48])
+        pdf.text_cell(widths[0], 5.5, pdf.fitted(label, widths[0]))
         pdf.text_cell(widths[1], 5.5, _org(org))
         for width, value in zip(widths[2:], (amount, vat, total), strict=True):
             pdf.text_cell(width, 5.5, wording.amount(value, language), align="R")
