@@ -269,19 +269,36 @@ class BillingService:
             )
         return _Priced(account, draft, invalid)
 
-    def _issue(self, priced: dict[str, _Priced], plan: BillingPlan) -> dict[str, TenantResult]:
+    def _issue_isolating(
+        self, priced: dict[str, _Priced], plan: BillingPlan
+    ) -> list[IssueOutcome | Exception]:
+        """Issue the chunk in one go; should that raise, each draft alone, so that one tenant whose
+        invoice the table refuses (a poison tenant) never holds up its neighbours."""
+        drafts = [p.draft for p in priced.values()]
         try:
-            outcomes = self._invoices.issue(
-                [p.draft for p in priced.values()], run_id=plan.run_id, issued_at=plan.now
-            )
-        except Exception as error:  # the whole chunk is left for another attempt
-            return {tenant_id: self._failed(tenant_id, error) for tenant_id in priced}
+            return list(self._invoices.issue(drafts, run_id=plan.run_id, issued_at=plan.now))
+        except Exception as error:
+            if len(drafts) == 1:
+                return [error]
+            logger.warning("chunk not issued; issuing its tenants one by one", extra={"error": str(error)})
+        outcomes: list[IssueOutcome | Exception] = []
+        for draft in drafts:
+            try:
+                (outcome,) = self._invoices.issue([draft], run_id=plan.run_id, issued_at=plan.now)
+            except Exception as error:
+                outcomes.append(error)
+            else:
+                outcomes.append(outcome)
+        return outcomes
+
+    def _issue(self, priced: dict[str, _Priced], plan: BillingPlan) -> dict[str, TenantResult]:
         results: dict[str, TenantResult] = {}
         work: list[DocumentWork] = []
-        for tenant_id, issued in zip(priced, outcomes, strict=True):
+        for tenant_id, issued in zip(priced, self._issue_isolating(priced, plan), strict=True):
             entry = priced[tenant_id]
-            if issued.issued is None:
-                results[tenant_id] = self._failed(tenant_id, issued.error or RuntimeError("not issued"))
+            if isinstance(issued, Exception) or issued.issued is None:
+                error = issued if isinstance(issued, Exception) else issued.error
+                results[tenant_id] = self._failed(tenant_id, error or RuntimeError("not issued"))
                 continue
             invoice = issued.issued.invoice
             logger.info(

@@ -1,0 +1,193 @@
+"""The billing service and its fan-out on in-memory repositories: the rules of a run, no AWS."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from periodyear.billing.fanout import FanOut
+from periodyear.billing.request import BillingPlan
+from periodyear.billing.service import BillingService
+from periodyear.documents.publisher import DocumentPublisher
+from periodyear.domain.calendar import Period
+from periodyear.domain.catalog import load_catalog
+from periodyear.domain.tenant import Client, Subscription, TenantAccount
+from periodyear_local.memory_billing import (
+    MemoryEvents,
+    MemoryInvoices,
+    MemoryQueue,
+    MemoryRegister,
+    MemoryRuns,
+    MemoryStore,
+    MemoryUsage,
+)
+from periodyear_local.template import sample_seller
+
+CATALOG = load_catalog(Path(__file__).parents[1] / "data" / "worked_example_catalog.json")
+MAY = Period.parse_month("2022-05")
+NOW = datetime(2022, 6, 1, 2, tzinfo=UTC)
+
+
+def account(tenant_id: str, package: str = "KOMPLETT") -> TenantAccount:
+    return TenantAccount(
+        tenant_id=tenant_id,
+        name=f"Firm {tenant_id}",
+        org_number="999999999",
+        language="nb",
+        subscription=Subscription(package=package, price_switch_date=date(2022, 1, 1)),
+        clients={"c1": Client("c1", "Client 1", "911111111", False)},
+    )
+
+
+class World:
+    """Given/When/Then over the service wired to in-memory repositories."""
+
+    def __init__(self, tenants: list[str], *, documents: bool = True) -> None:
+        self.register = MemoryRegister([account(t) for t in tenants])
+        self.usage = MemoryUsage()
+        self.invoices = MemoryInvoices()
+        self.store = MemoryStore()
+        self.events = MemoryEvents()
+        self.runs = MemoryRuns()
+        self.queue = MemoryQueue()
+        publisher = DocumentPublisher(
+            invoices=self.invoices, store=self.store, events=self.events, seller=sample_seller()
+        )
+        self.service = BillingService(
+            register=self.register,
+            usage=self.usage,
+            invoices=self.invoices,
+            catalog=CATALOG,
+            documents=publisher if documents else None,
+            chunk=2,
+        )
+        self.fan_out = FanOut(
+            billing=self.service, runs=self.runs, queue=self.queue, announcer=self.events, batch_size=3
+        )
+        for n, tenant in enumerate(tenants):
+            self.usage.add(tenant, "period.closed", "2022-05-10T10:00:00Z", f"e{n}", client_id="c1")
+
+    def plan(self, run_id: str = "run-1", **fields: Any) -> BillingPlan:
+        defaults: dict[str, Any] = {
+            "period": MAY,
+            "issue_date": date(2022, 6, 1),
+            "dry_run": False,
+            "tenant_ids": None,
+            "run_id": run_id,
+            "now": NOW,
+        }
+        return BillingPlan(**(defaults | fields))
+
+    def deliver(self, *, last_attempt: bool = False) -> list[str | None]:
+        """Work every queued batch once; the retry reason of each."""
+        messages, self.queue.messages = self.queue.messages, []
+        return [self.fan_out.work(m, last_attempt=last_attempt).retry for m in messages]
+
+
+def test_each_tenant_gets_one_invoice_with_gapless_numbers_and_its_documents() -> None:
+    world = World(["a", "b", "c", "d", "e"])
+    summary = world.service.run(world.plan()).summary()
+    assert (summary["invoices_issued"], summary["total_billed"], summary["invoice_numbers"]) == (
+        5,
+        "312.50",  # 5 × 50.00 + 25 % VAT
+        ["1-5"],
+    )
+    assert world.invoices.numbers() == [1, 2, 3, 4, 5]
+    assert len(world.store.objects) == 15
+    assert sorted(e["invoice_number"] for e in world.events.issued) == [1, 2, 3, 4, 5]
+    assert all(not i.documents_pending for i in world.invoices.stored.values())
+
+
+def test_a_rerun_issues_nothing_and_a_dry_run_writes_nothing() -> None:
+    world = World(["a", "b", "c"])
+    world.service.run(world.plan("first"))
+    again = world.service.run(world.plan("second")).summary()
+    assert (again["invoices_issued"], again["invoices_already_issued"]) == (0, 3)
+    preview = World(["a"])
+    dry = preview.service.run(preview.plan(dry_run=True)).summary()
+    assert (dry["invoices_previewed"], dry["total_billed"], preview.invoices.stored) == (1, "62.50", {})
+
+
+def test_a_refused_tenant_is_final_and_a_failing_table_is_transient() -> None:
+    world = World(["a", "b", "c"])
+    world.register.accounts["b"] = account("b", package="NO_SUCH_PACKAGE")
+    world.invoices.fail_for = {"c"}
+    result = world.service.run(world.plan())
+    failed = {f["tenant_id"]: f["transient"] for f in result.failed()}
+    # b's package is not in the catalog: refused for good. The table refused c's invoice: another
+    # attempt may pass. c's chunk was issued again one by one, so its neighbour is not held up.
+    assert failed == {"b": False, "c": True}
+    assert world.invoices.numbers() == [1]
+    assert {i.invoice.draft.tenant_id for i in world.invoices.stored.values()} == {"a"}
+
+
+def test_a_fanned_out_run_bills_like_an_inline_one_and_completes_once() -> None:
+    inline, fanned = World([f"t{n}" for n in range(7)]), World([f"t{n}" for n in range(7)])
+    expected = inline.service.run(inline.plan()).summary()
+    handed = fanned.fan_out.plan(fanned.plan())
+    assert (handed["tenants_handed_on"], handed["batches"]) == (7, 3)
+    assert fanned.deliver() == [None, None, None]
+    (summary,) = fanned.events.completed
+    for field in ("tenants_seen", "invoices_issued", "total_billed", "invoice_numbers", "failed_tenants"):
+        assert summary[field] == expected[field], field
+    assert fanned.invoices.stored.keys() == inline.invoices.stored.keys()
+    for key, issued in inline.invoices.stored.items():
+        assert fanned.invoices.stored[key].invoice == issued.invoice
+
+
+def test_a_batch_delivered_twice_counts_once() -> None:
+    world = World(["a", "b", "c", "d"])
+    world.fan_out.plan(world.plan())
+    messages = list(world.queue.messages)
+    world.deliver()
+    world.queue.messages = messages[:1]  # SQS delivers the first batch again
+    world.deliver()
+    record = world.runs.records["run-1"]
+    assert (record.tally.tenants_seen, record.tally.invoices_issued, len(world.events.completed)) == (4, 4, 1)
+
+
+def test_a_poison_tenant_makes_its_batch_come_again_then_is_counted_as_failed() -> None:
+    world = World(["a", "b", "c", "d"])
+    world.invoices.fail_for = {"b"}
+    world.fan_out.plan(world.plan())
+    first = world.deliver()
+    assert first[0] is not None  # batch 1 (a, b, c) must come again
+    assert first[1] is None
+    assert world.events.completed == []  # the run waits for it
+    assert world.runs.records["run-1"].batches_done == 1
+    world.fan_out.plan(world.plan())  # a repeated plan of a sent run sends nothing again
+    assert world.queue.messages == []
+
+
+def test_the_last_attempt_counts_the_poison_and_completes_the_run() -> None:
+    world = World(["a", "b", "c", "d"])
+    world.invoices.fail_for = {"b"}
+    world.fan_out.plan(world.plan())
+    batch_one = world.queue.messages[0]
+    world.deliver()
+    outcome = world.fan_out.work(batch_one, last_attempt=True)
+    assert outcome.retry is not None  # on to the dead-letter queue
+    assert "b" in outcome.retry
+    (summary,) = world.events.completed
+    assert [f["tenant_id"] for f in summary["failed_tenants"]] == ["b"]
+    # b shared its chunk with a: the chunk was issued again one by one, so a, c and d are billed
+    assert (summary["tenants_seen"], summary["invoices_issued"]) == (4, 3)
+
+
+@pytest.mark.parametrize("tenants", [1, 24, 25, 26, 51])
+def test_batches_cover_every_tenant_once(tenants: int) -> None:
+    world = World([f"t{n:03d}" for n in range(tenants)], documents=False)
+    world.fan_out.plan(world.plan())
+    listed = [t for m in world.queue.messages for t in m["tenant_ids"]]
+    assert sorted(listed) == sorted(world.register.accounts)
+    assert [m["batch"] for m in world.queue.messages] == list(range(1, len(world.queue.messages) + 1))
+    world.deliver()
+    (summary,) = world.events.completed
+    assert (summary["tenants_seen"], Decimal(summary["total_billed"])) == (
+        tenants,
+        Decimal("62.50") * tenants,
+    )
