@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -186,22 +186,25 @@ class RegisterWriter:
 
     def differences(self, tenant: RegisterTenant) -> list[str]:
         """What the register holds that differs from ``tenant``: empty when the copy is exact."""
-        expected = {item["sk"]: item for item in register_items(tenant)}
-        actual = {
-            item["sk"]: item
-            for item in tenant_partition(self._client, self._table, tenant.tenant_id, consistent=True)
-        }
-        problems = [f"{sk} is missing" for sk in sorted(expected.keys() - actual.keys())]
-        problems += [f"{sk} is not on the old platform" for sk in sorted(actual.keys() - expected.keys())]
-        for sk in sorted(expected.keys() & actual.keys()):
-            differing = sorted(
-                k for k in expected[sk].keys() | actual[sk].keys() if expected[sk].get(k) != actual[sk].get(k)
-            )
-            if differing:
-                problems.append(f"{sk} differs in {', '.join(differing)}")
-        for prefix in ("CLIENT#", "USER#"):
-            want = sum(1 for sk in expected if sk.startswith(prefix))
-            have = sum(1 for sk in actual if sk.startswith(prefix))
-            if want != have:
-                problems.append(f"{want} {prefix.rstrip('#')} items expected, {have} found")
-        return problems
+        held = tenant_partition(self._client, self._table, tenant.tenant_id, consistent=True)
+        return register_differences(tenant, held)
+
+
+def register_differences(tenant: RegisterTenant, held: Iterable[dict[str, Any]]) -> list[str]:
+    """How the items ``held`` for a tenant differ from what ``register_items`` writes for it."""
+    expected = {item["sk"]: item for item in register_items(tenant)}
+    actual = {item["sk"]: item for item in held}
+    problems = [f"{sk} is missing" for sk in sorted(expected.keys() - actual.keys())]
+    problems += [f"{sk} is not on the old platform" for sk in sorted(actual.keys() - expected.keys())]
+    for sk in sorted(expected.keys() & actual.keys()):
+        differing = sorted(
+            k for k in expected[sk].keys() | actual[sk].keys() if expected[sk].get(k) != actual[sk].get(k)
+        )
+        if differing:
+            problems.append(f"{sk} differs in {', '.join(differing)}")
+    for prefix in ("CLIENT#", "USER#"):
+        want = sum(1 for sk in expected if sk.startswith(prefix))
+        have = sum(1 for sk in actual if sk.startswith(prefix))
+        if want != have:
+            problems.append(f"{want} {prefix.rstrip('#')} items expected, {have} found")
+    return problems

@@ -1,0 +1,263 @@
+"""In-memory repositories behind the services' protocols, for fast service-level tests and benchmarks.
+
+Each keeps the promises of the adapter it stands in for (the same conditions, the same
+stored shapes where a test reads them) without any AWS, so a service's rules can be run
+in milliseconds. The adapters themselves are tested against moto.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from periodyear.adapters.register import register_differences, register_items
+from periodyear.domain.calendar import format_instant, parse_instant
+from periodyear.domain.errors import Conflict
+from periodyear.domain.migration import LegacyTenant, RegisterProfile, RegisterTenant
+from periodyear.domain.migration_state import LEASE, Lease, MigrationState, PromisedTerms, Status
+
+# ====================================================================== migration
+# Fakes of the protocols in ``periodyear.migration.service``: Legacy, Register, States,
+# Mail, Schedules, Requests.
+
+
+class MemoryLegacy:
+    """The old platform (CONTRACT §1): tenants as ``LegacyRepository.load`` returns them.
+
+    A move changes nothing but the profile's ``migration_status`` and ``migrated_at``."""
+
+    def __init__(self, tenants: Iterable[LegacyTenant] = ()) -> None:
+        self._tenants: dict[str, LegacyTenant] = {}
+        for tenant in tenants:
+            self.add(tenant)
+
+    def add(self, tenant: LegacyTenant) -> None:
+        self._tenants[tenant.tenant_id] = copy.deepcopy(tenant)
+
+    def load(self, tenant_id: str) -> LegacyTenant:
+        """The tenant; one the old platform does not hold has no profile and no agreement."""
+        return copy.deepcopy(self._tenants.get(tenant_id, LegacyTenant(tenant_id, None, None)))
+
+    def tenants_to_move(self) -> Iterator[str]:
+        """Tenants with a profile not marked moved (as the adapter's scan filters them)."""
+        for tenant in list(self._tenants.values()):
+            if tenant.profile is not None and not tenant.migrated:
+                yield tenant.tenant_id
+
+    def mark_migrated(self, tenant_id: str, at: datetime) -> None:
+        tenant = self._tenants.get(tenant_id)
+        if tenant is None or tenant.profile is None:  # the adapter's attribute_exists(pk)
+            raise Conflict(f"{tenant_id} has no legacy PROFILE to mark")
+        profile = dict(tenant.profile) | {"migration_status": "MIGRATED", "migrated_at": format_instant(at)}
+        self._tenants[tenant_id] = replace(tenant, profile=profile)
+
+
+class MemoryRegister:
+    """The client register (CONTRACT §2) as the migration writes it: items by tenant and sort key."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, dict[str, Any]]] = {}  # tenant_id → sk → item
+
+    def add_items(self, tenant_id: str, items: Iterable[Mapping[str, Any]]) -> None:
+        """Items already there (a tenant created in the new service, or a tampered copy)."""
+        partition = self.items.setdefault(tenant_id, {})
+        for item in items:
+            partition[str(item["sk"])] = dict(item)
+
+    def profile(self, tenant_id: str) -> RegisterProfile | None:
+        item = self.items.get(tenant_id, {}).get("PROFILE")
+        if item is None:
+            return None
+        return RegisterProfile(tenant_id, str(item.get("name", "")), str(item.get("org_number", "")))
+
+    def put_tenant(self, tenant: RegisterTenant) -> int:
+        written = register_items(tenant)
+        self.add_items(tenant.tenant_id, written)
+        return len(written)
+
+    def differences(self, tenant: RegisterTenant) -> list[str]:
+        return register_differences(tenant, self.items.get(tenant.tenant_id, {}).values())
+
+
+@dataclass
+class _Stored:
+    """One MIGRATION item: the state the service reads and the bookkeeping the adapter keeps beside it."""
+
+    state: MigrationState
+    lease_token: str | None = None
+    notice_message_id: str | None = None
+    notice_recipients: int | None = None
+    last_error: str | None = None
+    moved_at: datetime | None = None
+    clients_moved: int | None = None
+    users_moved: int | None = None
+
+
+def _instant(moment: datetime) -> datetime:
+    """An instant as the table holds it: whole seconds, UTC (leases compare at that precision)."""
+    return parse_instant(format_instant(moment))
+
+
+class MemoryStates:
+    """Migration states under the conditions of ``MigrationStateRepository``'s conditional writes.
+
+    A stale version, a lease still held, a lost lease token or a reset move raise ``Conflict``,
+    exactly where DynamoDB would refuse the adapter's update."""
+
+    def __init__(self) -> None:
+        self._stored: dict[str, _Stored] = {}
+
+    def get(self, tenant_id: str) -> MigrationState | None:
+        stored = self._stored.get(tenant_id)
+        return stored.state if stored else None
+
+    def stored(self, tenant_id: str) -> _Stored | None:
+        """What a test may check beyond the state: the notice's message id, the counts moved."""
+        return self._stored.get(tenant_id)
+
+    @staticmethod
+    def _free(state: MigrationState, now: datetime) -> bool:
+        return state.lease_until is None or state.lease_until <= _instant(now)
+
+    def _held(self, lease: Lease) -> _Stored:
+        stored = self._stored.get(lease.tenant_id)
+        if stored is None or stored.lease_token != lease.token:
+            raise Conflict(lease.tenant_id)
+        return stored
+
+    def _settle(self, stored: _Stored, **changes: Any) -> None:
+        """Apply a change that ends the lease and counts a version, as every finishing update does."""
+        stored.state = replace(stored.state, lease_until=None, version=stored.state.version + 1, **changes)
+        stored.lease_token = None
+
+    def claim_notice(
+        self,
+        tenant_id: str,
+        *,
+        move_at: datetime,
+        now: datetime,
+        expected: MigrationState | None,
+        terms: PromisedTerms,
+    ) -> Lease:
+        token = uuid.uuid4().hex
+        current = self._stored.get(tenant_id)
+        lease_until = _instant(now + LEASE)
+        if expected is None:
+            if current is not None:  # attribute_not_exists(pk)
+                raise Conflict(tenant_id)
+            state = MigrationState(
+                tenant_id, Status.REQUESTED, _instant(move_at), 1, 0, False, lease_until, None, terms
+            )
+            self._stored[tenant_id] = _Stored(state, lease_token=token)
+            return Lease(tenant_id, token)
+        if current is None or current.state.version != expected.version or not self._free(current.state, now):
+            raise Conflict(tenant_id)
+        current.state = replace(
+            current.state,
+            status=Status.REQUESTED,
+            move_at=_instant(move_at),
+            lease_until=lease_until,
+            version=current.state.version + 1,
+            schedule_set=False,
+            terms=terms,
+            failure_reason=None,
+        )
+        current.lease_token = token
+        return Lease(tenant_id, token)
+
+    def notice_sent(self, lease: Lease, *, message_id: str, recipients: int, now: datetime) -> None:
+        stored = self._held(lease)
+        self._settle(stored, status=Status.NOTIFIED, notices_sent=stored.state.notices_sent + 1)
+        stored.notice_message_id, stored.notice_recipients = message_id, recipients
+
+    def release(self, lease: Lease, *, reason: str, now: datetime) -> None:
+        stored = self._held(lease)
+        self._settle(stored)
+        stored.last_error = reason
+
+    def schedule_set(self, tenant_id: str, *, move_at: datetime, now: datetime) -> None:
+        stored = self._stored.get(tenant_id)
+        if stored is None or stored.state.move_at != _instant(move_at):  # the move was reset meanwhile
+            raise Conflict(tenant_id)
+        stored.state = replace(stored.state, schedule_set=True, version=stored.state.version + 1)
+
+    def claim_move(self, state: MigrationState, *, now: datetime) -> Lease:
+        current = self._stored.get(state.tenant_id)
+        if (
+            current is None
+            or current.state.version != state.version
+            or current.state.status not in (Status.NOTIFIED, Status.MOVING, Status.FAILED)
+            or not self._free(current.state, now)
+        ):
+            raise Conflict(state.tenant_id)
+        token = uuid.uuid4().hex
+        current.state = replace(
+            current.state,
+            status=Status.MOVING,
+            lease_until=_instant(now + LEASE),
+            version=current.state.version + 1,
+        )
+        current.lease_token = token
+        return Lease(state.tenant_id, token)
+
+    def moved(self, lease: Lease, *, now: datetime, clients: int, users: int) -> None:
+        stored = self._held(lease)
+        self._settle(stored, status=Status.MOVED, failure_reason=None)
+        stored.moved_at, stored.clients_moved, stored.users_moved = _instant(now), clients, users
+
+    def failed(self, lease: Lease, *, reason: str, now: datetime) -> None:
+        self._settle(self._held(lease), status=Status.FAILED, failure_reason=reason)
+
+
+@dataclass(frozen=True)
+class SentMail:
+    message: EmailMessage
+    recipients: tuple[str, ...]
+    message_id: str
+
+
+@dataclass
+class MemoryMail:
+    """An outbox in place of SES; ``failures`` makes the next sends fail as a throttled SES would."""
+
+    sent: list[SentMail] = field(default_factory=list)
+    failures: int = 0
+
+    def send(self, message: EmailMessage, recipients: Iterable[str]) -> str:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("SES did not take the message")
+        mail = SentMail(message, tuple(recipients), f"memory-{len(self.sent) + 1}")
+        self.sent.append(mail)
+        return mail.message_id
+
+    def to(self, tenant_id: str) -> list[SentMail]:
+        """The notices sent about one tenant (the notice names it in a header)."""
+        return [m for m in self.sent if m.message.get("X-Periodyear-Tenant") == tenant_id]
+
+
+@dataclass
+class MemorySchedules:
+    """One move schedule per tenant; setting it again moves it, as ``MoveScheduler`` updates it."""
+
+    moves: dict[str, datetime] = field(default_factory=dict)
+
+    def set_move(self, tenant_id: str, move_at: datetime) -> None:
+        self.moves[tenant_id] = move_at
+
+
+@dataclass
+class MemoryRequests:
+    """The ``TenantMigrationRequested`` details a wave plan would put on the bus."""
+
+    moves: list[dict[str, str]] = field(default_factory=list)
+
+    def request_moves(self, moves: Iterable[Mapping[str, str]]) -> int:
+        batch = [dict(move) for move in moves]
+        self.moves += batch
+        return len(batch)
