@@ -1,0 +1,212 @@
+"""Billing at scale, measured side by side in one run (see docs/performance.md).
+
+Run: .venv/bin/python benchmarks/scale.py   (``--quick`` for smaller sizes)
+
+1. Requests per tenant of a fanned-out monthly run (moto, counted at botocore, planner and
+   worker together), against the floor: one register query, one usage query per billed
+   type, the counter read and the issuing transaction, three document objects, one record
+   update, and a tenth of a PutEvents. The queue's receive/delete calls are Lambda's event
+   source mapping's, listed apart.
+2. Own compute per tenant, in memory (no AWS): 10^3, 10^4 and 10^5 tenants, and the scaling
+   exponent of time against tenants (1.0 is linear).
+3. Each function's cold import (a fresh interpreter, the template's environment set) as a
+   ratio to ``import boto3`` in the same kind of interpreter: medians, interleaved.
+4. The layer's size as ``sam build`` left it (``make template`` builds it).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, date, datetime
+from typing import Any
+
+from aws_lambda_powertools import Metrics
+
+from periodyear.adapters import clients
+from periodyear.billing import wiring
+from periodyear.billing.fanout import FanOut
+from periodyear.billing.job import run_billing_job
+from periodyear.billing.request import BillingPlan
+from periodyear.billing.service import BillingService
+from periodyear.billing.worker import handle_batches
+from periodyear.domain.calendar import Period, PeriodKind
+from periodyear.domain.catalog import load_catalog
+from periodyear.domain.tenant import Client, Subscription, TenantAccount
+from periodyear.observability import logger
+from periodyear_local.delivery import deliver
+from periodyear_local.memory_billing import (
+    MemoryEvents,
+    MemoryInvoices,
+    MemoryQueue,
+    MemoryRegister,
+    MemoryRuns,
+    MemoryUsage,
+)
+from periodyear_local.sandbox import local_aws
+from periodyear_local.seed import batch_put, register_items, usage_item
+from periodyear_local.template import PROJECT_ROOT, function_environment
+
+FUNCTIONS = {
+    "monthly_invoice": "MonthlyInvoiceFunction",
+    "annual_invoice": "AnnualInvoiceFunction",
+    "billing_worker": "BillingWorkerFunction",
+    "migrate_tenant": "MigrateTenantFunction",
+}
+FLOOR = 1 + 2 + 1 + 1 + 3 + 1 + 0.1  # KOMPLETT monthly: period.closed and vpi.active are read
+ESM_CALLS = ("ReceiveMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "GetQueueAttributes")
+
+
+def requests_per_tenant(tenants: int) -> tuple[float, Counter[str]]:
+    """Every AWS request of a fanned-out run of ``tenants`` KOMPLETT firms with usage, by API."""
+    calls: Counter[str] = Counter()
+    with local_aws("MonthlyInvoiceFunction") as aws:
+        wiring.reset()
+        for n in range(tenants):
+            tenant = f"t{n:05d}"
+            clients_ = [(f"c{k}", f"Client {k}", "911111111", False) for k in range(3)]
+            batch_put(
+                aws["dynamodb"],
+                aws["tables"]["RegisterTable"],
+                register_items(
+                    tenant, package="KOMPLETT", price_switch_date=date(2022, 1, 1), clients=clients_
+                ),
+            )
+            batch_put(
+                aws["dynamodb"],
+                aws["tables"]["UsageTable"],
+                [
+                    usage_item(tenant, "period.closed", f"2022-05-1{k}T10:00:00Z", client_id=f"c{k}")
+                    for k in range(3)
+                ]
+                + [usage_item(tenant, "vpi.active", "2022-05-03T09:00:00Z", user_id="u1")],
+            )
+
+        def count(model: Any, **_: Any) -> None:
+            calls[model.name] += 1
+
+        for factory in (clients.dynamodb, clients.s3, clients.events, clients.sqs):
+            factory().meta.events.register("before-call.*", count)
+        metrics = Metrics(namespace="bench")  # what the handlers do, without their decorators
+        event = {"period": "2022-05", "time": "2022-06-01T02:00:00Z"}
+        handed = run_billing_job(PeriodKind.MONTHLY, event, metrics, request_id="bench")
+        report = deliver(aws["environment"]["BILLING_QUEUE_URL"], lambda e, c: handle_batches(e, c, metrics))
+        metrics.clear_metrics()
+        assert report.failed_deliveries == 0, report
+        assert handed["tenants_handed_on"] == tenants
+        wiring.reset()
+    ours = sum(v for k, v in calls.items() if k not in ESM_CALLS)
+    return ours / tenants, calls
+
+
+def own_compute(tenants: int) -> float:
+    """Seconds to bill ``tenants`` (3 clients, 4 usage items each) in memory, documents aside."""
+    catalog = load_catalog(PROJECT_ROOT / "tests" / "data" / "worked_example_catalog.json")
+    accounts = [
+        TenantAccount(
+            tenant_id=f"t{n:06d}",
+            name=f"Firm {n}",
+            org_number="999999999",
+            language="nb",
+            subscription=Subscription("KOMPLETT", date(2022, 1, 1)),
+            clients={f"c{k}": Client(f"c{k}", f"Client {k}", "911111111", False) for k in range(3)},
+        )
+        for n in range(tenants)
+    ]
+    usage = MemoryUsage()
+    for account in accounts:
+        for k in range(3):
+            usage.add(
+                account.tenant_id, "period.closed", f"2022-05-1{k}T10:00:00Z", f"e{k}", client_id=f"c{k}"
+            )
+        usage.add(account.tenant_id, "vpi.active", "2022-05-03T09:00:00Z", "v", user_id="u1")
+    service = BillingService(
+        register=MemoryRegister(accounts), usage=usage, invoices=MemoryInvoices(), catalog=catalog
+    )
+    fan_out = FanOut(billing=service, runs=MemoryRuns(), queue=MemoryQueue(), announcer=MemoryEvents())
+    plan = BillingPlan(
+        Period.parse_month("2022-05"),
+        date(2022, 6, 1),
+        False,
+        None,
+        "bench",
+        datetime(2022, 6, 1, 2, tzinfo=UTC),
+    )
+    queue = fan_out._queue
+    assert isinstance(queue, MemoryQueue)
+    started = time.perf_counter()
+    fan_out.plan(plan)
+    for message in queue.messages:
+        fan_out.work(message, last_attempt=True)
+    return time.perf_counter() - started
+
+
+def cold_imports(rounds: int) -> dict[str, float]:
+    """Median seconds of a fresh interpreter importing boto3, and each handler (interleaved)."""
+    names = {"RegisterTable": "r", "UsageTable": "u", "InvoicesTable": "i", "LegacyTable": "l"}
+    names |= {"MigrationTable": "m", "InvoiceDocumentsBucket": "b", "EventBus": "bus", "BillingQueue": "q"}
+    names |= {"MigrationScheduleGroup": "g"}
+    arns = {
+        "EventBus": "arn:aws:events:eu-north-1:1:event-bus/bus",
+        "SchedulerDeliveryRole": "arn:aws:iam::1:role/r",
+    }
+    samples: dict[str, list[float]] = {"boto3": [], **{f: [] for f in FUNCTIONS}}
+    for _ in range(rounds):
+        for name, values in samples.items():
+            module = "boto3" if name == "boto3" else f"functions.{name}.app"
+            env = {
+                "PATH": os.environ.get("PATH", ""),
+                "PYTHONPATH": f"{PROJECT_ROOT}:{PROJECT_ROOT / 'layers/shared'}",
+            }
+            if name != "boto3":
+                env |= function_environment(FUNCTIONS[name], names, arns)
+            code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+            out = subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            )
+            values.append(float(out.stdout.strip().splitlines()[-1]))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def layer_size() -> str:
+    folder = PROJECT_ROOT / "build" / "sam" / "SharedLayer"
+    if not folder.is_dir():
+        return "not built (run make template)"
+    total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return f"{total / 1e6:.1f} MB unzipped (Lambda allows 250 MB for function and layers)"
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    logger.setLevel("ERROR")
+    print(f"1. Requests per tenant, fanned-out monthly run (moto), floor {FLOOR:.1f}")
+    for tenants in (10, 50) if quick else (25, 100):
+        per_tenant, calls = requests_per_tenant(tenants)
+        ours = {k: v for k, v in sorted(calls.items()) if k not in ESM_CALLS}
+        print(
+            f"   {tenants:>4} tenants: {per_tenant:.2f} per tenant = {per_tenant / FLOOR:.3f} × floor  {ours}"
+        )
+    print("2. Own compute in memory (documents aside)")
+    sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
+    seconds = {n: own_compute(n) for n in sizes}
+    for n, s in seconds.items():
+        print(f"   {n:>7} tenants: {s:7.2f} s = {1000 * s / n:.3f} ms per tenant")
+    first, last = sizes[0], sizes[-1]
+    exponent = math.log(seconds[last] / seconds[first]) / math.log(last / first)
+    print(f"   scaling exponent {first}→{last}: {exponent:.3f} (1.0 is linear; target ≤ 1.05)")
+    print("3. Cold import (fresh interpreter, template environment), median of interleaved runs")
+    medians = cold_imports(3 if quick else 7)
+    for name in FUNCTIONS:
+        ratio = medians[name] / medians["boto3"]
+        print(f"   {name:<16} {1000 * medians[name]:6.0f} ms = {ratio:.2f} × import boto3")
+    print(f"   {'import boto3':<16} {1000 * medians['boto3']:6.0f} ms")
+    print(f"4. Layer: {layer_size()}")
+
+
+if __name__ == "__main__":
+    main()
