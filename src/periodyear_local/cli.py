@@ -26,10 +26,9 @@ from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings
 from rich.console import Console
 
-from periodyear.config import BillingSettings, DocumentSettings, MigrationEnvironment, Seller
+from periodyear.config import BillingSettings, DocumentSettings, EnvSettings, MigrationEnvironment, Seller
 from periodyear.domain.calendar import (
     InvalidInstant,
     Period,
@@ -64,8 +63,8 @@ class _Parser(argparse.ArgumentParser):
 # ------------------------------------------------------------------ settings
 
 
-def _settings_problem(error: ValidationError, model: type[BaseSettings]) -> str:
-    prefix = str(model.model_config.get("env_prefix") or "")
+def _settings_problem(error: ValidationError, model: type[EnvSettings]) -> str:
+    prefix = model.env_prefix
     missing, other = [], []
     for problem in error.errors(include_url=False):
         where = ".".join(str(p) for p in problem["loc"])
@@ -78,12 +77,12 @@ def _settings_problem(error: ValidationError, model: type[BaseSettings]) -> str:
     return "; ".join(parts)
 
 
-def check_settings(*models: type[BaseSettings]) -> None:
+def check_settings(*models: type[EnvSettings]) -> None:
     """Build each settings model from the environment now, so a gap is named before any work."""
     problems = []
     for model in models:
         try:
-            model()
+            model.load()
         except ValidationError as error:
             problems.append(_settings_problem(error, model))
     if problems:

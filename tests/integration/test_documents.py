@@ -188,5 +188,5 @@ def test_documents_are_the_same_bytes_when_made_again(billing: Billing) -> None:
     )
     assert invoice is not None
     account = RegisterRepository(clients.dynamodb(), billing.tables["RegisterTable"]).account("a")
-    remade = documents(invoice.invoice, account, Seller())
+    remade = documents(invoice.invoice, account, Seller.load())
     assert {f"invoices/a/1.{ext}": body for ext, body in remade.items()} == stored_documents

@@ -66,7 +66,12 @@ class World:
             chunk=2,
         )
         self.fan_out = FanOut(
-            billing=self.service, runs=self.runs, queue=self.queue, announcer=self.events, batch_size=3
+            tenants=self.register,
+            billing=lambda: self.service,
+            runs=self.runs,
+            queue=self.queue,
+            announcer=self.events,
+            batch_size=3,
         )
         for n, tenant in enumerate(tenants):
             self.usage.add(tenant, "period.closed", "2022-05-10T10:00:00Z", f"e{n}", client_id="c1")

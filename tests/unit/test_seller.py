@@ -89,7 +89,7 @@ def test_the_invoicing_functions_get_the_seller_from_the_parameters(function: st
     for field, (variable, name) in SELLER_PARAMETERS.items():
         assert environment[variable] == LOCAL_PARAMETERS[name], field
     with patched_environ(environment):
-        seller = Seller()
+        seller = Seller.load()
     assert (seller.name, seller.org_number, seller.bank_account) == (
         "Eksempel Programvare AS (SAMPLE)",
         "999999999",
@@ -123,7 +123,7 @@ def test_an_unconfigured_seller_stops_with_the_variables_to_set(monkeypatch: pyt
     for variable, _ in SELLER_PARAMETERS.values():
         monkeypatch.delenv(variable, raising=False)
     with pytest.raises(ValidationError) as refused:
-        Seller()
+        Seller.load()
     message = str(refused.value)
     assert "the seller is not configured: set SELLER_NAME, SELLER_ORG_NUMBER, SELLER_BANK_ACCOUNT" in message
     assert "template parameters SellerName, SellerOrgNumber, SellerAccountNumber" in message

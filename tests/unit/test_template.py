@@ -142,7 +142,6 @@ def test_the_layer_requirements_hold_only_run_time_needs() -> None:
     assert names == {
         "aws-lambda-powertools",
         "pydantic",
-        "pydantic-settings",
         "tzdata",
         "jinja2",
         "python-stdnum",

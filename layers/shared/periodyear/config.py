@@ -1,21 +1,49 @@
-"""Settings from the environment, read once and validated (pydantic-settings)."""
+"""Settings from the environment, read once and validated (pydantic).
+
+Every setting is a flat environment variable, the field's name in upper case (with a prefix
+for the seller). That is all these functions need of pydantic-settings, whose import alone cost
+about 31 ms of every cold start, so ``EnvSettings`` reads them itself and leaves the
+validation to pydantic (docs/decisions.md).
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from stdnum.no import kontonr, orgnr
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from periodyear.domain.calendar import OSLO
 
 
-class BillingSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+class EnvSettings(BaseModel):
+    """A model filled from the environment by ``load()``: field ``x`` from ``<ENV_PREFIX>X``."""
 
+    # Schemas are built when first used, not at import: see docs/performance.md "Cold start".
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+    env_prefix: ClassVar[str] = ""
+
+    @classmethod
+    def load(cls) -> Self:
+        """The settings as the environment gives them; a ``ValidationError`` names what is wrong."""
+        return cls.model_validate(cls.from_environment())
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        return f"{cls.env_prefix}{field}".upper()
+
+    @classmethod
+    def from_environment(cls) -> dict[str, str]:
+        return {
+            name: os.environ[cls.variable(name)]
+            for name in cls.model_fields
+            if cls.variable(name) in os.environ
+        }
+
+
+class BillingSettings(EnvSettings):
     usage_table: str
     register_table: str
     invoices_table: str
@@ -28,20 +56,16 @@ def _is_web_page(value: str) -> bool:
     )
 
 
-class FanOutSettings(BaseSettings):
+class FanOutSettings(EnvSettings):
     """Where a run's batches go, how large they are, and how often a batch is tried."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     billing_queue_url: str = ""  # empty: the function only bills inline (dry runs, named tenants)
     billing_batch_size: int = Field(default=25, ge=1, le=500)
     billing_max_receives: int = Field(default=3, ge=1)  # the queue's redrive maxReceiveCount
 
 
-class MigrationEnvironment(BaseSettings):
+class MigrationEnvironment(EnvSettings):
     """The migrate_tenant function's environment."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     legacy_table: str
     register_table: str
@@ -94,13 +118,13 @@ SELLER_PARAMETERS = {  # field → (environment variable, template parameter)
 }
 
 
-class Seller(BaseSettings):
+class Seller(EnvSettings):
     """Who issues the invoices: environment ``SELLER_*``, set from the template's ``Seller*``
     parameters. There are no defaults: a deployment names its seller, and a wrong one stops the
     function at start-up with the variable to fix (the organisation and account numbers are
     checked with their MOD11 digit, which CloudFormation cannot do)."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_prefix="SELLER_")
+    env_prefix: ClassVar[str] = "SELLER_"
 
     name: str
     org_number: str
@@ -132,6 +156,8 @@ class Seller(BaseSettings):
     @field_validator("org_number")
     @classmethod
     def _organisation_number(cls, value: str) -> str:
+        from stdnum.no import orgnr  # noqa: PLC0415 (checked once, when the seller is read)
+
         number = orgnr.compact(value)
         if not orgnr.is_valid(number):
             raise ValueError(
@@ -143,6 +169,8 @@ class Seller(BaseSettings):
     @field_validator("bank_account")
     @classmethod
     def _account_number(cls, value: str) -> str:
+        from stdnum.no import kontonr  # noqa: PLC0415
+
         number = kontonr.compact(value)
         if len(number) != 11 or not kontonr.is_valid(number):
             raise ValueError(
@@ -171,10 +199,8 @@ class Seller(BaseSettings):
         return f"NO{self.org_number}MVA"
 
 
-class DocumentSettings(BaseSettings):
+class DocumentSettings(EnvSettings):
     """Where invoice documents go and where their announcement is sent."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     documents_bucket: str
     event_bus_name: str

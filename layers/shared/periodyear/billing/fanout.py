@@ -22,14 +22,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import batched
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from periodyear.billing.request import BillingPlan
-from periodyear.billing.service import BillingService, RunResult, TenantResult, run_summary
 from periodyear.domain.calendar import format_instant
-from periodyear.domain.invoice import number_ranges
-from periodyear.domain.runs import BatchReport, RunRecord, RunStatus
+from periodyear.domain.runs import BatchReport, RunRecord, RunStatus, number_ranges, run_summary
 from periodyear.observability import logger
+
+if TYPE_CHECKING:  # the planner never bills: the billing service is built for the worker alone
+    from periodyear.billing.service import BillingService, RunResult, TenantResult
 
 BATCH_SIZE = 25  # tenants per queue message
 LISTED_FAILURES = 500  # failures and pending documents named in a summary; the rest are counted
@@ -43,6 +44,10 @@ class Runs(Protocol):
     def batch_reports(self, run_id: str) -> Iterable[BatchReport]: ...
     def complete(self, run_id: str, summary: Mapping[str, Any], at: datetime) -> bool: ...
     def announced(self, run_id: str, at: datetime) -> None: ...
+
+
+class Tenants(Protocol):
+    def tenant_ids(self) -> Iterable[str]: ...
 
 
 class Queue(Protocol):
@@ -90,14 +95,16 @@ class FanOut:
     def __init__(
         self,
         *,
-        billing: BillingService,
+        tenants: Tenants,
+        billing: Callable[[], BillingService],
         runs: Runs,
         queue: Queue,
         announcer: Announcer,
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self.on_tenant: Callable[[TenantResult], None] | None = None  # an observer (the local demo)
-        self._billing = billing
+        self._tenants = tenants
+        self._billing = billing  # built on first use: only a worker bills
         self._runs = runs
         self._queue = queue
         self._announcer = announcer
@@ -110,7 +117,7 @@ class FanOut:
         existing = self._runs.get(plan.run_id)
         if existing is not None and existing.batches_sent:
             return handed_on(existing)
-        tenants = list(dict.fromkeys(self._billing.tenant_ids()))
+        tenants = list(dict.fromkeys(self._tenants.tenant_ids()))
         batches = list(batched(tenants, self._batch_size, strict=False))
         record = self._runs.start(plan.header(), tenants=len(tenants), batches=len(batches), at=plan.now)
         message = plan.as_message()
@@ -129,7 +136,7 @@ class FanOut:
         """Bill one batch and count it; ``retry`` says why its message must come again."""
         plan = BillingPlan.from_message(message)
         batch = int(message["batch"])
-        result = self._billing.bill_tenants(list(message["tenant_ids"]), plan, self.on_tenant)
+        result = self._billing().bill_tenants(list(message["tenant_ids"]), plan, self.on_tenant)
         transient = [f["tenant_id"] for f in result.failed() if f["transient"]]
         if transient and not last_attempt:
             again = f"batch {batch} of {plan.run_id}: {len(transient)} tenants to try again"

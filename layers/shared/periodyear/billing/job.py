@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from periodyear.billing.fanout import run_id_for
 from periodyear.billing.request import plan_run
-from periodyear.billing.service import RunResult
 from periodyear.billing.wiring import billing_service, fan_out
 from periodyear.config import FanOutSettings
 from periodyear.domain.calendar import PeriodKind
+
+if TYPE_CHECKING:
+    from periodyear.billing.service import RunResult
 
 
 def publish_metrics(metrics: Metrics, result: RunResult) -> None:
@@ -38,7 +40,7 @@ def run_billing_job(
 ) -> dict[str, Any]:
     plan = plan_run(kind, event, clock_now=datetime.now(UTC), run_id="")
     plan = replace(plan, run_id=run_id_for(plan, request_id))
-    if plan.dry_run or plan.tenant_ids is not None or not FanOutSettings().billing_queue_url:
+    if plan.dry_run or plan.tenant_ids is not None or not FanOutSettings.load().billing_queue_url:
         result = billing_service().run(plan)
         if not plan.dry_run:
             publish_metrics(metrics, result)

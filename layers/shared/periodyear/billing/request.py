@@ -32,7 +32,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 class BillingEvent(BaseModel):
     """The fields a billing job reads; everything else of an envelope is ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)  # built on first use
 
     time: StrictStr | None = None
     period: StrictStr | None = None

@@ -9,7 +9,7 @@ never stops the run; a tenant already invoiced for the period is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -27,10 +27,9 @@ from periodyear.domain.invoice import (
     IssueOutcome,
     compose_invoice,
     meters_billed,
-    number_ranges,
 )
 from periodyear.domain.meters import Meter
-from periodyear.domain.runs import Tally
+from periodyear.domain.runs import Tally, number_ranges, run_summary
 from periodyear.domain.tenant import TenantAccount
 from periodyear.domain.usage import InvalidUsage, UsageRecord, read_usage
 from periodyear.observability import logger
@@ -82,25 +81,6 @@ class TenantResult:
 def is_transient(error: Exception) -> bool:
     """A refusal of the tenant's data is final; anything else may pass on another attempt."""
     return isinstance(error, InvoiceContention) or not isinstance(error, PeriodYearError)
-
-
-def run_summary(
-    header: Mapping[str, Any],
-    tally: Tally,
-    *,
-    failed: Sequence[Mapping[str, Any]],
-    pending: Sequence[Mapping[str, Any]],
-    invoice_numbers: Sequence[str],
-) -> dict[str, Any]:
-    """The JSON summary of CONTRACT §7, with a few more counts (the same inline and fanned out)."""
-    return {
-        **header,
-        **tally.as_dict(),
-        "total_billed": str(tally.total_billed),
-        "failed_tenants": [{"tenant_id": f["tenant_id"], "error": f["error"]} for f in failed],
-        "documents_pending": [{"tenant_id": p["tenant_id"], "error": p["error"]} for p in pending],
-        "invoice_numbers": list(invoice_numbers),
-    }
 
 
 @dataclass

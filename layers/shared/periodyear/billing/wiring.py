@@ -1,26 +1,34 @@
-"""Builds the billing service, and a run's fan-out, once per process from the settings."""
+"""Builds the billing service, and a run's fan-out, once per process from the settings.
+
+Imports are made where a piece is built, so that each function loads what its invocations
+use: the planner of a fanned-out run never loads the pricing, the catalog or the documents.
+"""
 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from periodyear.adapters import clients
-from periodyear.adapters.invoices import InvoiceRepository
-from periodyear.adapters.messaging import BillingEvents, BillingQueue, DocumentStore
-from periodyear.adapters.register import RegisterRepository
-from periodyear.adapters.runs import RunRepository
-from periodyear.adapters.usage import UsageRepository
-from periodyear.billing.fanout import FanOut
-from periodyear.billing.service import BillingService
 from periodyear.config import BillingSettings, DocumentSettings, FanOutSettings, Seller
-from periodyear.documents.publisher import DocumentPublisher
-from periodyear.domain.catalog import load_catalog
+
+if TYPE_CHECKING:
+    from periodyear.billing.fanout import FanOut
+    from periodyear.billing.service import BillingService
 
 
 @functools.cache
 def billing_service() -> BillingService:
-    settings = BillingSettings()  # fields come from the environment
-    storage = DocumentSettings()
+    from periodyear.adapters.invoices import InvoiceRepository  # noqa: PLC0415
+    from periodyear.adapters.messaging import BillingEvents, DocumentStore  # noqa: PLC0415
+    from periodyear.adapters.register import RegisterRepository  # noqa: PLC0415
+    from periodyear.adapters.usage import UsageRepository  # noqa: PLC0415
+    from periodyear.billing.service import BillingService  # noqa: PLC0415
+    from periodyear.documents.publisher import DocumentPublisher  # noqa: PLC0415
+    from periodyear.domain.catalog import load_catalog  # noqa: PLC0415
+
+    settings = BillingSettings.load()
+    storage = DocumentSettings.load()
     client = clients.dynamodb()
     invoices = InvoiceRepository(client, settings.invoices_table)
     return BillingService(
@@ -32,20 +40,26 @@ def billing_service() -> BillingService:
             invoices=invoices,
             store=DocumentStore(clients.s3(), storage.documents_bucket),
             events=BillingEvents(clients.events(), storage.event_bus_name),
-            seller=Seller(),
+            seller=Seller.load(),
         ),
     )
 
 
 @functools.cache
 def fan_out() -> FanOut:
-    settings = BillingSettings()
-    fanning = FanOutSettings()
+    from periodyear.adapters.messaging import BillingEvents, BillingQueue  # noqa: PLC0415
+    from periodyear.adapters.register import RegisterRepository  # noqa: PLC0415
+    from periodyear.adapters.runs import RunRepository  # noqa: PLC0415
+    from periodyear.billing.fanout import FanOut  # noqa: PLC0415
+
+    settings = BillingSettings.load()
+    fanning = FanOutSettings.load()
     return FanOut(
-        billing=billing_service(),
+        tenants=RegisterRepository(clients.dynamodb(), settings.register_table),
+        billing=billing_service,
         runs=RunRepository(clients.dynamodb(), settings.invoices_table),
         queue=BillingQueue(clients.sqs(), fanning.billing_queue_url),
-        announcer=BillingEvents(clients.events(), DocumentSettings().event_bus_name),
+        announcer=BillingEvents(clients.events(), DocumentSettings.load().event_bus_name),
         batch_size=fanning.billing_batch_size,
     )
 

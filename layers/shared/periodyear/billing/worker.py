@@ -25,7 +25,7 @@ from periodyear.observability import logger
 class BatchMessage(BaseModel):
     """A batch as the planner sends it (see ``FanOut.plan``)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)  # built on first use
 
     run_id: StrictStr
     kind: StrictStr
@@ -39,7 +39,7 @@ class BatchMessage(BaseModel):
 def bill_batch(record: SQSRecord, metrics: Metrics) -> None:
     message = BatchMessage.model_validate(json.loads(record.body)).model_dump()
     receives = int(record.attributes.approximate_receive_count or 1)
-    last = receives >= FanOutSettings().billing_max_receives
+    last = receives >= FanOutSettings.load().billing_max_receives
     with logger.append_context_keys(run_id=message["run_id"], batch=message["batch"], receives=receives):
         outcome = fan_out().work(message, last_attempt=last)
         if outcome.counted:

@@ -37,7 +37,7 @@ CHARGE_MODELS = ("per_unit", "graduated", "volume", "flat")
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # built on first load
 
 
 class Tier(_Shape):

@@ -83,19 +83,6 @@ class IssueOutcome:
     error: Exception | None = None
 
 
-def number_ranges(numbers: Iterable[int]) -> list[str]:
-    """Invoice numbers as compact ranges, ascending: ``[1, 2, 3, 5]`` → ``["1-3", "5"]``."""
-    ranges: list[str] = []
-    ordered = sorted(set(numbers))
-    start = 0
-    for index, number in enumerate(ordered):
-        if index + 1 == len(ordered) or ordered[index + 1] != number + 1:
-            first = ordered[start]
-            ranges.append(str(first) if first == number else f"{first}-{number}")
-            start = index + 1
-    return ranges
-
-
 def price_list_for(period: Period, subscription: Subscription) -> PriceListName:
     """Monthly: by the month's first day; annual: by the window's last day."""
     reference = period.start if period.kind is PeriodKind.MONTHLY else period.last_day

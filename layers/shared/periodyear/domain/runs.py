@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from enum import StrEnum
@@ -62,3 +63,35 @@ class RunRecord:
     @property
     def all_counted(self) -> bool:
         return self.batches_done >= self.batches_planned
+
+
+def number_ranges(numbers: Iterable[int]) -> list[str]:
+    """Invoice numbers as compact ranges, ascending: ``[1, 2, 3, 5]`` → ``["1-3", "5"]``."""
+    ranges: list[str] = []
+    ordered = sorted(set(numbers))
+    start = 0
+    for index, number in enumerate(ordered):
+        if index + 1 == len(ordered) or ordered[index + 1] != number + 1:
+            first = ordered[start]
+            ranges.append(str(first) if first == number else f"{first}-{number}")
+            start = index + 1
+    return ranges
+
+
+def run_summary(
+    header: Mapping[str, Any],
+    tally: Tally,
+    *,
+    failed: Sequence[Mapping[str, Any]],
+    pending: Sequence[Mapping[str, Any]],
+    invoice_numbers: Sequence[str],
+) -> dict[str, Any]:
+    """The JSON summary of CONTRACT §7, with a few more counts (the same inline and fanned out)."""
+    return {
+        **header,
+        **tally.as_dict(),
+        "total_billed": str(tally.total_billed),
+        "failed_tenants": [{"tenant_id": f["tenant_id"], "error": f["error"]} for f in failed],
+        "documents_pending": [{"tenant_id": p["tenant_id"], "error": p["error"]} for p in pending],
+        "invoice_numbers": list(invoice_numbers),
+    }

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING
 
 from periodyear.domain.calendar import OSLO
 from periodyear.domain.migration import NewTerms
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PACKAGE_NAMES = {
@@ -25,12 +28,20 @@ SUBJECTS = {
     "nb": "Periode & År flytter: dataene deres flyttes {when}",
     "en": "Periode & År is moving: your data moves on {when}",
 }
-_environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+
+
+@functools.cache
+def _environment() -> Environment:
+    """The templates' environment, made when the first notice is rendered (a move or a wave plan
+    renders none, so the function's cold start does not load jinja2)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # noqa: PLC0415
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -124,8 +135,8 @@ def render_notice(
     return Notice(
         language=language,
         subject=subject,
-        text=_environment.get_template(f"notice.{language}.txt").render(values),
-        html=_environment.get_template(f"notice.{language}.html").render(values),
+        text=_environment().get_template(f"notice.{language}.txt").render(values),
+        html=_environment().get_template(f"notice.{language}.html").render(values),
     )
 
 

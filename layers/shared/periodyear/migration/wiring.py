@@ -23,7 +23,7 @@ def processing_clock() -> datetime:
 
 @functools.cache
 def migration_service() -> MigrationService:
-    environment = MigrationEnvironment()  # fields come from the environment
+    environment = MigrationEnvironment.load()  # fields come from the environment
     dynamodb = clients.dynamodb()
     return MigrationService(
         legacy=LegacyRepository(dynamodb, environment.legacy_table),
