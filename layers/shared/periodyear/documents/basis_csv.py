@@ -1,5 +1,11 @@
 """The re-invoicing basis as CSV: UTF-8 with a byte-order mark and a header, in the reader's
-spreadsheet convention (``nb``: ``;`` between fields and decimal comma; ``en``: ``,`` and point)."""
+spreadsheet convention (``nb``: ``;`` between fields and decimal comma; ``en``: ``,`` and point).
+
+Text cells (ids, names, org numbers, codes, descriptions) come from the register and the catalog,
+so a name such as ``=HYPERLINK(...)`` could run as a formula in the customer's spreadsheet. As
+OWASP's CSV-injection guidance recommends, a text cell that begins with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return gets a single quote in front. Numbers (quantities, amounts,
+negative ones included) are written as numbers and never quoted."""
 
 from __future__ import annotations
 
@@ -38,6 +44,12 @@ HEADERS = {
     ],
 }
 YES_NO = {"nb": ("ja", "nei"), "en": ("yes", "no")}
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
+
+
+def _text(value: str) -> str:
+    """A text cell no spreadsheet runs as a formula (OWASP: prefix a single quote)."""
+    return "'" + value if value.startswith(FORMULA_LEADS) else value
 
 
 def _money(value: Decimal, language: str) -> str:
@@ -64,12 +76,12 @@ def basis_csv(
         bureau = "" if row.is_bureau_client is None else (yes if row.is_bureau_client else no)
         writer.writerow(
             [
-                row.client_id,
-                row.client_name,
-                row.org_number,
+                _text(row.client_id),
+                _text(row.client_name),
+                _text(row.org_number),
                 bureau,
-                row.code,
-                wording.describe(row.code, row.description, language, texts),
+                _text(row.code),
+                _text(wording.describe(row.code, row.description, language, texts)),
                 row.quantity,
                 _money(row.amount, language),
                 _money(row.vat, language),

