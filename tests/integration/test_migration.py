@@ -764,3 +764,27 @@ def test_cli_requests_and_moves_one_tenant(migration: Migration) -> None:
     assert main(["migrate", "--at", DEFAULT_MOVE, "due", "t1"]) == 0
     assert migration.state("t1")["status"] == "MOVED"
     assert len(migration.notices()) == 1
+
+
+# ---------------------------------------------------------------- the clock guard (CONTRACT §7)
+
+
+def test_an_event_from_the_future_is_refused_and_moves_nothing(migration: Migration, clock: Clock) -> None:
+    migration.legacy("t1")
+    clock.now = datetime(2021, 11, 1, 9, 0, tzinfo=UTC)  # the real clock, at the request's time
+    refused = migration.request("t1", at="2021-11-01T09:05:01Z")  # five minutes and one second ahead
+    assert refused["outcome"] == "refused"
+    assert "2021-11-01T09:05:01Z is more than 5 minutes after the clock" in refused["reason"]
+    assert migration.notices() == []
+    assert migration.state("t1") == {}
+    assert migration.request("t1", at="2021-11-01T09:05:00Z")["outcome"] == "notified"  # exactly five
+    clock.now = datetime(2021, 11, 15, 9, 0, tzinfo=UTC)
+    early = migration.due("t1", at="2021-11-15T09:05:01Z")
+    assert early["outcome"] == "refused"
+    assert migration.items("RegisterTable", "t1") == {}
+    plan = {"start_at": "2021-11-20T00:00:00Z", "window_start": "01:00", "window_end": "05:00"}
+    planned = migration.event(
+        "MigrationWavePlanRequested", plan | {"capacity_per_night": 4}, "2021-11-16T00:00:00Z"
+    )
+    assert planned["outcome"] == "refused"
+    assert migration.due("t1", at="2021-11-15T09:05:00Z")["outcome"] == "moved"

@@ -2,7 +2,9 @@
 
 ``TenantMigrationRequested`` {tenant_id, move_at?}, ``TenantMigrationDue`` {tenant_id} and
 ``MigrationWavePlanRequested`` {start_at, window_start, window_end, capacity_per_night, dry_run?}.
-A malformed event is refused (a returned result, not retried); "now" is the event's ``time``.
+A malformed event is refused (a returned result, not retried); "now" is the event's ``time``,
+and an event whose ``time`` is more than five minutes after the real clock is refused before
+anything is read, sent or moved (the clock guard, CONTRACT §7).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from periodyear.domain.calendar import InvalidInstant, format_instant, parse_instant
+from periodyear.domain.clock import event_time_allowed, future_event_reason
 from periodyear.domain.errors import WavesDoNotFit
 from periodyear.domain.events import MIGRATION_SOURCE
-from periodyear.migration.wiring import migration_service
+from periodyear.migration import wiring
 from periodyear.observability import logger
 
 Text = Annotated[StrictStr, Field(min_length=1)]
@@ -64,7 +67,11 @@ def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[s
         now = parse_instant(envelope.time)
         if envelope.source != MIGRATION_SOURCE:
             return _refused(f"source {envelope.source!r} is not {MIGRATION_SOURCE}")
-        service = migration_service()
+        clock_now = wiring.processing_clock()
+        if not event_time_allowed(now, clock_now):
+            tenant = envelope.detail.get("tenant_id")
+            return _refused(future_event_reason(now, clock_now), tenant if isinstance(tenant, str) else None)
+        service = wiring.migration_service()
         match envelope.detail_type:
             case "TenantMigrationRequested":
                 request = Requested.model_validate(envelope.detail)
