@@ -788,3 +788,54 @@ def test_an_event_from_the_future_is_refused_and_moves_nothing(migration: Migrat
     )
     assert planned["outcome"] == "refused"
     assert migration.due("t1", at="2021-11-15T09:05:00Z")["outcome"] == "moved"
+
+
+# ---------------------------------------------------------------- legacy data checked before anything
+
+
+def test_an_email_with_a_line_break_is_refused_before_the_lease_and_a_fix_goes_through(
+    migration: Migration,
+) -> None:
+    migration.legacy("t1", email="post@t1.example\nBcc: spy@evil.example")
+    result = migration.request("t1")
+    assert result["outcome"] == "refused"
+    assert result["reason"] == "PROFILE e-mail 'post@t1.example\\nBcc: spy@evil.example' is not an address"
+    assert migration.notices() == []
+    assert migration.state("t1") == {}
+    migration.legacy("t1", email="post@t1.example")  # corrected on the old platform
+    assert migration.request("t1")["outcome"] == "notified"  # at once: nothing was left to block it
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        ({"sk": "CLIENT#x1", "name": "Uten id", "org_number": "944444444"}, "CLIENT#x1 has no client_id"),
+        (
+            {"sk": "CLIENT#x2", "client_id": 7, "name": "Tall", "org_number": "1"},
+            "CLIENT#x2 has no client_id",
+        ),
+        (
+            {"sk": "CLIENT#x3", "client_id": "c1", "name": "Kopi", "org_number": "1"},
+            "CLIENT#x3 holds client_id 'c1'",
+        ),
+        (
+            {"sk": "USER#u7", "user_id": "u7", "name": "Sju", "email": "a@b.example\nBcc: x", "role": "user"},
+            "USER#u7 e-mail 'a@b.example\\nBcc: x' is not an address",
+        ),
+        (
+            {"sk": "USER#u8", "name": "Uten id", "email": "u8@firm.example", "role": "user"},
+            "USER#u8 has no user_id",
+        ),
+    ],
+)
+def test_a_record_that_would_be_lost_or_merged_refuses_the_tenant_naming_it(
+    migration: Migration, item: dict[str, Any], reason: str
+) -> None:
+    migration.legacy("t1")
+    batch_put(migration.dynamodb, migration.names["LegacyTable"], [{"pk": "TENANT#t1", **item}])
+    result = migration.request("t1")
+    assert result["outcome"] == "refused"
+    assert reason in result["reason"]
+    assert migration.notices() == []
+    assert migration.state("t1") == {}
+    assert migration.items("RegisterTable", "t1") == {}

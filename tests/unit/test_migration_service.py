@@ -492,3 +492,92 @@ def test_the_wave_plan_requests_every_unmoved_tenant_before_the_deadline(migrati
     assert all(parse_instant(m["move_at"]) >= DEFAULT_MOVE for m in migration.requests.moves)
     assert len(waves) == 1
     assert waves[0].moves[0][1].astimezone(UTC) >= DEFAULT_MOVE
+
+
+# ---------------------------------------------------------------------------- legacy data checked first
+
+
+@pytest.mark.parametrize(
+    ("tenant", "reason"),
+    [
+        (
+            legacy_tenant("t1", profile={"email": "post@t1.example\nBcc: spy@evil.example"}),
+            "PROFILE e-mail 'post@t1.example\\nBcc: spy@evil.example' is not an address",
+        ),
+        (
+            legacy_tenant("t1", users=(*USERS, Person("u7", "Sju", "a@b.example\r\nBcc: x", "user"))),
+            "USER#u7 e-mail 'a@b.example\\r\\nBcc: x' is not an address",
+        ),
+        (
+            legacy_tenant("t1", users=(Person("u1", "Ada", "Ada <ada@firm.example>", "admin"),)),
+            "USER#u1 e-mail 'Ada <ada@firm.example>' is not an address",
+        ),
+        (
+            replace(
+                legacy_tenant("t1"), clients=(*CLIENTS, LegacyClient("", "Uten id", "944444444", "CLIENT#x"))
+            ),
+            "CLIENT#x has no client_id",
+        ),
+        (
+            replace(
+                legacy_tenant("t1"), users=(*USERS, Person("", "Uten id", "x@firm.example", "user", "USER#"))
+            ),
+            "USER# has no user_id",
+        ),
+        (
+            replace(
+                legacy_tenant("t1"), clients=(*CLIENTS, LegacyClient("c1", "Kopi", "955555555", "CLIENT#c9"))
+            ),
+            "CLIENT#c9 holds client_id 'c1'",
+        ),
+        (
+            replace(legacy_tenant("t1"), clients=(*CLIENTS, LegacyClient("c1", "Kopi", "955555555"))),
+            "client_id 'c1' is held by more than one CLIENT# item",
+        ),
+        (
+            replace(legacy_tenant("t1"), users=(*USERS, Person("u2", "Kopi", "k@firm.example", "user"))),
+            "user_id 'u2' is held by more than one USER# item",
+        ),
+        (
+            replace(
+                legacy_tenant("t1"), bureau_client=LegacyClient("", "Byrå", "933333333", "BUREAU_CLIENT")
+            ),
+            "BUREAU_CLIENT has no client_id",
+        ),
+    ],
+)
+def test_unusable_legacy_data_is_refused_before_any_lease_notice_or_write(
+    migration: Migration, tenant: LegacyTenant, reason: str
+) -> None:
+    # Given a tenant whose legacy items would inject a header, or lose or merge a record
+    migration.legacy.add(tenant)
+    # When its move is requested
+    result = migration.request("t1")
+    # Then it is refused with a reason naming the item, and nothing is taken, sent or written
+    assert result.outcome == "refused"
+    assert reason in str(result.reason)
+    assert migration.mail.sent == []
+    assert migration.status("t1") is None
+    assert migration.register_keys("t1") == []
+    # and once the old platform is corrected, the request goes through at once
+    migration.legacy.add(legacy_tenant("t1"))
+    assert migration.request("t1").outcome == "notified"
+
+
+def test_legacy_data_spoiled_after_the_notice_refuses_the_move_without_taking_it(
+    migration: Migration,
+) -> None:
+    # Given a notified tenant whose old platform then gets a client without an id
+    migration.request("t1")
+    spoiled = replace(legacy_tenant("t1"), clients=(*CLIENTS, LegacyClient("", "Uten id", "9", "CLIENT#")))
+    migration.legacy.add(spoiled)
+    # When its move is due
+    result = migration.due("t1")
+    # Then it is refused with the item named, and the state is as the notice left it
+    assert (result.outcome, result.reason) == ("refused", "CLIENT# has no client_id")
+    assert migration.status("t1") is Status.NOTIFIED
+    assert migration.state("t1").lease_until is None
+    assert migration.register_keys("t1") == []
+    # and once corrected, the next due event moves it
+    migration.legacy.add(legacy_tenant("t1"))
+    assert migration.due("t1").outcome == "moved"

@@ -15,9 +15,15 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
+def _id(item: dict[str, Any], name: str) -> str:
+    """An id as text; a missing or non-text id is empty, and the domain refuses it by its item's key."""
+    value = item.get(name)
+    return value if isinstance(value, str) else ""
+
+
 def _client(item: dict[str, Any]) -> LegacyClient:
     return LegacyClient(
-        str(item.get("client_id", "")), str(item.get("name", "")), str(item.get("org_number", ""))
+        _id(item, "client_id"), str(item.get("name", "")), str(item.get("org_number", "")), str(item["sk"])
     )
 
 
@@ -46,10 +52,11 @@ class LegacyRepository:
             elif sk.startswith("USER#"):
                 users.append(
                     Person(
-                        str(item.get("user_id", "")),
+                        _id(item, "user_id"),
                         str(item.get("name", "")),
                         str(item.get("email", "")),
                         str(item.get("role", "")),
+                        sk,
                     )
                 )
         interval = agreement.get("interval_months") if agreement else None

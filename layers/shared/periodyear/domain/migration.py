@@ -6,9 +6,13 @@ when the move happens, and how waves of moves fit before the deadline.
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from email.errors import MessageError
+from email.headerregistry import Address as MailAddress
 
 from periodyear.domain.agreement import INTERVALS, paid_through, price_switch_date
 from periodyear.domain.calendar import OSLO
@@ -25,6 +29,7 @@ class Person:
     name: str
     email: str
     role: str
+    sk: str | None = field(default=None, compare=False)  # the legacy sort key; None: ``USER#<user_id>``
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class LegacyClient:
     client_id: str
     name: str
     org_number: str
+    sk: str | None = field(default=None, compare=False)  # the legacy sort key; None: ``CLIENT#<client_id>``
 
 
 @dataclass(frozen=True)
@@ -143,8 +149,79 @@ def new_terms(legacy: LegacyTenant, catalog: Catalog) -> NewTerms:
     )
 
 
+def is_address(value: object) -> bool:
+    """A bare, deliverable addr-spec (``name@example.no``): no display name, no control or line
+    separator characters (a line break would inject headers), a local part and a dotted domain.
+
+    Python's own RFC 5322 parser (``email.headerregistry.Address``) decides the syntax; the
+    project has no e-mail validation library, and this needs none."""
+    if not isinstance(value, str) or not value or len(value) > 254:
+        return False
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        return False
+    try:
+        address = MailAddress(addr_spec=value)
+    except (ValueError, MessageError, IndexError):
+        return False
+    domain = address.domain
+    return (
+        address.addr_spec == value
+        and bool(address.username)
+        and "." in domain
+        and not domain.startswith("[")
+        and all(domain.split("."))
+    )
+
+
+def _id_problems(prefix: str, name: str, records: Sequence[tuple[str, str | None]]) -> list[str]:
+    """Each record (id, sort key) must hold a usable id equal to its sort key's, and no id twice."""
+    problems: list[str] = []
+    for record_id, sk in records:
+        key = sk if sk is not None else f"{prefix}{record_id}"
+        if not isinstance(record_id, str) or not record_id.strip():
+            problems.append(f"{key} has no {name}")
+        elif sk is not None and sk != f"{prefix}{record_id}":
+            problems.append(f"{key} holds {name} {record_id!r}, not the one its key names")
+    counts = Counter(record_id for record_id, _ in records if record_id)
+    problems += [
+        f"{name} {record_id!r} is held by more than one {prefix} item"
+        for record_id, n in sorted(counts.items())
+        if n > 1
+    ]
+    return problems
+
+
+def legacy_problems(legacy: LegacyTenant) -> list[str]:
+    """What in a legacy tenant would be lost, merged or unsafe to send, each naming its item.
+
+    Checked before any lease, notice or write: a record without a usable id, an id that differs
+    from its sort key, an id held twice, an e-mail that is not a bare address."""
+    profile = legacy.profile or {}
+    problems: list[str] = []
+    email = profile.get("email")
+    if isinstance(email, str) and email and not is_address(email):
+        problems.append(f"PROFILE e-mail {email!r} is not an address")
+    problems += _id_problems("CLIENT#", "client_id", [(c.client_id, c.sk) for c in legacy.clients])
+    problems += _id_problems("USER#", "user_id", [(u.user_id, u.sk) for u in legacy.users])
+    bureau = legacy.bureau_client
+    if bureau is not None and (not isinstance(bureau.client_id, str) or not bureau.client_id.strip()):
+        problems.append("BUREAU_CLIENT has no client_id")
+    for user in legacy.users:
+        if not is_address(user.email):
+            key = user.sk if user.sk is not None else f"USER#{user.user_id}"
+            problems.append(f"{key} e-mail {user.email!r} is not an address")
+    return problems
+
+
 def register_content(legacy: LegacyTenant, terms: NewTerms, migrated_at: datetime) -> RegisterTenant:
-    """The register's view of a legacy tenant: the bureau client joins the clients, flagged."""
+    """The register's view of a legacy tenant: the bureau client joins the clients, flagged.
+
+    Refuses (``MigrationRefused``, every problem named) a tenant ``legacy_problems`` finds fault with."""
+    problems = legacy_problems(legacy)
+    if problems:
+        shown = "; ".join(problems[:10])
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise MigrationRefused(shown + more)
     profile = legacy.profile or {}
     language = profile.get("language") or "nb"
     if language not in ("nb", "en"):

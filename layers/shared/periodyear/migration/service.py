@@ -287,17 +287,17 @@ class MigrationService:
                 "refused",
                 f"the move is set for {format_instant(state.move_at)}, after this event's time",
             )
+        try:  # the legacy data is checked before the move is taken: a refusal leaves no lease
+            _, terms, content = self._prepare(tenant_id, now)
+        except MigrationRefused as refusal:
+            logger.warning("migration refused", extra={"reason": str(refusal)})
+            return Result(tenant_id, "refused", str(refusal))
         if state.leased(self._clock()):
             return Result(tenant_id, "in_progress", "another delivery is moving the tenant")
         try:
             lease = self._states.claim_move(state, now=self._clock())
         except Conflict:
             return Result(tenant_id, "in_progress", "another delivery took the move first")
-        try:
-            _, terms, content = self._prepare(tenant_id, now)
-        except MigrationRefused as refusal:
-            self._states.failed(lease, reason=str(refusal), now=self._clock())
-            return Result(tenant_id, "failed", str(refusal))
         if state.terms != PromisedTerms.of(terms):
             promised = state.terms.as_record() if state.terms else None
             reason = (
