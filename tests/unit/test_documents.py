@@ -6,7 +6,6 @@ import base64
 import csv
 import io
 import re
-import zlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +29,7 @@ from periodyear.domain.tenant import Address, Client, Subscription, TenantAccoun
 from periodyear.domain.usage import UsageRecord
 from periodyear_local.template import sample_seller
 from tests.conftest import WORKED_EXAMPLE_CATALOG, EhfValidator
+from tests.pdf_text import pdf_pages, pdf_text
 
 WORKED = load_catalog(WORKED_EXAMPLE_CATALOG)
 SAMPLE = load_catalog()
@@ -377,18 +377,12 @@ def ehf_dir() -> Path:
 # ---------------------------------------------------------------- PDF
 
 
-def _pdf_text(pdf: bytes) -> str:
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
-    text = b"".join(zlib.decompress(s) for s in streams if s[:2] in (b"x\x9c", b"x\xda"))
-    return text.decode("latin-1")
-
-
 def test_the_pdf_is_deterministic_and_in_the_tenants_language() -> None:
     march = invoice()
     norwegian = build_pdf(march, account("nb"), SELLER, kid_for(7))
     assert norwegian.startswith(b"%PDF")
     assert build_pdf(march, account("nb"), SELLER, kid_for(7)) == norwegian
-    text = _pdf_text(norwegian)
+    text = pdf_text(norwegian)
     for expected in (
         "FAKTURA 7",
         "0000000075",
@@ -401,21 +395,14 @@ def test_the_pdf_is_deterministic_and_in_the_tenants_language() -> None:
         "Foretaksregisteret",
     ):
         assert expected in text
-    english = _pdf_text(build_pdf(march, account("en"), SELLER, kid_for(7)))
+    english = pdf_text(build_pdf(march, account("en"), SELLER, kid_for(7)))
     for expected in ("INVOICE 7", "Amount due", "162.50", "15 April 2022"):
         assert expected in english
 
 
-def _pages(pdf: bytes) -> list[str]:
-    """Each page's text, in order (fpdf2 writes one content stream per page)."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
-    texts = [zlib.decompress(s).decode("latin-1") for s in streams if s[:2] in (b"x\x9c", b"x\xda")]
-    return [t for t in texts if " Tj" in t]
-
-
 def test_an_invoice_with_all_charge_models_fits_its_first_page_and_the_basis_follows() -> None:
     issued, buyer = CASES["all models, many lines (flat, graduated over three tiers, VPI)"]
-    pages = _pages(build_pdf(issued, buyer, SELLER, kid_for(issued.invoice_number)))
+    pages = pdf_pages(build_pdf(issued, buyer, SELLER, kid_for(issued.invoice_number)))
     assert "Å betale" in pages[0]
     assert "Grunnlag per klient" not in pages[0]
     assert "Grunnlag per klient, faktura 7" in pages[1]
@@ -469,7 +456,7 @@ def ehf_of(issued: Invoice, buyer: TenantAccount) -> etree._Element:
 
 def test_the_buyers_address_and_own_reference_are_on_the_pdf_and_in_the_ehf(ehf: EhfValidator) -> None:
     issued = invoice()
-    text = _pdf_text(build_pdf(issued, firm(), SELLER, kid_for(7)))
+    text = pdf_text(build_pdf(issued, firm(), SELLER, kid_for(7)))
     for expected in ("Strandgata 5", "5013 Bergen", "Deres ref. Regnskap 4410"):
         assert expected in text
     assert "tenant-internal-0042" not in text
@@ -495,7 +482,7 @@ def test_a_firm_without_a_reference_gets_its_org_number_as_buyer_reference_never
     document = etree.fromstring(raw)
     assert document.findtext("cbc:BuyerReference", namespaces=NS) == "999999999"
     assert b"tenant-internal-0042" not in raw
-    text = _pdf_text(build_pdf(invoice(), buyer, SELLER, kid_for(7)))
+    text = pdf_text(build_pdf(invoice(), buyer, SELLER, kid_for(7)))
     assert "Deres ref." not in text
     assert "tenant-internal-0042" not in text
     check = ehf.check(raw)
@@ -512,14 +499,14 @@ def test_a_buyer_abroad_has_its_country_on_the_pdf_and_in_the_ehf(ehf: EhfValida
         )
         == "SE"
     )
-    assert "111 22 Stockholm" in _pdf_text(build_pdf(invoice(), buyer, SELLER, kid_for(7)))
+    assert "111 22 Stockholm" in pdf_text(build_pdf(invoice(), buyer, SELLER, kid_for(7)))
 
 
 def test_english_documents_use_the_catalogs_english_descriptions() -> None:
     issued, buyer = sample_invoice(), firm("en")
     descriptions = SAMPLE.descriptions("en")
     assert descriptions["KOMPLETT_PERIODE"] == "Komplett: period closing, per active client"
-    text = _pdf_text(build_pdf(issued, buyer, SELLER, kid_for(7), descriptions=descriptions))
+    text = pdf_text(build_pdf(issued, buyer, SELLER, kid_for(7), descriptions=descriptions))
     assert "Komplett: period closing, per active client" in text
     assert "Visma Partner Insights, per user per month" in text
     assert "per aktiv klient" not in text
@@ -530,7 +517,7 @@ def test_english_documents_use_the_catalogs_english_descriptions() -> None:
     assert "Komplett: period closing, per active client" in basis
     assert "per aktiv klient" not in basis
     # Norwegian documents keep the Norwegian text
-    norwegian = _pdf_text(build_pdf(issued, firm("nb"), SELLER, kid_for(7)))
+    norwegian = pdf_text(build_pdf(issued, firm("nb"), SELLER, kid_for(7)))
     assert "Komplett: periodeavslutning, per aktiv klient" in norwegian
 
 
@@ -555,17 +542,17 @@ def test_the_norwegian_pdf_writes_every_number_the_norwegian_way() -> None:
         period=Period.parse_month("2022-06"),
         records=usage(Meter.PERIOD_ACTIVE_CLIENTS, [f"c{n}" for n in range(1, 61)], date(2022, 6, 3)),
     )
-    text = _pdf_text(build_pdf(issued, firm(), SELLER, kid_for(7)))
+    text = pdf_text(build_pdf(issued, firm(), SELLER, kid_for(7)))
     for expected in ("10 × 45,00", "40 × 35,00", "10 × 25,00", "1 400,00", "2 199,00", "2 748,75"):
-        assert expected.replace("×", "\xd7") in text, expected
-    shown = " ".join(re.findall(r"\(((?:[^()\\]|\\.)*)\) Tj", text))  # the strings drawn on the page
+        assert expected in text, expected
+    shown = text  # the strings drawn on the pages, decoded
     assert "45,00" in shown
     assert re.findall(r"\b\d+\.\d{2}\b(?!\.)", shown) == []  # no 45.00 anywhere (dates are 01.06.2022)
     notes = [n.text for n in ehf_of(issued, firm()).iterfind("cac:InvoiceLine/cbc:Note", NS)]
     assert notes == ["10 × 45,00", "40 × 35,00", "10 × 25,00"]
-    english = _pdf_text(build_pdf(issued, firm("en"), SELLER, kid_for(7)))
+    english = pdf_text(build_pdf(issued, firm("en"), SELLER, kid_for(7)))
     for expected in ("10 × 45.00", "1,400.00", "2,199.00", "2,748.75"):
-        assert expected.replace("×", "\xd7") in english, expected
+        assert expected in english, expected
 
 
 @pytest.mark.parametrize(
@@ -598,7 +585,7 @@ def test_the_ehf_note_says_what_the_invoice_is_in_words(period: Period, language
 
 
 def test_the_pdf_lists_each_clients_share_after_the_invoice() -> None:
-    pages = _pages(build_pdf(invoice(), firm(), SELLER, kid_for(7)))  # March: 130.00 over c1, c2, c3
+    pages = pdf_pages(build_pdf(invoice(), firm(), SELLER, kid_for(7)))  # March: 130.00 over c1, c2, c3
     assert len(pages) == 2
     basis = pages[1]
     for expected in (
@@ -608,13 +595,13 @@ def test_the_pdf_lists_each_clients_share_after_the_invoice() -> None:
         "43,34",
         "10,84",
         "54,18",
-        "Firma Regnskap AS \\(byråklient\\)".replace("å", "\xe5"),
+        "Firma Regnskap AS (byråklient)",
         "130,00",
         "32,50",
         "162,50",
     ):
         assert expected in basis, expected
-    assert "Rør AS".replace("ø", "\xf8") in basis
+    assert "Rør AS" in basis
 
 
 def test_a_firm_with_50000_clients_gets_a_pdf_of_a_few_pages_that_points_to_the_full_basis() -> None:
@@ -625,7 +612,7 @@ def test_a_firm_with_50000_clients_gets_a_pdf_of_a_few_pages_that_points_to_the_
     issued = sample_invoice(usage(Meter.PERIOD_ACTIVE_CLIENTS, list(clients), day))
     buyer = firm(clients=clients)
     pdf = build_pdf(issued, buyer, SELLER, kid_for(7))
-    pages = _pages(pdf)
+    pages = pdf_pages(pdf)
     assert len(pages) <= 7
     text = "".join(pages)
     assert "Klient 00000 AS" in text
@@ -634,13 +621,13 @@ def test_a_firm_with_50000_clients_gets_a_pdf_of_a_few_pages_that_points_to_the_
     assert "49 800 klienter til" in text
     assert "Listen viser 200 av 50 000 klienter" in text
     assert "alle 50 000" in text
-    assert "CSV-filen og i vedlegget til e-fakturaen \\(EHF\\)" in text
+    assert "CSV-filen og i vedlegget til e-fakturaen (EHF)" in " ".join(text.split())
     rows = basis_csv(basis_rows(issued.draft, buyer.clients), "nb").decode("utf-8").splitlines()
     assert len(rows) == 1 + 1 + 50_000  # header, flat fee, every client
 
 
-def test_a_client_name_outside_the_pdf_fonts_range_does_not_stop_the_pdf() -> None:
+def test_a_client_name_beyond_latin_1_is_drawn_as_written() -> None:
     clients = {"c1": Client("c1", "Łódź Bakeri – Øst AS", "911111111", False)}
     issued = invoice(records=usage(Meter.PERIOD_ACTIVE_CLIENTS, ["c1"], date(2022, 3, 2)))
-    text = _pdf_text(build_pdf(issued, firm(clients=clients), SELLER, kid_for(7)))
-    assert "?\xf3d? Bakeri - \xd8st AS" in text
+    text = pdf_text(build_pdf(issued, firm(clients=clients), SELLER, kid_for(7)))
+    assert "Łódź Bakeri – Øst AS" in text  # Sámi names and replacement: tests/unit/test_hostile_names.py

@@ -14,16 +14,19 @@ import pytest
 from lxml import etree
 
 from periodyear.documents.basis_csv import basis_csv
+from periodyear.documents.pdf import build_pdf
 from periodyear.documents.publisher import documents
 from periodyear.domain.basis import BasisRow, basis_rows
 from periodyear.domain.calendar import Period
 from periodyear.domain.catalog import load_catalog
 from periodyear.domain.invoice import Invoice, compose_invoice
 from periodyear.domain.meters import Meter
+from periodyear.domain.payment import kid_for
 from periodyear.domain.tenant import Client, Subscription, TenantAccount
 from periodyear.domain.usage import UsageRecord
 from periodyear_local.template import sample_seller
 from tests.conftest import WORKED_EXAMPLE_CATALOG
+from tests.pdf_text import pdf_pages, pdf_text
 
 SELLER = sample_seller()
 MARCH = Period.parse_month("2022-03")
@@ -131,3 +134,47 @@ def test_the_ehf_attachment_is_the_same_neutralised_csv() -> None:
     (attachment,) = etree.fromstring(made["xml"]).findall(".//cbc:EmbeddedDocumentBinaryObject", ns)
     assert base64.b64decode(attachment.text or "") == made["csv"]
     assert b"'=HYPERLINK" in made["csv"]
+
+
+# ---------------------------------------------------------------- item 8: every letter reaches the PDF
+
+SAMI_FIRM = "Čáhppes Ŋuorra Đuoddara Ŧ Šiida Žal AS"
+SAMI_CLIENTS = {
+    "c1": Client("c1", "Ánde Ŋámma Đ Ŧ Č Š Ž ŋ ŧ đ č š ž", "911111111", False),
+    "c2": Client("c2", "Łódź Bakeri – Øst AS", "922222222", False),
+}
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_sami_buyer_and_client_name_render_letter_for_letter(language: str) -> None:
+    # Given a firm and a client whose names have Sámi letters
+    issued = march_invoice(list(SAMI_CLIENTS))
+    # When the PDF is made
+    pdf = build_pdf(issued, firm(SAMI_CLIENTS, name=SAMI_FIRM, language=language), SELLER, kid_for(7))
+    # Then every letter is drawn with a font that has it (none replaced)
+    first, basis = pdf_pages(pdf)
+    assert SAMI_FIRM in first
+    assert "Ánde Ŋámma Đ Ŧ Č Š Ž ŋ ŧ đ č š ž" in basis
+    assert "Łódź Bakeri – Øst AS" in basis
+    assert "?" not in first + basis
+    assert "\ufffd" not in first + basis
+    assert b"/BaseFont /MPDFAA+DejaVuSans" in pdf  # embedded (subset), not the core Helvetica
+    assert b"/Helvetica" not in pdf
+
+
+def test_a_letter_no_font_has_is_replaced_and_never_stops_the_pdf() -> None:
+    clients = {"c1": Client("c1", "Bakeri \u4e2d\u0915 AS\x00", "911111111", False)}
+    issued = march_invoice(["c1"])
+    pdf = build_pdf(issued, firm(clients, name="Firma \U0001f9fe AS"), SELLER, kid_for(7))
+    text = pdf_text(pdf)
+    assert "Bakeri \ufffd\ufffd AS\ufffd" in text  # the NUL too
+    assert "Firma \ufffd AS" in text
+    assert build_pdf(issued, firm(clients, name="Firma \U0001f9fe AS"), SELLER, kid_for(7)) == pdf
+
+
+def test_the_same_invoice_gives_the_same_bytes_whatever_was_rendered_before() -> None:
+    plain = march_invoice(["c1"])
+    plain_firm = firm({"c1": Client("c1", "Bakeri AS", "911111111", False)})
+    before = build_pdf(plain, plain_firm, SELLER, kid_for(7))
+    build_pdf(march_invoice(list(SAMI_CLIENTS)), firm(SAMI_CLIENTS, name=SAMI_FIRM), SELLER, kid_for(8))
+    assert build_pdf(plain, plain_firm, SELLER, kid_for(7)) == before

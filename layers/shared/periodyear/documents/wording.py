@@ -118,18 +118,3 @@ def catalog_descriptions(language: str) -> Mapping[str, str]:
     """Charge code → text in ``language``, from the catalog billing uses (``CATALOG_PATH``, else the
     shipped one), read once per process. Used when a caller passes no ``descriptions``."""
     return _catalog_descriptions(os.environ.get("CATALOG_PATH") or None, language_of(language))
-
-
-def latin1(text: str) -> str:
-    """Text the PDF's built-in font can draw: common typography mapped, anything else as ``?``."""
-    for wide, narrow in (
-        ("–", "-"),
-        ("—", "-"),
-        ("…", "..."),
-        ("’", "'"),
-        ("“", '"'),
-        ("”", '"'),
-        ("\u202f", " "),
-    ):
-        text = text.replace(wide, narrow)
-    return text.encode("latin-1", errors="replace").decode("latin-1")
