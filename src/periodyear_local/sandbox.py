@@ -79,12 +79,25 @@ def provision(region: str = REGION) -> Provisioned:
     for name, props in resources("AWS::Scheduler::ScheduleGroup").items():
         names[name] = substitute(props["Name"], names)
         boto3.client("scheduler", region_name=region).create_schedule_group(Name=names[name])
-    for name in resources("AWS::S3::Bucket"):
+    for name, props in resources("AWS::S3::Bucket").items():
         names[name] = f"{STACK_NAME}-{name}".lower()
-        boto3.client("s3", region_name=region).create_bucket(
+        s3 = boto3.client("s3", region_name=region)
+        s3.create_bucket(
             Bucket=names[name],
             CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+            ObjectLockEnabledForBucket=bool(props.get("ObjectLockEnabled", False)),
         )
+        if lock := props.get("ObjectLockConfiguration"):  # documents stay locked locally too
+            retention: Any = dict(lock["Rule"]["DefaultRetention"])
+            if isinstance(retention["Mode"], dict):  # !Ref DocumentRetentionMode
+                retention["Mode"] = parameter_values()[retention["Mode"]["Ref"]]
+            s3.put_object_lock_configuration(
+                Bucket=names[name],
+                ObjectLockConfiguration={
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": retention},
+                },
+            )
     sqs = boto3.client("sqs", region_name=region)
     queues = resources("AWS::SQS::Queue")
     for name in sorted(queues, key=lambda n: "RedrivePolicy" in queues[n]):  # dead-letter queues first

@@ -65,7 +65,7 @@ def test_a_deployment_must_name_every_seller_and_notice_parameter(name: str) -> 
         ("NoticeContact", "kundeservice@visma.example", ["kundeservice@visma", ""]),
         ("TermsUrl", "https://visma.example/vilkar", ["www.visma.example/vilkar", ""]),
         ("SellerName", "Visma Software AS", ["", " ", "X"]),
-        ("AlarmEmail", "", ["drift@"]),
+        ("AlarmEmail", "drift@visma.example", ["drift@", ""]),  # required: alarms must reach someone
     ],
 )
 def test_the_parameter_patterns_take_real_values_and_refuse_typical_mistakes(

@@ -5,8 +5,10 @@ import subprocess
 import sys
 from typing import Any
 
+import boto3
 import pytest
 
+from periodyear_local.sandbox import local_aws
 from periodyear_local.template import PROJECT_ROOT, load_template, resources
 
 TABLES = ("LegacyTable", "UsageTable", "RegisterTable", "InvoicesTable", "MigrationTable")
@@ -214,7 +216,17 @@ def test_schedules_are_confined_to_the_migration_group_and_delivered_by_their_ow
     }
     (inline,) = role["Policies"]
     assert inline["PolicyDocument"]["Statement"] == [
-        {"Effect": "Allow", "Action": "events:PutEvents", "Resource": {"Fn::GetAtt": ["EventBus", "Arn"]}}
+        {
+            "Effect": "Allow",
+            "Action": "events:PutEvents",
+            "Resource": {"Fn::GetAtt": ["EventBus", "Arn"]},
+            "Condition": {
+                "StringEquals": {
+                    "events:source": "periodyear.migration",
+                    "events:detail-type": "TenantMigrationDue",
+                }
+            },
+        }
     ]
 
 
@@ -235,3 +247,160 @@ def test_the_documents_bucket_is_private_versioned_and_encrypted() -> None:
         {"Fn::Sub": "${InvoiceDocumentsBucket.Arn}/invoices/*"},
     )
     assert grants["AnnounceInvoices"] == ("events:PutEvents", {"Fn::GetAtt": ["EventBus", "Arn"]})
+
+
+# ---------------------------------------------------------------- production safety (issue 10)
+
+
+def parameter(name: str) -> dict[str, Any]:
+    found: dict[str, Any] = load_template()["Parameters"][name]
+    return found
+
+
+def test_alarms_reach_a_person_through_a_topic_cloudwatch_may_encrypt_for() -> None:
+    # CloudWatch cannot use the AWS-managed alias/aws/sns key: an alarm on such a topic is dropped.
+    for name, props in load_template()["Resources"].items():
+        assert "alias/aws/" not in json.dumps(props.get("Properties", {})), name
+    topic = resource("AlarmTopic")["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}
+    key = resource("AlarmTopicKey")
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    (cloudwatch,) = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch["Effect"] == "Allow"
+    assert set(cloudwatch["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert all(s["Principal"] != "*" and s["Principal"] != {"AWS": "*"} for s in statements)
+    # A deployment must name the address: the subscription is always made.
+    assert "Default" not in parameter("AlarmEmail")
+    subscription = resource("AlarmEmailSubscription")
+    assert "Condition" not in subscription
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlarmTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+    }
+    for name, alarm in resources("AWS::CloudWatch::Alarm").items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+
+
+def test_invoice_documents_are_locked_for_the_bookkeeping_period() -> None:
+    # Bokføringsloven §13: five years from the end of the accounting year, i.e. up to six years
+    # after an invoice issued in January; the default retention counts from each object's upload.
+    bucket = resource("InvoiceDocumentsBucket")["Properties"]
+    assert bucket["ObjectLockEnabled"] is True
+    lock = bucket["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    retention = lock["Rule"]["DefaultRetention"]
+    assert retention["Years"] >= 6
+    assert "Days" not in retention
+    assert retention["Mode"] == {"Ref": "DocumentRetentionMode"}
+    mode = parameter("DocumentRetentionMode")
+    assert (mode["Default"], sorted(mode["AllowedValues"])) == ("COMPLIANCE", ["COMPLIANCE", "GOVERNANCE"])
+
+
+def test_a_locked_document_cannot_be_deleted_locally_either() -> None:
+    with local_aws() as aws:
+        s3 = boto3.client("s3")
+        bucket = aws["environment"]["DOCUMENTS_BUCKET"]
+        s3.put_object(Bucket=bucket, Key="invoices/t1/1.pdf", Body=b"%PDF", ServerSideEncryption="AES256")
+        head = s3.head_object(Bucket=bucket, Key="invoices/t1/1.pdf")
+        assert head["ObjectLockMode"] == "COMPLIANCE"
+        (version,) = s3.list_object_versions(Bucket=bucket)["Versions"]
+        with pytest.raises(s3.exceptions.ClientError, match="AccessDenied"):
+            s3.delete_object(Bucket=bucket, Key="invoices/t1/1.pdf", VersionId=version["VersionId"])
+
+
+def test_every_table_is_kept_when_the_stack_or_the_table_goes() -> None:
+    document = load_template()["Resources"]
+    tables = {n: r for n, r in document.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert set(TABLES) <= set(tables)
+    for name, table in tables.items():
+        assert table["Properties"]["DeletionProtectionEnabled"] is True, name
+        assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain"), name
+
+
+def test_every_function_logs_to_a_declared_group_with_a_retention() -> None:
+    groups = resources("AWS::Logs::LogGroup")
+    named = {json.dumps(g["LogGroupName"]): g for g in groups.values()}
+    for function in resources("AWS::Serverless::Function"):
+        group = named[json.dumps({"Fn::Sub": f"/aws/lambda/${{{function}}}"})]
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}, function
+    days = parameter("LogRetentionDays")
+    assert days["Default"] in days["AllowedValues"]
+    assert days["Default"] >= 365
+
+
+def test_failed_migration_deliveries_are_kept_in_a_queue_eventbridge_may_write_to() -> None:
+    function = resource("MigrateTenantFunction")["Properties"]
+    dlq = {"Fn::GetAtt": ["MigrationDeadLetterQueue", "Arn"]}
+    assert function["Events"]["MigrationEvents"]["Properties"]["DeadLetterConfig"] == {"Arn": dlq}
+    # An event the function failed on after Lambda's own retries lands there too.
+    assert function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": dlq,
+    }
+    policies = [
+        p
+        for p in resources("AWS::SQS::QueuePolicy").values()
+        if p["Queues"] == [{"Ref": "MigrationDeadLetterQueue"}]
+    ]
+    (policy,) = policies
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Resource"] == dlq
+    # SAM names the rule <function><event>: only that rule may write.
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["MigrateTenantFunctionMigrationEvents", "Arn"]}}
+    }
+    watched = [a for a in resources("AWS::CloudWatch::Alarm").values() if a["Namespace"] == "AWS/SQS"]
+    assert any(
+        a["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["MigrationDeadLetterQueue", "QueueName"]}
+        for a in watched
+    )
+
+
+def _put_events_conditions() -> dict[str, Any]:
+    found = {}
+    statements = resource("BillingRunPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    found["billing"] = next(s for s in statements if s["Action"] == "events:PutEvents")
+    (policy,) = resource("MigrateTenantFunction")["Properties"]["Policies"]
+    found["migration"] = next(s for s in policy["Statement"] if s["Action"] == "events:PutEvents")
+    (inline,) = resource("SchedulerDeliveryRole")["Properties"]["Policies"]
+    (found["scheduler"],) = inline["PolicyDocument"]["Statement"]
+    return found
+
+
+def test_each_role_may_put_only_its_own_events_on_the_bus() -> None:
+    grants = _put_events_conditions()
+    assert grants["billing"]["Condition"] == {
+        "StringEquals": {
+            "events:source": "periodyear.billing",
+            "events:detail-type": ["InvoiceIssued", "BillingRunCompleted"],
+        }
+    }
+    assert grants["migration"]["Condition"] == {
+        "StringEquals": {
+            "events:source": "periodyear.migration",
+            "events:detail-type": "TenantMigrationRequested",
+        }
+    }
+    assert grants["scheduler"]["Condition"] == {
+        "StringEquals": {"events:source": "periodyear.migration", "events:detail-type": "TenantMigrationDue"}
+    }
+    for grant in grants.values():
+        assert grant["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
+
+
+def test_every_checkov_skip_gives_its_reason() -> None:
+    skips = [
+        (name, skip)
+        for name, r in load_template()["Resources"].items()
+        for skip in r.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for name, skip in skips:
+        assert skip["id"].startswith("CKV_"), name
+        assert len(skip.get("comment", "")) >= 20, (name, skip)
