@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell p="$$(pyenv root 2>/dev/null)/versions/3.13.0/bin/python3"; [ -x "$$p" ] && echo "$$p" || command -v python3.13)
 VENV := .venv
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 PYDIR := $(dir $(PYTHON))
 
@@ -21,6 +22,12 @@ $(SAM_VENV)/.installed: requirements/sam.txt
 	$(SAM_VENV)/bin/pip install -q -r requirements/sam.txt
 	@touch $@
 
+# checkov pins an old boto3: its own environment, like SAM's.
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -r requirements/checkov.txt
+	@touch $@
+
 demo: $(VENV)/.installed
 	$(PY) -m periodyear_local demo
 
@@ -31,8 +38,9 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-template: $(VENV)/.installed $(SAM_VENV)/.installed
+template: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint
 	PATH="$(PYDIR):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --build-dir build/sam --cached --cache-dir build/sam-cache
 
@@ -42,4 +50,4 @@ test: $(VENV)/.installed
 check: lint typecheck template test
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) build .aws-sam out
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) build .aws-sam out
