@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from periodyear.adapters.register import register_differences, register_items
+from periodyear.adapters.register import LISTING, register_differences, register_items, unlisted
 from periodyear.domain.calendar import format_instant, parse_instant
 from periodyear.domain.errors import Conflict
 from periodyear.domain.migration import LegacyTenant, RegisterProfile, RegisterTenant
@@ -58,10 +58,16 @@ class MemoryLegacy:
 
 
 class MemoryRegister:
-    """The client register (CONTRACT §2) as the migration writes it: items by tenant and sort key."""
+    """The client register (CONTRACT §2) as the migration writes it: items by tenant and sort key.
+
+    Written as ``RegisterWriter`` writes it: the PROFILE first, by an update that keeps its
+    ``gsi1`` keys, the other items 25 a batch, and the listing last, conditionally.
+    ``before_write`` is called with each write's name ("PROFILE", "batch 1", …, "list") before
+    it happens, so a test can crash the move at any of them."""
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, dict[str, Any]]] = {}  # tenant_id → sk → item
+        self.before_write: Callable[[str], None] = lambda _write: None
 
     def add_items(self, tenant_id: str, items: Iterable[Mapping[str, Any]]) -> None:
         """Items already there (a tenant created in the new service, or a tampered copy)."""
@@ -75,10 +81,30 @@ class MemoryRegister:
             return None
         return RegisterProfile(tenant_id, str(item.get("name", "")), str(item.get("org_number", "")))
 
+    def tenant_ids(self) -> Iterator[str]:
+        """Every listed tenant, as ``RegisterRepository.tenant_ids`` queries ``gsi1``."""
+        for partition in list(self.items.values()):
+            profile = partition.get("PROFILE", {})
+            if profile.get("gsi1pk") == "TENANTS" and "gsi1sk" in profile:
+                yield str(profile["gsi1sk"])
+
     def put_tenant(self, tenant: RegisterTenant) -> int:
-        written = register_items(tenant)
-        self.add_items(tenant.tenant_id, written)
-        return len(written)
+        profile, *rest = register_items(tenant)
+        self.before_write("PROFILE")
+        partition = self.items.setdefault(tenant.tenant_id, {})
+        held = partition.get("PROFILE", {})
+        partition["PROFILE"] = unlisted(profile) | {k: held[k] for k in LISTING if k in held}
+        for start in range(0, len(rest), 25):
+            self.before_write(f"batch {start // 25 + 1}")
+            self.add_items(tenant.tenant_id, rest[start : start + 25])
+        return 1 + len(rest)
+
+    def list_tenant(self, tenant: RegisterTenant) -> None:
+        self.before_write("list")
+        profile = self.items.get(tenant.tenant_id, {}).get("PROFILE")
+        if profile is None or profile.get("migrated_at") != format_instant(tenant.migrated_at):
+            raise Conflict(f"{tenant.tenant_id}'s PROFILE is not the one this move wrote")
+        profile |= {"gsi1pk": "TENANTS", "gsi1sk": tenant.tenant_id}
 
     def differences(self, tenant: RegisterTenant) -> list[str]:
         return register_differences(tenant, self.items.get(tenant.tenant_id, {}).values())
@@ -243,12 +269,18 @@ class MemoryMail:
 
 @dataclass
 class MemorySchedules:
-    """One move schedule per tenant; setting it again moves it, as ``MoveScheduler`` updates it."""
+    """One move schedule per tenant; setting it again moves it, as ``MoveScheduler`` updates it.
+
+    Also the resume schedules of ``ResumeScheduler``: one per tenant, the latest move's."""
 
     moves: dict[str, datetime] = field(default_factory=dict)
+    resumes: dict[str, datetime] = field(default_factory=dict)
 
     def set_move(self, tenant_id: str, move_at: datetime) -> None:
         self.moves[tenant_id] = move_at
+
+    def set_resume(self, tenant_id: str, at: datetime) -> None:
+        self.resumes[tenant_id] = at
 
 
 @dataclass

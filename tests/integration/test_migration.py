@@ -21,6 +21,7 @@ from periodyear.adapters import items as dynamo_items
 from periodyear.adapters.items import from_item
 from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import Mailer, schedule_name
+from periodyear.adapters.migration_state import resume_schedule_name
 from periodyear.adapters.register import RegisterRepository, RegisterWriter
 from periodyear.domain.errors import NoticeNotSent
 from periodyear.migration import wiring
@@ -839,3 +840,81 @@ def test_a_record_that_would_be_lost_or_merged_refuses_the_tenant_naming_it(
     assert migration.notices() == []
     assert migration.state("t1") == {}
     assert migration.items("RegisterTable", "t1") == {}
+
+
+# ---------------------------------------------------------------- a crashed move: invisible, then resumed
+
+
+def _listed(migration: Migration) -> list[str]:
+    """The tenants a billing run would bill: the register's gsi1 query."""
+    return list(RegisterRepository(migration.dynamodb, migration.names["RegisterTable"]).tenant_ids())
+
+
+@pytest.mark.parametrize(
+    ("write", "owner", "name"),
+    [
+        ("the PROFILE", RegisterWriter, "write_profile"),
+        ("the first batch", dynamo_items, "batch_write"),
+        ("the second batch", None, None),
+        ("the listing", RegisterWriter, "list_tenant"),
+    ],
+)
+def test_a_move_crashed_at_a_register_write_is_not_billed_and_its_resume_completes_it(
+    migration: Migration, clock: Clock, write: str, owner: Any, name: str | None
+) -> None:
+    many = tuple((f"c{n:03d}", f"Klient {n}", "900000000") for n in range(60))
+    migration.legacy("t1", clients=many)
+    migration.request("t1")
+    with pytest.MonkeyPatch.context() as crash:
+        if name is None:
+            _crash_after_first_batch(crash)
+        else:
+            _crash_in(crash, owner, name)
+        with pytest.raises(Crash):
+            migration.due("t1")
+    assert _listed(migration) == [], write  # a billing run now does not see the half-moved tenant
+    assert migration.due("t1")["outcome"] == "in_progress"  # a duplicate meanwhile: the lease holds
+    resume = boto3.client("scheduler", region_name=REGION).get_schedule(
+        Name=resume_schedule_name("t1"), GroupName=migration.names["MigrationScheduleGroup"]
+    )
+    assert resume["ScheduleExpression"] == "at(2021-11-15T09:11:00)"  # the lease's end + 1 minute
+    detail = json.loads(resume["Target"]["Input"])
+    assert detail == {"tenant_id": "t1", "resume": True}
+    clock.advance(11)
+    result = migration.event("TenantMigrationDue", detail, "2021-11-15T09:11:00Z")  # what it puts on the bus
+    assert result["outcome"] == "moved", write
+    assert _listed(migration) == ["t1"]
+    items = migration.items("RegisterTable", "t1")
+    assert sum(sk.startswith("CLIENT#") for sk in items) == 61
+    assert (items["PROFILE"]["gsi1pk"], items["PROFILE"]["gsi1sk"]) == ("TENANTS", "t1")
+    assert items["PROFILE"]["migrated_at"] == "2021-11-15T09:11:00Z"  # the event that completed it
+    assert migration.items("LegacyTable", "t1")["PROFILE"]["migration_status"] == "MIGRATED"
+    assert len(migration.notices()) == 1
+
+
+def test_a_verified_tenant_stays_listed_through_the_resume_of_a_crash_after_listing(
+    migration: Migration, clock: Clock
+) -> None:
+    migration.legacy("t1", address={"street": "Strandgata 5", "postal_code": "5013", "city": "Bergen"})
+    migration.request("t1")
+    with pytest.MonkeyPatch.context() as crash:
+        _crash_in(crash, LegacyRepository, "mark_migrated")
+        with pytest.raises(Crash):
+            migration.due("t1")
+    assert _listed(migration) == ["t1"]  # verified before it was listed: whole
+    clock.advance(11)
+    seen: list[list[str]] = []
+    with pytest.MonkeyPatch.context() as watch:
+        real_batch = dynamo_items.batch_write
+
+        def batch_write(*args: Any, **kwargs: Any) -> int:
+            seen.append(_listed(migration))
+            return real_batch(*args, **kwargs)
+
+        watch.setattr(dynamo_items, "batch_write", batch_write)
+        result = migration.event(
+            "TenantMigrationDue", {"tenant_id": "t1", "resume": True}, "2021-11-15T09:11:00Z"
+        )
+    assert result["outcome"] == "moved"
+    assert seen == [["t1"]]  # rewriting the profile did not take it out of billing's list
+    assert migration.items("RegisterTable", "t1")["PROFILE"]["address"]["city"] == "Bergen"

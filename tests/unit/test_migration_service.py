@@ -12,10 +12,18 @@ from typing import Any
 
 import pytest
 
+from periodyear.adapters.register import register_items
 from periodyear.domain.calendar import OSLO, format_instant, parse_instant
 from periodyear.domain.catalog import load_catalog
 from periodyear.domain.errors import Conflict, NoticeNotSent
-from periodyear.domain.migration import LegacyClient, LegacyTenant, Person
+from periodyear.domain.migration import (
+    LegacyClient,
+    LegacyTenant,
+    Person,
+    RegisterTenant,
+    new_terms,
+    register_content,
+)
 from periodyear.domain.migration_state import Lease, MigrationState, PromisedTerms, Status
 from periodyear.migration.notice import NoticeDetails
 from periodyear.migration.service import MigrationService, MigrationSettings, Result
@@ -117,6 +125,7 @@ class Migration:
             states=self.states,
             mail=self.mail,
             schedules=self.schedules,
+            resumes=self.schedules,
             requests=self.requests,
             catalog=CATALOG,
             settings=MigrationSettings(
@@ -140,8 +149,8 @@ class Migration:
     def request(self, tenant_id: str, at: datetime = REQUESTED_AT, move_at: datetime | None = None) -> Result:
         return self.service.request(tenant_id, move_at, at)
 
-    def due(self, tenant_id: str, at: datetime = DEFAULT_MOVE) -> Result:
-        return self.service.due(tenant_id, at)
+    def due(self, tenant_id: str, at: datetime = DEFAULT_MOVE, *, resume: bool = False) -> Result:
+        return self.service.due(tenant_id, at, resume=resume)
 
     # Then
     def state(self, tenant_id: str) -> MigrationState:
@@ -581,3 +590,89 @@ def test_legacy_data_spoiled_after_the_notice_refuses_the_move_without_taking_it
     # and once corrected, the next due event moves it
     migration.legacy.add(legacy_tenant("t1"))
     assert migration.due("t1").outcome == "moved"
+
+
+# ---------------------------------------------------------------------------- a crashed move
+
+
+class Crash(BaseException):
+    """The function dying mid-write (timeout, out of memory)."""
+
+
+MANY = tuple(LegacyClient(f"c{n:03d}", f"Klient {n}", "900000000") for n in range(40))  # two batches
+
+
+@pytest.mark.parametrize("write", ["PROFILE", "batch 1", "batch 2", "list"])
+def test_a_move_crashed_at_any_register_write_is_not_billable_and_is_resumed_whole(
+    migration: Migration, write: str
+) -> None:
+    # Given a notified tenant with enough clients for two batches
+    migration.legacy.add(replace(legacy_tenant("t1"), clients=MANY))
+    migration.request("t1")
+
+    # When its move dies just before one of its register writes
+    def crash(name: str) -> None:
+        if name == write:
+            raise Crash
+
+    migration.register.before_write = crash
+    with pytest.raises(Crash):
+        migration.due("t1")
+    migration.register.before_write = lambda _name: None
+    # Then a billing run does not list the half-moved tenant
+    assert list(migration.register.tenant_ids()) == []
+    # and a duplicate delivery meanwhile copies nothing: the lease holds
+    assert migration.due("t1").outcome == "in_progress"
+    # and the resume the crashed move set before its first write comes after its lease
+    resume_at = migration.schedules.resumes["t1"]
+    assert resume_at == DEFAULT_MOVE + timedelta(minutes=11)
+    migration.clock.now = resume_at
+    result = migration.due("t1", at=resume_at, resume=True)
+    # Then the move is completed whole, and listed
+    assert result.outcome == "moved"
+    assert list(migration.register.tenant_ids()) == ["t1"]
+    content = register_content_of(migration, "t1", resume_at)
+    assert migration.register.items["t1"] == {i["sk"]: i for i in register_items(content)}
+    assert migration.legacy_profile("t1")["migration_status"] == "MIGRATED"
+    assert len(migration.mail.sent) == 1
+
+
+def test_a_crash_after_the_listing_leaves_the_tenant_whole_and_listed(migration: Migration) -> None:
+    # Given a move that dies after listing the tenant, before marking the old platform
+    migration.request("t1")
+    real_mark = migration.legacy.mark_migrated
+
+    def die(tenant_id: str, at: datetime) -> None:
+        raise Crash
+
+    migration.legacy.mark_migrated = die  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        migration.due("t1")
+    migration.legacy.mark_migrated = real_mark  # type: ignore[method-assign]
+    # Then billing lists it (it was verified), and the resume rewrites it without unlisting it
+    listed: list[list[str]] = []
+    migration.register.before_write = lambda _name: listed.append(list(migration.register.tenant_ids()))
+    resume_at = migration.schedules.resumes["t1"]
+    migration.clock.now = resume_at
+    assert migration.due("t1", at=resume_at, resume=True).outcome == "moved"
+    assert listed
+    assert all(ids == ["t1"] for ids in listed)
+    assert migration.register.items["t1"]["PROFILE"]["migrated_at"] == format_instant(resume_at)
+
+
+def test_a_resume_event_leaves_a_failed_or_finished_move_alone(migration: Migration) -> None:
+    # Given a move that failed verification
+    migration.request("t1")
+    migration.register.add_items("t1", [{"pk": "TENANT#t1", "sk": "CLIENT#x9", "client_id": "x9"}])
+    assert migration.due("t1").outcome == "failed"
+    # When its resume event comes
+    migration.clock.advance(11)
+    result = migration.due("t1", at=DEFAULT_MOVE + timedelta(minutes=11), resume=True)
+    # Then it does not try again (only a new due event does)
+    assert (result.outcome, result.reason) == ("unchanged", "no move to resume: the move is FAILED")
+    assert list(migration.register.tenant_ids()) == []
+
+
+def register_content_of(migration: Migration, tenant_id: str, at: datetime) -> RegisterTenant:
+    legacy = migration.legacy.load(tenant_id)
+    return register_content(legacy, new_terms(legacy, CATALOG), at)

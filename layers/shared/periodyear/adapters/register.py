@@ -162,8 +162,20 @@ def register_items(tenant: RegisterTenant) -> list[dict[str, Any]]:
     return items
 
 
+LISTING = ("gsi1pk", "gsi1sk")  # the PROFILE's keys in ``gsi1``, through which billing lists tenants
+
+
+def unlisted(item: dict[str, Any]) -> dict[str, Any]:
+    """A register item without the ``gsi1`` keys (a PROFILE that billing cannot list yet)."""
+    return {k: v for k, v in item.items() if k not in LISTING}
+
+
 class RegisterWriter:
-    """What the migration writes to the register, and how it checks what is there."""
+    """What the migration writes to the register, and how it checks what is there.
+
+    A tenant is written unlisted (its PROFILE without ``gsi1pk``/``gsi1sk``), verified, and only
+    then listed by one conditional update, the last register write of a move: a crash at any
+    point before it leaves nothing billing can see."""
 
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
@@ -182,18 +194,64 @@ class RegisterWriter:
         return RegisterProfile(tenant_id, str(item.get("name", "")), str(item.get("org_number", "")))
 
     def put_tenant(self, tenant: RegisterTenant) -> int:
-        return dynamo_items.batch_write(self._client, self._table, register_items(tenant))
+        """Every item of the tenant, its PROFILE unlisted; returns the number of items written."""
+        profile, *rest = register_items(tenant)
+        self.write_profile(unlisted(profile))
+        return 1 + dynamo_items.batch_write(self._client, self._table, rest)
+
+    def write_profile(self, profile: dict[str, Any]) -> None:
+        """The PROFILE's attributes, set by an update that leaves its ``gsi1`` keys as they are.
+
+        A first move creates it unlisted; a retry after a crash that followed the listing refreshes
+        it without taking the tenant out of billing's list. Optional attributes absent from
+        ``profile`` are removed."""
+        values = {k: v for k, v in profile.items() if k not in ("pk", "sk")}
+        names = {f"#a{n}": k for n, k in enumerate(values)}
+        sets = ", ".join(f"{name} = :a{n}" for n, name in enumerate(names))
+        absent = [k for k in ("address", "customer_reference") if k not in values]
+        names |= {f"#r{n}": k for n, k in enumerate(absent)}
+        removes = f" REMOVE {', '.join(f'#r{n}' for n in range(len(absent)))}" if absent else ""
+        self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": profile["pk"]}, "sk": {"S": "PROFILE"}},
+            UpdateExpression=f"SET {sets}{removes}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=dynamo_items.to_item(
+                {f":a{n}": v for n, v in enumerate(values.values())}
+            ),
+        )
+
+    def list_tenant(self, tenant: RegisterTenant) -> None:
+        """List the verified tenant in ``gsi1``: the move's last register write, conditional on
+        the PROFILE this move wrote (its ``migrated_at``)."""
+        self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": tenant_pk(tenant.tenant_id)}, "sk": {"S": "PROFILE"}},
+            UpdateExpression="SET gsi1pk = :tenants, gsi1sk = :tenant",
+            ConditionExpression="attribute_exists(pk) AND migrated_at = :migrated_at",
+            ExpressionAttributeValues={
+                ":tenants": {"S": "TENANTS"},
+                ":tenant": {"S": tenant.tenant_id},
+                ":migrated_at": {"S": format_instant(tenant.migrated_at)},
+            },
+        )
 
     def differences(self, tenant: RegisterTenant) -> list[str]:
-        """What the register holds that differs from ``tenant``: empty when the copy is exact."""
+        """What the register holds that differs from ``tenant``: empty when the copy is exact
+        (listed or not yet listed)."""
         held = tenant_partition(self._client, self._table, tenant.tenant_id, consistent=True)
         return register_differences(tenant, held)
 
 
 def register_differences(tenant: RegisterTenant, held: Iterable[dict[str, Any]]) -> list[str]:
-    """How the items ``held`` for a tenant differ from what ``register_items`` writes for it."""
+    """How the items ``held`` for a tenant differ from what ``register_items`` writes for it.
+
+    The PROFILE may be unlisted (no ``gsi1`` keys yet) or listed exactly; nothing in between."""
     expected = {item["sk"]: item for item in register_items(tenant)}
-    actual = {item["sk"]: item for item in held}
+    actual = {item["sk"]: dict(item) for item in held}
+    profile = actual.get("PROFILE")
+    if profile is not None and not any(k in profile for k in LISTING):
+        expected["PROFILE"] = unlisted(expected["PROFILE"])
     problems = [f"{sk} is missing" for sk in sorted(expected.keys() - actual.keys())]
     problems += [f"{sk} is not on the old platform" for sk in sorted(actual.keys() - expected.keys())]
     for sk in sorted(expected.keys() & actual.keys()):

@@ -46,6 +46,7 @@ class Requested(_Model):
 
 class Due(_Model):
     tenant_id: Text
+    resume: StrictBool = False  # put by a crashed move's resume schedule
 
 
 class WavePlan(_Model):
@@ -79,7 +80,7 @@ def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[s
                 result = service.request(request.tenant_id, move_at, now).as_dict()
             case "TenantMigrationDue":
                 due = Due.model_validate(envelope.detail)
-                result = service.due(due.tenant_id, now).as_dict()
+                result = service.due(due.tenant_id, now, resume=due.resume).as_dict()
             case "MigrationWavePlanRequested":
                 plan = WavePlan.model_validate(envelope.detail)
                 waves, requested = service.plan(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
 
 from periodyear.domain.calendar import format_instant, oslo_date
@@ -28,7 +28,7 @@ from periodyear.domain.migration import (
     plan_waves,
     register_content,
 )
-from periodyear.domain.migration_state import Lease, MigrationState, PromisedTerms, Status
+from periodyear.domain.migration_state import LEASE, Lease, MigrationState, PromisedTerms, Status
 from periodyear.migration.notice import Notice, NoticeDetails, notice_message, render_notice
 from periodyear.observability import logger
 
@@ -41,8 +41,9 @@ class Legacy(Protocol):
 
 class Register(Protocol):
     def profile(self, tenant_id: str) -> RegisterProfile | None: ...
-    def put_tenant(self, tenant: RegisterTenant) -> int: ...
+    def put_tenant(self, tenant: RegisterTenant) -> int: ...  # every item, the PROFILE unlisted
     def differences(self, tenant: RegisterTenant) -> list[str]: ...
+    def list_tenant(self, tenant: RegisterTenant) -> None: ...  # gsi1 keys: the last register write
 
 
 class States(Protocol):
@@ -70,6 +71,14 @@ class Mail(Protocol):
 
 class Schedules(Protocol):
     def set_move(self, tenant_id: str, move_at: datetime) -> None: ...
+
+
+class Resumes(Protocol):
+    def set_resume(self, tenant_id: str, at: datetime) -> None: ...
+
+
+# A resume event comes this long after the lease it follows has run out.
+RESUME_MARGIN = timedelta(minutes=1)
 
 
 class Requests(Protocol):
@@ -127,6 +136,7 @@ class MigrationService:
         states: States,
         mail: Mail,
         schedules: Schedules,
+        resumes: Resumes,
         requests: Requests,
         catalog: Catalog,
         settings: MigrationSettings,
@@ -137,6 +147,7 @@ class MigrationService:
         self._states = states
         self._mail = mail
         self._schedules = schedules
+        self._resumes = resumes
         self._requests = requests
         self._catalog = catalog
         self._settings = settings
@@ -268,19 +279,23 @@ class MigrationService:
         self._states.schedule_set(tenant_id, move_at=move_at, now=self._clock())
 
     # ------------------------------------------------------------------ TenantMigrationDue
-    def due(self, tenant_id: str, now: datetime) -> Result:
+    def due(self, tenant_id: str, now: datetime, *, resume: bool = False) -> Result:
+        """Move the tenant; ``resume`` marks the event a crashed move's resume schedule put on the
+        bus, which acts only on a move still under way (MOVING), never on a FAILED one."""
         with logger.append_context_keys(tenant_id=tenant_id, step="move"):
-            result = self._due(tenant_id, now)
+            result = self._due(tenant_id, now, resume=resume)
             level = logger.error if result.outcome == "failed" else logger.info
             level("migration move handled", extra={"outcome": result.outcome, "reason": result.reason})
             return result
 
-    def _due(self, tenant_id: str, now: datetime) -> Result:
+    def _due(self, tenant_id: str, now: datetime, *, resume: bool = False) -> Result:
         state = self._states.get(tenant_id)
         if state is None or state.status is Status.REQUESTED:
             return Result(tenant_id, "refused", "no notice has been sent for this tenant")
         if state.status is Status.MOVED:
             return Result(tenant_id, "unchanged", "the tenant has been moved")
+        if resume and state.status is not Status.MOVING:
+            return Result(tenant_id, "unchanged", f"no move to resume: the move is {state.status.value}")
         if now < state.move_at:
             return Result(
                 tenant_id,
@@ -298,6 +313,9 @@ class MigrationService:
             lease = self._states.claim_move(state, now=self._clock())
         except Conflict:
             return Result(tenant_id, "in_progress", "another delivery took the move first")
+        # Before anything is copied: should this delivery die, a resume event takes the move over
+        # once its lease has run out (a delivery meeting the lease meanwhile answers in_progress).
+        self._resumes.set_resume(tenant_id, self._clock() + LEASE + RESUME_MARGIN)
         if state.terms != PromisedTerms.of(terms):
             promised = state.terms.as_record() if state.terms else None
             reason = (
@@ -305,12 +323,13 @@ class MigrationService:
             )
             self._states.failed(lease, reason=reason, now=self._clock())
             return Result(tenant_id, "failed", reason)
-        written = self._register.put_tenant(content)
+        written = self._register.put_tenant(content)  # unlisted: billing cannot see it yet
         problems = self._register.differences(content)
         if problems:
             reason = "verification failed: " + "; ".join(problems[:20])
             self._states.failed(lease, reason=reason, now=self._clock())
             return Result(tenant_id, "failed", reason)
+        self._register.list_tenant(content)  # verified: billing may list it from now on
         self._legacy.mark_migrated(tenant_id, now)
         clients, users = len(content.clients), len(content.users)
         self._states.moved(lease, now=self._clock(), clients=clients, users=users)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from periodyear.adapters import clients
 from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import Mailer, MigrationEvents, MoveScheduler
-from periodyear.adapters.migration_state import MigrationStateRepository
+from periodyear.adapters.migration_state import MigrationStateRepository, ResumeScheduler
 from periodyear.adapters.register import RegisterWriter
 from periodyear.config import MigrationEnvironment
 from periodyear.domain.catalog import load_catalog
@@ -31,6 +31,12 @@ def migration_service() -> MigrationService:
         states=MigrationStateRepository(dynamodb, environment.migration_table),
         mail=Mailer(clients.sesv2(), environment.notice_sender),
         schedules=MoveScheduler(
+            clients.scheduler(),
+            group=environment.migration_schedule_group,
+            bus_arn=environment.event_bus_arn,
+            role_arn=environment.scheduler_role_arn,
+        ),
+        resumes=ResumeScheduler(
             clients.scheduler(),
             group=environment.migration_schedule_group,
             bus_arn=environment.event_bus_arn,
