@@ -87,6 +87,7 @@ class MemoryUsage:
 class MemoryInvoices:
     def __init__(self, requests: Requests | None = None, chunk: int = CHUNK_TRANSACTION - 1) -> None:
         self.stored: dict[tuple[str, str, str], IssuedInvoice] = {}
+        self.held: dict[tuple[str, str, str], str] = {}  # documents_held: why an invoice's EHF is held
         self.counter = 0
         self.requests = requests or Requests()
         self._chunk = chunk
@@ -125,10 +126,21 @@ class MemoryInvoices:
         return sorted(outcomes, key=lambda o: order[o.tenant_id])
 
     def documents_done(
-        self, tenant_id: str, period: Period, *, keys: dict[str, str], done: Sequence[str], at: datetime
+        self,
+        tenant_id: str,
+        period: Period,
+        *,
+        keys: dict[str, str],
+        done: Sequence[str],
+        at: datetime,
+        held: str | None = None,
     ) -> None:
         self.requests("UpdateItem invoice")
         key = (tenant_id, period.kind.value, period.label)
+        if held:
+            self.held[key] = held
+        else:
+            self.held.pop(key, None)
         issued = self.stored[key]
         self.stored[key] = replace(
             issued, documents_pending=issued.documents_pending - set(done), documents=keys

@@ -157,26 +157,51 @@ def test_a_crash_between_storing_and_announcing_sends_the_event_once_on_rerun(
     assert len(keys(billing)) == 6
 
 
-def test_documents_that_cannot_be_made_stay_pending_and_are_reported(
-    billing: Billing, monkeypatch: pytest.MonkeyPatch
+def test_a_buyer_failing_mod11_gets_its_pdf_and_csv_announced_and_its_ehf_held_until_corrected(
+    billing: Billing, announced: str, ehf: EhfValidator
 ) -> None:
+    # Given a firm whose org number fails MOD11
     billing.tenant("bad-org", price_switch_date=date(2022, 1, 1), org_number="912345678")
     billing.usage("bad-org", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+    # When the month is billed
     summary = billing.run_month(MAY, now=AFTER_MAY)
-    assert summary["invoices_issued"] == 1
-    (pending,) = summary["documents_pending"]
-    assert pending["tenant_id"] == "bad-org"
-    assert "not a valid Norwegian organisation number" in pending["error"]
+    # Then its PDF and CSV are stored and announced, the EHF held with the reason in the summary
+    assert (summary["invoices_issued"], summary["documents_completed"], summary["documents_pending"]) == (
+        1,
+        1,
+        [],
+    )
+    (held,) = summary["documents_held"]
+    assert held["tenant_id"] == "bad-org"
+    assert "not a valid Norwegian organisation number" in held["reason"]
+    assert keys(billing) == ["invoices/bad-org/1.csv", "invoices/bad-org/1.pdf"]
+    (event,) = drain_queue(announced)
+    assert event["detail"]["documents"] == {
+        "bucket": billing.tables["InvoiceDocumentsBucket"],
+        "pdf": "invoices/bad-org/1.pdf",
+        "csv": "invoices/bad-org/1.csv",
+    }
+    assert event["detail"]["ehf_held"] == held["reason"]
     record = billing.invoice("bad-org", f"INVOICE#MONTHLY#{MAY}")
     assert record is not None
-    assert record["documents_pending"] == {"xml", "pdf", "csv", "event"}
-    assert keys(billing) == []
-    billing.tenant(
-        "bad-org", price_switch_date=date(2022, 1, 1), org_number="999999999"
-    )  # fixed in the register
+    assert record["documents_pending"] == {"xml"}
+    assert record["documents_held"] == held["reason"]
+    assert set(record["documents"]) == {"pdf", "csv"}
+    # And once the register holds a corrected org number, a re-run makes the EHF and says so
+    billing.tenant("bad-org", price_switch_date=date(2022, 1, 1), org_number="999999999")
     again = billing.run_month(MAY, now=AFTER_MAY)
-    assert (again["invoices_issued"], again["documents_completed"], again["documents_pending"]) == (0, 1, [])
+    assert (again["invoices_issued"], again["documents_pending"], again["documents_held"]) == (0, [], [])
     assert keys(billing) == ["invoices/bad-org/1.csv", "invoices/bad-org/1.pdf", "invoices/bad-org/1.xml"]
+    check = ehf.check(stored(billing, "invoices/bad-org/1.xml"))
+    assert (check.schema_errors, check.fatal) == ([], [])
+    (complete,) = drain_queue(announced)
+    assert set(complete["detail"]["documents"]) == {"bucket", "xml", "pdf", "csv"}
+    assert "ehf_held" not in complete["detail"]
+    record = billing.invoice("bad-org", f"INVOICE#MONTHLY#{MAY}")
+    assert record is not None
+    assert "documents_pending" not in record
+    assert "documents_held" not in record
+    assert set(record["documents"]) == {"xml", "pdf", "csv"}
 
 
 def test_documents_are_the_same_bytes_when_made_again(billing: Billing) -> None:

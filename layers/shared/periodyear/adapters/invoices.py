@@ -286,14 +286,28 @@ class InvoiceRepository:
 
     # ------------------------------------------------------------------ documents
     def documents_done(
-        self, tenant_id: str, period: Period, *, keys: dict[str, str], done: Sequence[str], at: datetime
+        self,
+        tenant_id: str,
+        period: Period,
+        *,
+        keys: dict[str, str],
+        done: Sequence[str],
+        at: datetime,
+        held: str | None = None,
     ) -> None:
-        """One update per invoice: the stored documents' keys, and the steps now done."""
+        """One update per invoice: the stored documents' keys, and the steps now done. ``held``:
+        why the EHF is held (``xml`` stays pending, ``documents_held`` says why); without it a
+        ``documents_held`` left by an earlier run is removed."""
         expression = "SET documents = :keys"
         values: dict[str, Any] = {":keys": to_item({"v": keys})["v"], ":done": {"SS": sorted(done)}}
         if "event" in done:
             expression += ", event_sent_at = :at"
             values[":at"] = {"S": format_instant(at)}
+        if held:
+            expression += ", documents_held = :held"
+            values[":held"] = {"S": held}
+        else:
+            expression += " REMOVE documents_held"
         self._client.update_item(
             TableName=self._table,
             Key=self._key(tenant_id, period),

@@ -120,6 +120,7 @@ class RunRepository:
             "failed": report.failed,
             "pending": report.pending,
             "invoice_numbers": report.invoice_numbers,
+            "held": report.held,
         }
         additions = {f":{name}": to_item({"v": value})["v"] for name, value in report.tally.as_dict().items()}
         try:
@@ -169,6 +170,7 @@ class RunRepository:
                     failed=list(item.get("failed", [])),
                     pending=list(item.get("pending", [])),
                     invoice_numbers=[int(n) for n in item.get("invoice_numbers", [])],
+                    held=list(item.get("held", [])),
                 )
 
     def complete(self, run_id: str, summary: Mapping[str, Any], at: datetime) -> bool:

@@ -142,7 +142,7 @@ class FanOut:
             again = f"batch {batch} of {plan.run_id}: {len(transient)} tenants to try again"
             return BatchOutcome(result, counted=False, retry=again)
         report = BatchReport(
-            batch, result.tally(), result.failed(), result.pending(), result.issued_numbers()
+            batch, result.tally(), result.failed(), result.pending(), result.issued_numbers(), result.held()
         )
         counted = self._runs.record_batch(plan.run_id, report)
         if not counted:
@@ -170,12 +170,14 @@ class FanOut:
                     failed=[f for r in reports for f in r.failed],
                     pending=[p for r in reports for p in r.pending],
                     invoice_numbers=number_ranges(n for r in reports for n in r.invoice_numbers),
+                    held=[h for r in reports for h in r.held],
                 ),
                 "tenants_handed_on": record.tenants_planned,
                 "batches": record.batches_planned,
             }
             summary.update(_listed(summary["failed_tenants"], "failed_tenants"))
             summary.update(_listed(summary["documents_pending"], "documents_pending"))
+            summary.update(_listed(summary["documents_held"], "documents_held"))
             if not self._runs.complete(run_id, summary, now):
                 return  # another worker completed the run at the same moment
             logger.info("billing run completed", extra={"summary": summary})

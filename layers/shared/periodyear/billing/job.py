@@ -33,6 +33,7 @@ def publish_metrics(metrics: Metrics, result: RunResult) -> None:
     metrics.add_metric(name="InvalidUsageRecords", unit=MetricUnit.Count, value=tally.invalid_usage_records)
     metrics.add_metric(name="FailedTenants", unit=MetricUnit.Count, value=len(result.failed()))
     metrics.add_metric(name="DocumentsPending", unit=MetricUnit.Count, value=len(result.pending()))
+    metrics.add_metric(name="EhfHeld", unit=MetricUnit.Count, value=len(result.held()))
 
 
 def run_billing_job(

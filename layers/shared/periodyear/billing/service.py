@@ -76,6 +76,7 @@ class TenantResult:
     transient: bool = False  # a failure another attempt may not meet (throttling, contention, a bug)
     documents_done: tuple[str, ...] = ()  # document steps completed by this run
     documents_error: str | None = None  # why the invoice's documents are still pending
+    documents_held: str | None = None  # why its EHF is held (PDF and CSV stored and announced)
 
 
 def is_transient(error: Exception) -> bool:
@@ -118,6 +119,11 @@ class RunResult:
             {"tenant_id": t.tenant_id, "error": t.documents_error} for t in self.tenants if t.documents_error
         ]
 
+    def held(self) -> list[dict[str, Any]]:
+        return [
+            {"tenant_id": t.tenant_id, "reason": t.documents_held} for t in self.tenants if t.documents_held
+        ]
+
     def issued_numbers(self) -> list[int]:
         return [t.invoice_number for t in self.tenants if t.outcome is Outcome.ISSUED and t.invoice_number]
 
@@ -128,6 +134,7 @@ class RunResult:
             failed=self.failed(),
             pending=self.pending(),
             invoice_numbers=number_ranges(self.issued_numbers()),
+            held=self.held(),
         )
 
 
@@ -301,7 +308,12 @@ class BillingService:
                     logger.error(
                         "invoice documents left pending", extra={"tenant_id": tenant_id, "error": done.error}
                     )
+                if done.held:
+                    logger.warning("invoice EHF held", extra={"tenant_id": tenant_id, "reason": done.held})
                 results[tenant_id] = replace(
-                    results[tenant_id], documents_done=done.done, documents_error=done.error
+                    results[tenant_id],
+                    documents_done=done.done,
+                    documents_error=done.error,
+                    documents_held=done.held,
                 )
         return results

@@ -198,6 +198,17 @@ def _basis_attachment(root: ET.Element, invoice: Invoice, basis_csv: bytes, lang
     )
 
 
+def ehf_held_reason(buyer: TenantAccount) -> str | None:
+    """Why no EHF can be written for ``buyer`` (its org number fails MOD11, so the e-invoice
+    cannot address it), or None. The PDF and the CSV do not depend on it."""
+    if orgnr.is_valid(buyer.org_number):
+        return None
+    return (
+        f"tenant {buyer.tenant_id}'s org number {buyer.org_number!r} is not a valid "
+        "Norwegian organisation number; the e-invoice cannot address it"
+    )
+
+
 def build_ehf(
     invoice: Invoice,
     buyer: TenantAccount,
@@ -217,11 +228,8 @@ def build_ehf(
     draft = invoice.draft
     language = wording.language_of(buyer.language)
     texts = descriptions if descriptions is not None else wording.catalog_descriptions(language)
-    if not orgnr.is_valid(buyer.org_number):
-        raise DocumentError(
-            f"tenant {buyer.tenant_id}'s org number {buyer.org_number!r} is not a valid "
-            "Norwegian organisation number; the e-invoice cannot address it"
-        )
+    if (reason := ehf_held_reason(buyer)) is not None:
+        raise DocumentError(reason)
     root = ET.Element(f"{{{UBL}}}Invoice")
     _cbc(root, "CustomizationID", CUSTOMIZATION_ID)
     _cbc(root, "ProfileID", PROFILE_ID)

@@ -8,6 +8,13 @@ repeat that a crash between sending and recording may cause. Then one update per
 records the documents' keys and the steps done. A step that fails stays pending, with the
 reason, for the next run to complete; the invoice itself stands.
 
+An invoice with a number always gets documents. When the buyer's org number fails MOD11 the
+e-invoice cannot address it: the PDF and CSV are stored and announced all the same (the
+``InvoiceIssued`` detail has no ``xml`` key and ``ehf_held`` with the reason), and the EHF is
+held: ``xml`` stays in ``documents_pending`` and the record gets ``documents_held`` (the reason).
+Every run of the period tries again with the register's current data; once the org number is
+corrected the EHF is made, recorded, and the invoice announced again with every document.
+
 The document libraries (fpdf2, the EHF builder) are imported only when a document is made,
 so the functions' cold start does not pay for them.
 """
@@ -30,7 +37,14 @@ EXTENSIONS = ("xml", "pdf", "csv")
 
 class Invoices(Protocol):
     def documents_done(
-        self, tenant_id: str, period: Period, *, keys: dict[str, str], done: Sequence[str], at: datetime
+        self,
+        tenant_id: str,
+        period: Period,
+        *,
+        keys: dict[str, str],
+        done: Sequence[str],
+        at: datetime,
+        held: str | None = None,
     ) -> None: ...
 
 
@@ -47,8 +61,16 @@ class Events(Protocol):
         ...
 
 
+def ehf_held(buyer: TenantAccount) -> str | None:
+    """Why the buyer's EHF must be held (see ``ehf.ehf_held_reason``), or None."""
+    from periodyear.documents.ehf import ehf_held_reason  # noqa: PLC0415 (kept off the cold start)
+
+    return ehf_held_reason(buyer)
+
+
 def documents(invoice: Invoice, buyer: TenantAccount, seller: Seller) -> dict[str, bytes]:
-    """The three documents of an invoice, deterministic for the same input."""
+    """The documents of an invoice, deterministic for the same input: all three, or the PDF and
+    the CSV when its EHF is held (``ehf_held``)."""
     from periodyear.documents.basis_csv import basis_csv  # noqa: PLC0415 (kept off the cold start)
     from periodyear.documents.ehf import build_ehf  # noqa: PLC0415
     from periodyear.documents.pdf import build_pdf  # noqa: PLC0415
@@ -56,11 +78,10 @@ def documents(invoice: Invoice, buyer: TenantAccount, seller: Seller) -> dict[st
 
     kid = kid_for(invoice.invoice_number)
     basis = basis_csv(basis_rows(invoice.draft, buyer.clients), buyer.language)
-    return {
-        "xml": build_ehf(invoice, buyer, seller, kid, basis_csv=basis),
-        "pdf": build_pdf(invoice, buyer, seller, kid),
-        "csv": basis,
-    }
+    made = {"pdf": build_pdf(invoice, buyer, seller, kid), "csv": basis}
+    if ehf_held(buyer) is None:
+        made["xml"] = build_ehf(invoice, buyer, seller, kid, basis_csv=basis)
+    return made
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,7 @@ class DocumentWork:
 class DocumentResult:
     done: tuple[str, ...] = ()  # steps completed now
     error: str | None = None  # why a step is still pending
+    held: str | None = None  # why the EHF is held (the rest is stored and announced)
 
 
 class DocumentPublisher:
@@ -86,13 +108,17 @@ class DocumentPublisher:
         self._events = events
         self._seller = seller
 
-    def _keys(self, invoice: Invoice) -> dict[str, str]:
+    def _keys(self, invoice: Invoice, *, held: str | None = None) -> dict[str, str]:
         tenant_id = invoice.draft.tenant_id
-        return {ext: self._store_client.key(tenant_id, invoice.invoice_number, ext) for ext in EXTENSIONS}
-
-    def _announcement(self, invoice: Invoice) -> dict[str, Any]:
-        draft = invoice.draft
         return {
+            ext: self._store_client.key(tenant_id, invoice.invoice_number, ext)
+            for ext in EXTENSIONS
+            if not (held and ext == "xml")
+        }
+
+    def _announcement(self, invoice: Invoice, held: str | None) -> dict[str, Any]:
+        draft = invoice.draft
+        detail: dict[str, Any] = {
             "invoice_key": {
                 "tenant_id": draft.tenant_id,
                 "kind": draft.kind.value,
@@ -104,41 +130,60 @@ class DocumentPublisher:
             "currency": draft.currency,
             "total": str(draft.total),
             "kid": kid_for(invoice.invoice_number),
-            "documents": {"bucket": self._store_client.bucket, **self._keys(invoice)},
+            "documents": {"bucket": self._store_client.bucket, **self._keys(invoice, held=held)},
         }
+        if held:
+            detail["ehf_held"] = held
+        return detail
 
-    def _store(self, item: DocumentWork) -> list[str]:
-        """Store the documents still missing; returns their extensions."""
+    def _store(self, item: DocumentWork) -> tuple[list[str], str | None]:
+        """Store the documents still missing; returns their extensions, and why the EHF is
+        held (then it is not among them)."""
         invoice = item.issued.invoice
         missing = sorted(item.issued.documents_pending & set(EXTENSIONS))
+        held = ehf_held(item.buyer) if "xml" in missing else None
+        if held:
+            missing.remove("xml")
         if missing:
             bodies = documents(invoice, item.buyer, self._seller)
             keys = self._keys(invoice)
             for ext in missing:
                 self._store_client.put(keys[ext], bodies[ext], ext)
-        return missing
+        return missing, held
 
-    def _announce(self, work: Sequence[DocumentWork]) -> list[str | None]:
+    def _announce(self, work: Sequence[DocumentWork], held: Mapping[str, str]) -> list[str | None]:
         if not work:
             return []
         try:
-            return self._events.invoices_issued([self._announcement(i.issued.invoice) for i in work])
+            return self._events.invoices_issued(
+                [self._announcement(i.issued.invoice, held.get(i.tenant_id)) for i in work]
+            )
         except Exception as error:
             return [f"{type(error).__name__}: {error}"] * len(work)
 
     def complete(self, work: Sequence[DocumentWork], now: datetime) -> dict[str, DocumentResult]:
         """Do what each invoice still needs; the result per tenant (none for nothing pending)."""
         done: dict[str, list[str]] = {}
+        held: dict[str, str] = {}
         errors: dict[str, str] = {}
         for item in work:
             if not item.issued.documents_pending:
                 continue
             try:
-                done[item.tenant_id] = self._store(item)
+                done[item.tenant_id], reason = self._store(item)
             except Exception as error:  # the invoice stands; the next run makes its documents
                 errors[item.tenant_id] = f"{type(error).__name__}: {error}"
-        announce = [i for i in work if i.tenant_id in done and "event" in i.issued.documents_pending]
-        for item, refusal in zip(announce, self._announce(announce), strict=True):
+                continue
+            if reason:
+                held[item.tenant_id] = reason
+        # Announced: what has not been yet, and an invoice whose held EHF was made now (again,
+        # with every document; the first announcement had none).
+        announce = [
+            i
+            for i in work
+            if i.tenant_id in done and ("event" in i.issued.documents_pending or "xml" in done[i.tenant_id])
+        ]
+        for item, refusal in zip(announce, self._announce(announce, held), strict=True):
             if refusal is None:
                 done[item.tenant_id].append("event")
             else:
@@ -147,15 +192,23 @@ class DocumentPublisher:
             if not (steps := done.get(item.tenant_id)):
                 continue
             invoice = item.issued.invoice
+            reason = held.get(item.tenant_id)
             try:
                 self._invoices.documents_done(
-                    item.tenant_id, invoice.draft.period, keys=self._keys(invoice), done=steps, at=now
+                    item.tenant_id,
+                    invoice.draft.period,
+                    keys=self._keys(invoice, held=reason),
+                    done=steps,
+                    at=now,
+                    held=reason,
                 )
             except Exception as error:
                 errors[item.tenant_id] = f"{type(error).__name__}: {error}"
                 del done[item.tenant_id]
         return {
-            item.tenant_id: DocumentResult(tuple(done.get(item.tenant_id, ())), errors.get(item.tenant_id))
+            item.tenant_id: DocumentResult(
+                tuple(done.get(item.tenant_id, ())), errors.get(item.tenant_id), held.get(item.tenant_id)
+            )
             for item in work
-            if item.tenant_id in done or item.tenant_id in errors
+            if item.tenant_id in done or item.tenant_id in errors or item.tenant_id in held
         }

@@ -40,6 +40,7 @@ class BatchReport:
     failed: list[dict[str, Any]] = field(default_factory=list)  # {"tenant_id", "error", "transient"}
     pending: list[dict[str, Any]] = field(default_factory=list)  # {"tenant_id", "error"}
     invoice_numbers: list[int] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)  # {"tenant_id", "reason"}: EHF held
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,16 @@ def run_summary(
     failed: Sequence[Mapping[str, Any]],
     pending: Sequence[Mapping[str, Any]],
     invoice_numbers: Sequence[str],
+    held: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The JSON summary of CONTRACT §7, with a few more counts (the same inline and fanned out)."""
+    """The JSON summary of CONTRACT §7, with a few more counts (the same inline and fanned out).
+    ``documents_held``: invoices whose PDF and CSV went out while their EHF is held, and why."""
     return {
         **header,
         **tally.as_dict(),
         "total_billed": str(tally.total_billed),
         "failed_tenants": [{"tenant_id": f["tenant_id"], "error": f["error"]} for f in failed],
         "documents_pending": [{"tenant_id": p["tenant_id"], "error": p["error"]} for p in pending],
+        "documents_held": [{"tenant_id": h["tenant_id"], "reason": h["reason"]} for h in held],
         "invoice_numbers": list(invoice_numbers),
     }
