@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
+# Retries, chosen on purpose (docs/operations.md, "Faults and retries"): botocore's standard mode
+# retries throttling, 5xx answers and connection errors and timeouts with jittered exponential
+# back-off, within a per-client quota that stops retry storms; max_attempts counts retries, so a
+# call is tried 6 times in all. Not "adaptive": its client-side rate limiter is per process and
+# does nothing for ten workers sharing a table. A write retried after its answer was lost is safe
+# here: invoices and counters are conditional writes, and botocore gives TransactWriteItems a
+# ClientRequestToken that its retries reuse.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
 
 
