@@ -1,12 +1,16 @@
 """The monthly run through its Lambda handler, on the template's tables in moto."""
 
 import json
-from datetime import date
+import os
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import boto3
 import pytest
 
-from periodyear.domain.errors import InvalidRequest, PeriodNotEnded
+from periodyear.domain.calendar import format_instant
+from periodyear.domain.errors import EventFromTheFuture, InvalidRequest, PeriodNotEnded
+from periodyear_local.sandbox import REGION
 from tests.conftest import Billing
 
 
@@ -324,3 +328,36 @@ def test_the_run_publishes_its_counts_as_metrics(
         "FailedTenants": [1.0],
         "DocumentsPending": [0.0],
     }
+
+
+def test_an_event_from_the_future_bills_writes_and_queues_nothing(billing: Billing) -> None:
+    # Given a tenant with usage, and a scheduled event whose time lies a day after the real clock
+    billing.tenant("a", price_switch_date=date(2022, 1, 1))
+    billing.usage("a", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+    tomorrow = format_instant(datetime.now(UTC) + timedelta(days=1))
+    # When it reaches the monthly job, Then it is refused before anything is read or written
+    with pytest.raises(EventFromTheFuture, match="more than 5 minutes after the clock"):
+        billing.start({"time": tomorrow})
+    assert billing.invoices() == []
+    assert billing.item_count("InvoicesTable") == 0  # no run record either
+    assert billing.drain().messages_delivered == 0  # nothing queued
+
+
+def test_a_batch_message_from_the_future_is_refused_by_the_worker(billing: Billing) -> None:
+    billing.tenant("a", price_switch_date=date(2022, 1, 1))
+    billing.usage("a", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+    forged = {
+        "run_id": "forged",
+        "kind": "MONTHLY",
+        "period": "2022-05",
+        "issue_date": "2022-06-01",
+        "now": format_instant(datetime.now(UTC) + timedelta(hours=1)),
+        "batch": 1,
+        "tenant_ids": ["a"],
+    }
+    boto3.client("sqs", region_name=REGION).send_message(
+        QueueUrl=os.environ["BILLING_QUEUE_URL"], MessageBody=json.dumps(forged)
+    )
+    delivery = billing.drain()
+    assert delivery.failed_deliveries == 3  # refused on every receive, then dead-lettered
+    assert billing.invoices() == []

@@ -24,7 +24,8 @@ from periodyear.domain.calendar import (
     oslo_date,
     parse_instant,
 )
-from periodyear.domain.errors import InvalidRequest, PeriodNotEnded
+from periodyear.domain.clock import event_time_allowed, future_event_reason
+from periodyear.domain.errors import EventFromTheFuture, InvalidRequest, PeriodNotEnded
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -125,6 +126,8 @@ def plan_run(kind: PeriodKind, event: Mapping[str, Any], *, clock_now: datetime,
         now = parse_instant(request.time) if request.time is not None else clock_now
     except InvalidInstant as error:
         raise InvalidRequest(f"time: {error}") from error
+    if not event_time_allowed(now, clock_now):  # before anything is read, billed or sent
+        raise EventFromTheFuture(future_event_reason(now, clock_now))
     today = oslo_date(now)
     manual = request.period is not None or request.year is not None
     period = _manual_period(kind, request) if manual else _scheduled_period(kind, today)

@@ -7,6 +7,7 @@ batch that must come again never makes its neighbours repeat.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -19,6 +20,9 @@ from periodyear.billing.fanout import BatchNotDone
 from periodyear.billing.job import publish_metrics
 from periodyear.billing.wiring import fan_out
 from periodyear.config import FanOutSettings
+from periodyear.domain.calendar import parse_instant
+from periodyear.domain.clock import event_time_allowed, future_event_reason
+from periodyear.domain.errors import EventFromTheFuture
 from periodyear.observability import logger
 
 
@@ -38,6 +42,9 @@ class BatchMessage(BaseModel):
 
 def bill_batch(record: SQSRecord, metrics: Metrics) -> None:
     message = BatchMessage.model_validate(json.loads(record.body)).model_dump()
+    clock_now = datetime.now(UTC)
+    if not event_time_allowed(moment := parse_instant(message["now"]), clock_now):
+        raise EventFromTheFuture(future_event_reason(moment, clock_now))  # the message goes to the DLQ
     receives = int(record.attributes.approximate_receive_count or 1)
     last = receives >= FanOutSettings.load().billing_max_receives
     with logger.append_context_keys(run_id=message["run_id"], batch=message["batch"], receives=receives):

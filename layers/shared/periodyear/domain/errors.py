@@ -54,3 +54,7 @@ class MigrationRefused(PeriodYearError):
 
 class WavesDoNotFit(PeriodYearError):
     """The requested capacity cannot move every tenant before the deadline."""
+
+
+class EventFromTheFuture(InvalidRequest):
+    """An event's ``time`` lies more than five minutes after the real clock (CONTRACT §7)."""
