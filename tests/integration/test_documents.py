@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import io
 from datetime import date
 from typing import Any
@@ -215,3 +217,15 @@ def test_documents_are_the_same_bytes_when_made_again(billing: Billing) -> None:
     account = RegisterRepository(clients.dynamodb(), billing.tables["RegisterTable"]).account("a")
     remade = documents(invoice.invoice, account, Seller.load())
     assert {f"invoices/a/1.{ext}": body for ext, body in remade.items()} == stored_documents
+
+
+def test_each_document_is_stored_with_a_sha256_checksum_the_locked_bucket_can_check(billing: Billing) -> None:
+    given_two_tenants(billing)
+    billing.run_month(MAY, now=AFTER_MAY)
+    s3 = boto3.client("s3", region_name=REGION)
+    for key in keys(billing):
+        head = s3.head_object(
+            Bucket=billing.tables["InvoiceDocumentsBucket"], Key=key, ChecksumMode="ENABLED"
+        )
+        body = stored(billing, key)
+        assert head["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(body).digest()).decode()

@@ -159,6 +159,9 @@ class DocumentStore:
             Body=body,
             ContentType=self.CONTENT_TYPES[extension],
             ServerSideEncryption="AES256",
+            # A bucket under Object Lock takes only uploads with an integrity checksum; asked for
+            # here, it does not depend on the runtime's boto3 adding one by default.
+            ChecksumAlgorithm="SHA256",
         )
 
 
