@@ -361,3 +361,23 @@ def test_a_batch_message_from_the_future_is_refused_by_the_worker(billing: Billi
     delivery = billing.drain()
     assert delivery.failed_deliveries == 3  # refused on every receive, then dead-lettered
     assert billing.invoices() == []
+
+
+def test_a_tenant_whose_move_is_not_complete_is_never_billed_even_by_name(billing: Billing) -> None:
+    # Given a tenant whose register items are written but whose PROFILE is not yet listed in gsi1
+    # (a move that crashed before its last write)
+    billing.tenant("half", price_switch_date=date(2022, 1, 1), clients=("c1",))
+    billing.usage("half", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+    billing.client.update_item(
+        TableName=billing.tables["RegisterTable"],
+        Key={"pk": {"S": "TENANT#half"}, "sk": {"S": "PROFILE"}},
+        UpdateExpression="REMOVE gsi1pk, gsi1sk",
+    )
+    # When an operator bills it by name, and the scheduled run bills everyone
+    by_name = billing.run_month("2022-05", now="2022-06-01T02:00:00Z", tenant_ids=["half"])
+    everyone = billing.run_month("2022-05", now="2022-06-01T02:00:00Z")
+    # Then neither bills it: named, it is refused with the reason; scheduled, it is not listed
+    assert by_name["failed_tenants"] == [
+        {"tenant_id": "half", "error": "tenant half is not listed for billing: its move is not complete"}
+    ]
+    assert (everyone["tenants_seen"], billing.invoices()) == (0, [])

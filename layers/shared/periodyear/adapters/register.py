@@ -76,6 +76,8 @@ class RegisterRepository:
                 )
         if profile is None:
             raise TenantNotFound(f"tenant {tenant_id} has no profile in the register")
+        if profile.get("gsi1pk") != "TENANTS":  # listed by a move's last write, once verified
+            raise TenantNotFound(f"tenant {tenant_id} is not listed for billing: its move is not complete")
         if subscription is None:
             raise TenantDataError(f"tenant {tenant_id} has no subscription in the register")
         package = subscription.get("package")
