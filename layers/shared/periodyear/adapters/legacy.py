@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,39 @@ def _client(item: dict[str, Any]) -> LegacyClient:
     )
 
 
+def legacy_tenant(tenant_id: str, items: Iterable[dict[str, Any]]) -> LegacyTenant:
+    """A tenant's legacy items (CONTRACT §1) as the domain reads them; the domain judges them."""
+    profile: dict[str, Any] | None = None
+    agreement: dict[str, Any] | None = None
+    clients: list[LegacyClient] = []
+    bureau: LegacyClient | None = None
+    users: list[Person] = []
+    for item in items:
+        sk = item["sk"]
+        if sk == "PROFILE":
+            profile = item
+        elif sk == "AGREEMENT":
+            agreement = item
+        elif sk == "BUREAU_CLIENT":
+            bureau = _client(item)
+        elif sk.startswith("CLIENT#"):
+            clients.append(_client(item))
+        elif sk.startswith("USER#"):
+            users.append(
+                Person(
+                    _id(item, "user_id"),
+                    str(item.get("name", "")),
+                    str(item.get("email", "")),
+                    str(item.get("role", "")),
+                    sk,
+                )
+            )
+    interval = agreement.get("interval_months") if agreement else None
+    if agreement is not None and isinstance(interval, Decimal) and interval == interval.to_integral_value():
+        agreement["interval_months"] = int(interval)  # a DynamoDB Number reads back as Decimal
+    return LegacyTenant(tenant_id, profile, agreement, tuple(clients), bureau, tuple(users))
+
+
 class LegacyRepository:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
@@ -34,39 +67,9 @@ class LegacyRepository:
 
     def load(self, tenant_id: str) -> LegacyTenant:
         """Every item of the tenant, page by page (empty profile/agreement when absent)."""
-        profile: dict[str, Any] | None = None
-        agreement: dict[str, Any] | None = None
-        clients: list[LegacyClient] = []
-        bureau: LegacyClient | None = None
-        users: list[Person] = []
-        for item in tenant_partition(self._client, self._table, tenant_id, consistent=True):
-            sk = item["sk"]
-            if sk == "PROFILE":
-                profile = item
-            elif sk == "AGREEMENT":
-                agreement = item
-            elif sk == "BUREAU_CLIENT":
-                bureau = _client(item)
-            elif sk.startswith("CLIENT#"):
-                clients.append(_client(item))
-            elif sk.startswith("USER#"):
-                users.append(
-                    Person(
-                        _id(item, "user_id"),
-                        str(item.get("name", "")),
-                        str(item.get("email", "")),
-                        str(item.get("role", "")),
-                        sk,
-                    )
-                )
-        interval = agreement.get("interval_months") if agreement else None
-        if (
-            agreement is not None
-            and isinstance(interval, Decimal)
-            and interval == interval.to_integral_value()
-        ):
-            agreement["interval_months"] = int(interval)  # a DynamoDB Number reads back as Decimal
-        return LegacyTenant(tenant_id, profile, agreement, tuple(clients), bureau, tuple(users))
+        return legacy_tenant(
+            tenant_id, tenant_partition(self._client, self._table, tenant_id, consistent=True)
+        )
 
     def tenants_to_move(self) -> Iterator[str]:
         """Tenants whose profile is not marked moved. A scan: planning runs once per wave plan."""
