@@ -27,8 +27,12 @@ from moto.core.models import botocore_stubber
 
 from periodyear.adapters import clients
 from periodyear.adapters.items import batch_write
-from periodyear_local.sandbox import REGION, drain_queue, route_to_queue
+from periodyear.adapters.register import RegisterRepository
+from periodyear.domain.errors import NoticeNotSent
+from periodyear.migration import wiring as migration_wiring
+from periodyear_local.sandbox import REGION, drain_queue, local_aws, route_to_queue
 from tests.conftest import Billing, LambdaContext, plain
+from tests.integration.test_migration import DEFAULT_MOVE, Migration
 
 TENANTS = [f"f{n}" for n in range(6)]
 MAY = "2022-05"
@@ -269,3 +273,65 @@ def test_unprocessed_items_are_sent_again_and_a_table_that_never_takes_them_is_a
     left[0] = 10**6  # the table never takes the rest
     with pytest.raises(RuntimeError, match="stayed unprocessed"):
         batch_write(client, table, items, sleep=lambda _: None)
+
+
+# ------------------------------------------------------------------ the migration's call sites
+
+
+@pytest.fixture
+def moving(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Migration, Faults]]:
+    with local_aws("MigrateTenantFunction") as aws:
+        migration_wiring.reset()
+        injector = Faults()
+        monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=injector.pauses.append))
+        for factory in (clients.dynamodb, clients.sesv2, clients.scheduler, clients.events):
+            factory().meta.events.register_first(
+                "before-send", _dispatch(injector, factory().meta.service_model)
+            )
+            factory().meta.events.register_last("before-send", _restore)
+        yield Migration(aws["tables"]), injector
+        migration_wiring.reset()
+
+
+MIGRATION_CALL_SITES = [
+    ("dynamodb", "Query"),  # the legacy partition, the register's verification
+    ("dynamodb", "GetItem"),  # the migration state, the register PROFILE
+    ("dynamodb", "UpdateItem"),  # state transitions, the legacy marker, the PROFILE and its listing
+    ("dynamodb", "BatchWriteItem"),  # the register's items
+    ("sesv2", "SendEmail"),  # the notice
+    ("scheduler", "CreateSchedule"),  # the move, and the resume of a crashed move
+]
+
+
+@pytest.mark.parametrize("kind", ["throttle", "server", "timeout"])
+@pytest.mark.parametrize(("service", "operation"), MIGRATION_CALL_SITES)
+def test_a_passing_fault_at_any_migration_call_site_is_retried_and_the_tenant_moves_once(
+    moving: tuple[Migration, Faults], service: str, operation: str, kind: str
+) -> None:
+    migration, faults = moving
+    migration.legacy("t1", name="Fjord Regnskap AS", email="post@fjord.example")
+    faults.service, faults.operation, faults.kind, faults.count = service, operation, kind, ATTEMPTS - 1
+    assert migration.request("t1")["outcome"] == "notified"
+    assert migration.due("t1", at=DEFAULT_MOVE)["outcome"] == "moved"
+    assert faults.injected == ATTEMPTS - 1  # every fault was met, and retried past
+    assert len(migration.notices()) == 1  # one notice, however often SES was asked
+    assert migration.items("LegacyTable", "t1")["PROFILE"]["migration_status"] == "MIGRATED"
+    account = RegisterRepository(clients.dynamodb(), migration.names["RegisterTable"]).account("t1")
+    assert (
+        len(account.clients)
+        == len([k for k in migration.items("LegacyTable", "t1") if k.startswith("CLIENT#")]) + 1
+    )
+
+
+def test_a_notice_ses_refuses_past_every_retry_is_a_clear_failure_and_the_retry_sends_it_once(
+    moving: tuple[Migration, Faults],
+) -> None:
+    migration, faults = moving
+    migration.legacy("t1", name="Fjord Regnskap AS", email="post@fjord.example")
+    faults.service, faults.operation, faults.kind, faults.count = "sesv2", "SendEmail", "server", ATTEMPTS
+    with pytest.raises(NoticeNotSent):  # the invocation fails: Lambda retries the event
+        migration.request("t1")
+    assert migration.notices() == []
+    assert migration.items("RegisterTable", "t1") == {}
+    assert migration.request("t1")["outcome"] == "notified"  # the retry
+    assert len(migration.notices()) == 1
