@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
@@ -800,7 +801,7 @@ def test_an_email_with_a_line_break_is_refused_before_the_lease_and_a_fix_goes_t
     migration.legacy("t1", email="post@t1.example\nBcc: spy@evil.example")
     result = migration.request("t1")
     assert result["outcome"] == "refused"
-    assert result["reason"] == "PROFILE e-mail 'post@t1.example\\nBcc: spy@evil.example' is not an address"
+    assert result["reason"] == "PROFILE e-mail holds a line break or another control character"
     assert migration.notices() == []
     assert migration.state("t1") == {}
     migration.legacy("t1", email="post@t1.example")  # corrected on the old platform
@@ -821,7 +822,7 @@ def test_an_email_with_a_line_break_is_refused_before_the_lease_and_a_fix_goes_t
         ),
         (
             {"sk": "USER#u7", "user_id": "u7", "name": "Sju", "email": "a@b.example\nBcc: x", "role": "user"},
-            "USER#u7 e-mail 'a@b.example\\nBcc: x' is not an address",
+            "USER#u7 e-mail holds a line break or another control character",
         ),
         (
             {"sk": "USER#u8", "name": "Uten id", "email": "u8@firm.example", "role": "user"},
@@ -918,3 +919,35 @@ def test_a_verified_tenant_stays_listed_through_the_resume_of_a_crash_after_list
     assert result["outcome"] == "moved"
     assert seen == [["t1"]]  # rewriting the profile did not take it out of billing's list
     assert migration.items("RegisterTable", "t1")["PROFILE"]["address"]["city"] == "Bergen"
+
+
+def test_no_address_reaches_the_logs_of_a_refused_tenant_or_a_notice_ses_refused(
+    migration: Migration, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a tenant whose e-mail smuggles a second address, and one whose notice SES refuses
+    # naming its recipients (as SES's messages can)
+    migration.legacy("t1", email="post@t1.example\nBcc: spy@evil.example")
+    migration.legacy("t2", email="post@t2.example")
+
+    def refuse(self: Mailer, message: Any, recipients: Any) -> str:
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "MessageRejected",
+                    "Message": f"Address blacklisted: {', '.join(recipients)}",
+                }
+            },
+            "SendEmail",
+        )
+
+    monkeypatch.setattr(Mailer, "send", refuse)
+    # When both are requested
+    assert migration.request("t1")["outcome"] == "refused"
+    with pytest.raises(NoticeNotSent) as refused_by_ses:
+        migration.request("t2")
+    # Then no address is in any log line, nor in the error the dead-letter queue would keep
+    logged = capsys.readouterr().out
+    for address in ("post@t1.example", "spy@evil.example", "post@t2.example", "ada@firm.example"):
+        assert address not in logged
+        assert address not in str(refused_by_ses.value)
+    assert "MessageRejected" in str(refused_by_ses.value)  # the cause is still named

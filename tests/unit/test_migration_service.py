@@ -511,15 +511,15 @@ def test_the_wave_plan_requests_every_unmoved_tenant_before_the_deadline(migrati
     [
         (
             legacy_tenant("t1", profile={"email": "post@t1.example\nBcc: spy@evil.example"}),
-            "PROFILE e-mail 'post@t1.example\\nBcc: spy@evil.example' is not an address",
+            "PROFILE e-mail holds a line break or another control character",
         ),
         (
             legacy_tenant("t1", users=(*USERS, Person("u7", "Sju", "a@b.example\r\nBcc: x", "user"))),
-            "USER#u7 e-mail 'a@b.example\\r\\nBcc: x' is not an address",
+            "USER#u7 e-mail holds a line break or another control character",
         ),
         (
             legacy_tenant("t1", users=(Person("u1", "Ada", "Ada <ada@firm.example>", "admin"),)),
-            "USER#u1 e-mail 'Ada <ada@firm.example>' is not an address",
+            "USER#u1 e-mail holds a display name or more than one address",
         ),
         (
             replace(

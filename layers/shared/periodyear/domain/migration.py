@@ -191,6 +191,18 @@ def _id_problems(prefix: str, name: str, records: Sequence[tuple[str, str | None
     return problems
 
 
+def why_not_address(value: object) -> str:
+    """What makes ``value`` no bare e-mail address, in words that quote none of it (a refusal's
+    reason is logged, and an address is personal data)."""
+    if not isinstance(value, str) or not value:
+        return "is empty or not text"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        return "holds a line break or another control character"
+    if "<" in value or ">" in value or "," in value or ";" in value:
+        return "holds a display name or more than one address"
+    return "is not an address"
+
+
 def legacy_problems(legacy: LegacyTenant) -> list[str]:
     """What in a legacy tenant would be lost, merged or unsafe to send, each naming its item.
 
@@ -200,7 +212,7 @@ def legacy_problems(legacy: LegacyTenant) -> list[str]:
     problems: list[str] = []
     email = profile.get("email")
     if isinstance(email, str) and email and not is_address(email):
-        problems.append(f"PROFILE e-mail {email!r} is not an address")
+        problems.append(f"PROFILE e-mail {why_not_address(email)}")
     problems += _id_problems("CLIENT#", "client_id", [(c.client_id, c.sk) for c in legacy.clients])
     problems += _id_problems("USER#", "user_id", [(u.user_id, u.sk) for u in legacy.users])
     bureau = legacy.bureau_client
@@ -209,7 +221,7 @@ def legacy_problems(legacy: LegacyTenant) -> list[str]:
     for user in legacy.users:
         if not is_address(user.email):
             key = user.sk if user.sk is not None else f"USER#{user.user_id}"
-            problems.append(f"{key} e-mail {user.email!r} is not an address")
+            problems.append(f"{key} e-mail {why_not_address(user.email)}")
     return problems
 
 

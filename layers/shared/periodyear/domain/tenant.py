@@ -59,7 +59,7 @@ def parse_address(value: object) -> Address | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ValueError(f"address is not a map: {value!r}")
+        raise ValueError("address is not a map of street, postal_code, city and country")
     unknown = sorted(set(value) - set(_ADDRESS_PARTS))
     if unknown:
         raise ValueError(f"address has unknown parts {unknown}; it holds {', '.join(_ADDRESS_PARTS)}")
@@ -69,7 +69,7 @@ def parse_address(value: object) -> Address | None:
         if part is None:
             continue
         if not isinstance(part, str):
-            raise ValueError(f"address {name} is not text: {part!r}")
+            raise ValueError(f"address {name} is not text")
         if part.strip():
             parts[name] = part.strip()
     country = parts.get("country", "NO")
@@ -89,5 +89,5 @@ def parse_reference(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"customer_reference is not text: {value!r}")
+        raise ValueError("customer_reference is not text")
     return value.strip() or None

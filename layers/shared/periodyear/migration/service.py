@@ -93,6 +93,11 @@ class MigrationSettings:
     notice: NoticeDetails  # the contact and terms page every notice gives
 
 
+def _error_code(error: Exception) -> str:
+    code = getattr(error, "response", {}).get("Error", {}).get("Code") if hasattr(error, "response") else None
+    return f"{type(error).__name__} ({code})" if code else type(error).__name__
+
+
 @dataclass(frozen=True)
 class Result:
     """What a delivery did: ``outcome`` is notified, unchanged, in_progress, refused, moved or failed."""
@@ -235,7 +240,8 @@ class MigrationService:
             message_id = self._mail.send(message, recipients)
         except Exception as error:
             self._states.release(lease, reason=f"notice not sent: {type(error).__name__}", now=self._clock())
-            raise NoticeNotSent(f"the notice to {tenant_id} was not sent: {error}") from error
+            # The error's code only: SES's message can name the recipients, which stay out of logs.
+            raise NoticeNotSent(f"the notice to {tenant_id} was not sent: {_error_code(error)}") from error
         self._states.notice_sent(lease, message_id=message_id, recipients=len(recipients), now=self._clock())
         logger.info(
             "notice sent",
