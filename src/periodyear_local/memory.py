@@ -271,7 +271,7 @@ class MemoryMail:
 class MemorySchedules:
     """One move schedule per tenant; setting it again moves it, as ``MoveScheduler`` updates it.
 
-    Also the resume schedules of ``ResumeScheduler``: one per tenant, the latest move's."""
+    Also the resume schedules of ``MoveScheduler.set_resume``: one per tenant, the latest move's."""
 
     moves: dict[str, datetime] = field(default_factory=dict)
     resumes: dict[str, datetime] = field(default_factory=dict)

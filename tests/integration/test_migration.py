@@ -21,8 +21,7 @@ from moto.ses.models import ses_backends
 from periodyear.adapters import items as dynamo_items
 from periodyear.adapters.items import from_item
 from periodyear.adapters.legacy import LegacyRepository
-from periodyear.adapters.messaging import Mailer, schedule_name
-from periodyear.adapters.migration_state import resume_schedule_name
+from periodyear.adapters.messaging import Mailer, resume_schedule_name, schedule_name
 from periodyear.adapters.register import RegisterRepository, RegisterWriter
 from periodyear.domain.errors import NoticeNotSent
 from periodyear.migration import wiring

@@ -45,8 +45,16 @@ def schedule_name(tenant_id: str) -> str:
     return f"move-{readable}-{hashlib.sha256(tenant_id.encode()).hexdigest()[:12]}"
 
 
+def resume_schedule_name(tenant_id: str) -> str:
+    """The tenant's resume schedule, beside its move schedule (``move-…``), within 64 characters."""
+    return "resume-" + schedule_name(tenant_id).removeprefix("move-")
+
+
 class MoveScheduler:
-    """One one-time schedule per tenant that puts ``TenantMigrationDue`` on the bus at the move time."""
+    """One-time schedules that put ``TenantMigrationDue`` on the bus: one per tenant at its move
+    time, and one once a move's lease has run out (``resume``), so a crashed move is taken over
+    and completed without waiting for a retry (Lambda retries an asynchronous event only twice,
+    within about three minutes, well inside the lease)."""
 
     def __init__(
         self, client: EventBridgeSchedulerClient, *, group: str, bus_arn: str, role_arn: str
@@ -57,17 +65,24 @@ class MoveScheduler:
         self._role_arn = role_arn
 
     def set_move(self, tenant_id: str, move_at: datetime) -> None:
+        self._due_at(schedule_name(tenant_id), move_at, {"tenant_id": tenant_id})  # a reset move: updated
+
+    def set_resume(self, tenant_id: str, at: datetime) -> None:
+        self._due_at(resume_schedule_name(tenant_id), at, {"tenant_id": tenant_id, "resume": True})
+
+    def _due_at(self, name: str, at: datetime, detail: Mapping[str, Any]) -> None:
+        """Create the schedule, or move it to ``at`` when it exists."""
         arguments: dict[str, Any] = {
-            "Name": schedule_name(tenant_id),
+            "Name": name,
             "GroupName": self._group,
-            "ScheduleExpression": f"at({move_at:%Y-%m-%dT%H:%M:%S})",
+            "ScheduleExpression": f"at({at:%Y-%m-%dT%H:%M:%S})",
             "ScheduleExpressionTimezone": "UTC",
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "ActionAfterCompletion": "DELETE",
             "Target": {
                 "Arn": self._bus_arn,
                 "RoleArn": self._role_arn,
-                "Input": json.dumps({"tenant_id": tenant_id}),
+                "Input": json.dumps(dict(detail)),
                 "EventBridgeParameters": {"DetailType": "TenantMigrationDue", "Source": MIGRATION_SOURCE},
                 "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
             },
@@ -77,7 +92,7 @@ class MoveScheduler:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConflictException":
                 raise
-            self._client.update_schedule(**arguments)  # the move was reset: the schedule follows
+            self._client.update_schedule(**arguments)
 
     def get(self, tenant_id: str) -> dict[str, Any] | None:
         try:

@@ -8,7 +8,6 @@ outlives its holder (a crash) expires, and the next delivery takes over.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -16,15 +15,12 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from periodyear.adapters.items import from_item, tenant_pk, to_item
-from periodyear.adapters.messaging import schedule_name
 from periodyear.domain.calendar import format_instant, parse_instant
 from periodyear.domain.errors import Conflict
-from periodyear.domain.events import MIGRATION_SOURCE
 from periodyear.domain.migration_state import LEASE, Lease, MigrationState, PromisedTerms, Status
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_scheduler import EventBridgeSchedulerClient
 
 
 def _promised_terms(item: dict[str, Any]) -> PromisedTerms | None:
@@ -214,46 +210,3 @@ class MigrationStateRepository:
                 ":token": lease.token,
             },
         )
-
-
-def resume_schedule_name(tenant_id: str) -> str:
-    """The tenant's resume schedule, beside its move schedule (``move-…``), within 64 characters."""
-    return "resume-" + schedule_name(tenant_id).removeprefix("move-")
-
-
-class ResumeScheduler:
-    """A one-time schedule per tenant that puts ``TenantMigrationDue`` {tenant_id, resume: true}
-    on the bus once a move's lease has run out, so a crashed move is taken over and completed
-    without waiting for a retry (Lambda retries an asynchronous event only twice, within about
-    three minutes, well inside the lease)."""
-
-    def __init__(
-        self, client: EventBridgeSchedulerClient, *, group: str, bus_arn: str, role_arn: str
-    ) -> None:
-        self._client = client
-        self._group = group
-        self._bus_arn = bus_arn
-        self._role_arn = role_arn
-
-    def set_resume(self, tenant_id: str, at: datetime) -> None:
-        arguments: dict[str, Any] = {
-            "Name": resume_schedule_name(tenant_id),
-            "GroupName": self._group,
-            "ScheduleExpression": f"at({at:%Y-%m-%dT%H:%M:%S})",
-            "ScheduleExpressionTimezone": "UTC",
-            "FlexibleTimeWindow": {"Mode": "OFF"},
-            "ActionAfterCompletion": "DELETE",
-            "Target": {
-                "Arn": self._bus_arn,
-                "RoleArn": self._role_arn,
-                "Input": json.dumps({"tenant_id": tenant_id, "resume": True}),
-                "EventBridgeParameters": {"DetailType": "TenantMigrationDue", "Source": MIGRATION_SOURCE},
-                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
-            },
-        }
-        try:
-            self._client.create_schedule(**arguments)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConflictException":
-                raise
-            self._client.update_schedule(**arguments)  # a later attempt: the resume follows its lease

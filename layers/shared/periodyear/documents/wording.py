@@ -14,41 +14,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from periodyear.domain.calendar import Period, PeriodKind
+from periodyear.domain.calendar import MONTH_NAMES, Period, PeriodKind, written_day
 from periodyear.domain.catalog import load_catalog
 from periodyear.domain.money import ORE
 
 LANGUAGES = ("nb", "en")
-MONTHS = {
-    "nb": (
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
+MONTHS = MONTH_NAMES
 _COLLECTIVE = {
     ("nb", PeriodKind.MONTHLY): "Samlefaktura for {period}",
     ("nb", PeriodKind.ANNUAL): "Samlefaktura for årsoppgjør levert til Altinn, {period}",
@@ -74,11 +45,7 @@ def quantity(value: int, language: str) -> str:
 
 
 def day(value: date, language: str) -> str:
-    return (
-        f"{value:%d.%m.%Y}"
-        if language == "nb"
-        else f"{value.day} {MONTHS['en'][value.month - 1]} {value.year}"
-    )
+    return written_day(value, language)
 
 
 def month(value: date, language: str) -> str:

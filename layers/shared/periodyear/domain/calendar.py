@@ -115,3 +115,42 @@ class Period:
 
     def contains(self, day: date) -> bool:
         return self.start <= day < self.end
+
+
+MONTH_NAMES = {  # as a reader of each language writes them
+    "nb": (
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def written_day(value: date, language: str) -> str:
+    """``01.03.2022`` in Norwegian, ``1 March 2022`` in English (never the process's locale)."""
+    if language == "nb":
+        return f"{value:%d.%m.%Y}"
+    return f"{value.day} {MONTH_NAMES['en'][value.month - 1]} {value.year}"

@@ -10,7 +10,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from periodyear.domain.calendar import OSLO
+from periodyear.domain.calendar import OSLO, written_day
 from periodyear.domain.migration import NewTerms
 
 if TYPE_CHECKING:
@@ -64,30 +64,12 @@ class Notice:
     html: str
 
 
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
 def _when(moment: datetime, language: str) -> str:
     local = moment.astimezone(OSLO)
     return f"{_day(local.date(), language)} {'kl.' if language == 'nb' else 'at'} {local:%H:%M}"
 
 
-def _day(day: date, language: str) -> str:
-    """``01.03.2022`` in Norwegian, ``1 March 2022`` in English (not left to the process's locale)."""
-    return f"{day:%d.%m.%Y}" if language == "nb" else f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+_day = written_day
 
 
 def render_notice(

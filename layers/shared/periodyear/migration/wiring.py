@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from periodyear.adapters import clients
 from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import Mailer, MigrationEvents, MoveScheduler
-from periodyear.adapters.migration_state import MigrationStateRepository, ResumeScheduler
+from periodyear.adapters.migration_state import MigrationStateRepository
 from periodyear.adapters.register import RegisterWriter
 from periodyear.config import MigrationEnvironment
 from periodyear.domain.catalog import load_catalog
@@ -25,23 +25,19 @@ def processing_clock() -> datetime:
 def migration_service() -> MigrationService:
     environment = MigrationEnvironment.load()  # fields come from the environment
     dynamodb = clients.dynamodb()
+    scheduler = MoveScheduler(
+        clients.scheduler(),
+        group=environment.migration_schedule_group,
+        bus_arn=environment.event_bus_arn,
+        role_arn=environment.scheduler_role_arn,
+    )
     return MigrationService(
         legacy=LegacyRepository(dynamodb, environment.legacy_table),
         register=RegisterWriter(dynamodb, environment.register_table),
         states=MigrationStateRepository(dynamodb, environment.migration_table),
         mail=Mailer(clients.sesv2(), environment.notice_sender),
-        schedules=MoveScheduler(
-            clients.scheduler(),
-            group=environment.migration_schedule_group,
-            bus_arn=environment.event_bus_arn,
-            role_arn=environment.scheduler_role_arn,
-        ),
-        resumes=ResumeScheduler(
-            clients.scheduler(),
-            group=environment.migration_schedule_group,
-            bus_arn=environment.event_bus_arn,
-            role_arn=environment.scheduler_role_arn,
-        ),
+        schedules=scheduler,
+        resumes=scheduler,
         requests=MigrationEvents(clients.events(), environment.event_bus_name),
         catalog=load_catalog(environment.catalog_path),
         settings=MigrationSettings(
