@@ -30,14 +30,13 @@ from rich.console import Console
 
 from periodyear.config import BillingSettings, DocumentSettings, EnvSettings, MigrationEnvironment, Seller
 from periodyear.domain.calendar import (
-    InvalidInstant,
     Period,
     PeriodKind,
     format_instant,
     oslo_date,
     parse_instant,
 )
-from periodyear.domain.errors import PeriodYearError
+from periodyear.domain.errors import InvalidInstant, PeriodYearError
 
 console = Console(width=max(132, shutil.get_terminal_size().columns))
 BILLING_FUNCTIONS = {"monthly": "MonthlyInvoiceFunction", "annual": "AnnualInvoiceFunction"}

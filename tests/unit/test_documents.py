@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from periodyear.documents.basis_csv import basis_csv
-from periodyear.documents.ehf import DocumentError, build_ehf
+from periodyear.documents.ehf import build_ehf
 from periodyear.documents.pdf import build_pdf
 from periodyear.domain.basis import basis_rows
 from periodyear.domain.calendar import Period
 from periodyear.domain.catalog import Catalog, GraduatedCharge, load_catalog
+from periodyear.domain.errors import DocumentError
 from periodyear.domain.invoice import Invoice, InvoiceDraft, compose_invoice
 from periodyear.domain.meters import Meter
 from periodyear.domain.money import ore

@@ -6,13 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from periodyear.domain.calendar import (
-    InvalidInstant,
     Period,
     PeriodKind,
     add_months,
     oslo_date,
     parse_instant,
 )
+from periodyear.domain.errors import InvalidInstant
 from periodyear.domain.money import ore, parse_decimal_string, to_ore
 
 

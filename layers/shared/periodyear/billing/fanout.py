@@ -58,10 +58,6 @@ class Announcer(Protocol):
     def run_completed(self, summary: Mapping[str, Any]) -> None: ...
 
 
-class BatchNotDone(Exception):
-    """Some tenants of the batch failed in a way another delivery may cure."""
-
-
 @dataclass(frozen=True)
 class BatchOutcome:
     result: RunResult

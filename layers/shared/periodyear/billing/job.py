@@ -16,8 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from periodyear.billing.fanout import run_id_for
 from periodyear.billing.request import plan_run
-from periodyear.billing.wiring import billing_service, fan_out
-from periodyear.config import FanOutSettings
+from periodyear.billing.wiring import billing_service, fan_out, fan_out_settings
 from periodyear.domain.calendar import PeriodKind
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ def run_billing_job(
 ) -> dict[str, Any]:
     plan = plan_run(kind, event, clock_now=datetime.now(UTC), run_id="")
     plan = replace(plan, run_id=run_id_for(plan, request_id))
-    if plan.dry_run or plan.tenant_ids is not None or not FanOutSettings.load().billing_queue_url:
+    if plan.dry_run or plan.tenant_ids is not None or not fan_out_settings().billing_queue_url:
         result = billing_service().run(plan)
         if not plan.dry_run:
             publish_metrics(metrics, result)

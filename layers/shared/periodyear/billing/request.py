@@ -17,7 +17,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from periodyear.domain.calendar import (
-    InvalidInstant,
     Period,
     PeriodKind,
     format_instant,
@@ -25,7 +24,7 @@ from periodyear.domain.calendar import (
     parse_instant,
 )
 from periodyear.domain.clock import event_time_allowed, future_event_reason
-from periodyear.domain.errors import EventFromTheFuture, InvalidRequest, PeriodNotEnded
+from periodyear.domain.errors import EventFromTheFuture, InvalidInstant, InvalidRequest, PeriodNotEnded
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -46,6 +46,12 @@ def billing_service() -> BillingService:
 
 
 @functools.cache
+def fan_out_settings() -> FanOutSettings:
+    """Read once per process, like every other setting (the worker asks for it on each record)."""
+    return FanOutSettings.load()
+
+
+@functools.cache
 def fan_out() -> FanOut:
     from periodyear.adapters.messaging import BillingEvents, BillingQueue  # noqa: PLC0415
     from periodyear.adapters.register import RegisterRepository  # noqa: PLC0415
@@ -53,7 +59,7 @@ def fan_out() -> FanOut:
     from periodyear.billing.fanout import FanOut  # noqa: PLC0415
 
     settings = BillingSettings.load()
-    fanning = FanOutSettings.load()
+    fanning = fan_out_settings()
     return FanOut(
         tenants=RegisterRepository(clients.dynamodb(), settings.register_table),
         billing=billing_service,
@@ -68,4 +74,5 @@ def reset() -> None:
     """Forget the built services and clients (tests change the environment between cases)."""
     billing_service.cache_clear()
     fan_out.cache_clear()
+    fan_out_settings.cache_clear()
     clients.reset()

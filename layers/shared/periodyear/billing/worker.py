@@ -16,13 +16,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from periodyear.billing.fanout import BatchNotDone
 from periodyear.billing.job import publish_metrics
-from periodyear.billing.wiring import fan_out
-from periodyear.config import FanOutSettings
+from periodyear.billing.wiring import fan_out, fan_out_settings
 from periodyear.domain.calendar import parse_instant
 from periodyear.domain.clock import event_time_allowed, future_event_reason
-from periodyear.domain.errors import EventFromTheFuture
+from periodyear.domain.errors import BatchNotDone, EventFromTheFuture
 from periodyear.observability import logger
 
 
@@ -46,7 +44,7 @@ def bill_batch(record: SQSRecord, metrics: Metrics) -> None:
     if not event_time_allowed(moment := parse_instant(message["now"]), clock_now):
         raise EventFromTheFuture(future_event_reason(moment, clock_now))  # the message goes to the DLQ
     receives = int(record.attributes.approximate_receive_count or 1)
-    last = receives >= FanOutSettings.load().billing_max_receives
+    last = receives >= fan_out_settings().billing_max_receives
     with logger.append_context_keys(run_id=message["run_id"], batch=message["batch"], receives=receives):
         outcome = fan_out().work(message, last_attempt=last)
         if outcome.counted:

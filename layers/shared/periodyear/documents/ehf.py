@@ -11,7 +11,7 @@ from stdnum.no import orgnr
 
 from periodyear.config import Seller
 from periodyear.documents import wording
-from periodyear.domain.errors import PeriodYearError
+from periodyear.domain.errors import DocumentError
 from periodyear.domain.invoice import Invoice, InvoiceLine
 from periodyear.domain.money import ORE
 from periodyear.domain.tenant import TenantAccount
@@ -26,10 +26,6 @@ UNIT = "C62"  # "one": a client, a user, a fee
 ET.register_namespace("", UBL)
 ET.register_namespace("cac", CAC)
 ET.register_namespace("cbc", CBC)
-
-
-class DocumentError(PeriodYearError):
-    """The invoice cannot be written as a valid document (e.g. a buyer without a valid org number)."""
 
 
 def _cac(parent: ET.Element, name: str) -> ET.Element:

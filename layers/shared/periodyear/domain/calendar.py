@@ -14,13 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from periodyear.domain.errors import InvalidInstant
+
 OSLO = ZoneInfo("Europe/Oslo")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-class InvalidInstant(ValueError):
-    """Not of the exact form ``YYYY-MM-DDTHH:MM:SSZ``, or not a real instant."""
 
 
 def parse_instant(text: object) -> datetime:

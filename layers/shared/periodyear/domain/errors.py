@@ -58,3 +58,15 @@ class WavesDoNotFit(PeriodYearError):
 
 class EventFromTheFuture(InvalidRequest):
     """An event's ``time`` lies more than five minutes after the real clock (CONTRACT §7)."""
+
+
+class InvalidInstant(ValueError):
+    """Not of the exact form ``YYYY-MM-DDTHH:MM:SSZ``, or not a real instant."""
+
+
+class DocumentError(PeriodYearError):
+    """The invoice cannot be written as a valid document (e.g. a buyer without a valid org number)."""
+
+
+class BatchNotDone(Exception):
+    """Some tenants of a fanned-out run's batch failed in a way another delivery may cure."""

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from periodyear.domain.calendar import InvalidInstant, Period, oslo_date, parse_instant
+from periodyear.domain.calendar import Period, oslo_date, parse_instant
+from periodyear.domain.errors import InvalidInstant
 from periodyear.domain.meters import METER_SOURCES, Meter
 
 

@@ -17,9 +17,9 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from periodyear.domain.calendar import InvalidInstant, format_instant, parse_instant
+from periodyear.domain.calendar import format_instant, parse_instant
 from periodyear.domain.clock import event_time_allowed, future_event_reason
-from periodyear.domain.errors import WavesDoNotFit
+from periodyear.domain.errors import InvalidInstant, WavesDoNotFit
 from periodyear.domain.events import MIGRATION_SOURCE
 from periodyear.migration import wiring
 from periodyear.observability import logger
