@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from periodyear.documents import pdf as pdf_module
+from periodyear.documents import wording
 from periodyear.documents.basis_csv import basis_csv
 from periodyear.documents.ehf import build_ehf
 from periodyear.documents.pdf import build_pdf
@@ -632,3 +634,29 @@ def test_a_client_name_beyond_latin_1_is_drawn_as_written() -> None:
     issued = invoice(records=usage(Meter.PERIOD_ACTIVE_CLIENTS, ["c1"], date(2022, 3, 2)))
     text = pdf_text(build_pdf(issued, firm(clients=clients), SELLER, kid_for(7)))
     assert "Łódź Bakeri – Øst AS" in text  # Sámi names and replacement: tests/unit/test_hostile_names.py
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_invoice_heading_stays_within_the_page_however_long(language: str) -> None:
+    # Given an annual invoice, whose heading names the whole window (the longest heading there is)
+    issued = invoice(
+        period=Period.annual(2022), records=usage(Meter.ANNUAL_SUBMITTED_CLIENTS, ["c2"], date(2022, 5, 2))
+    )
+    heading = wording.collective_invoice(issued.draft.period, language)
+    # When its PDF is made
+    page = pdf_pages(build_pdf(issued, firm(language), SELLER, kid_for(issued.invoice_number)))[
+        0
+    ].splitlines()
+    # Then the heading's lines, measured in the document's own bold 11 pt, each fit the text width
+    measure = pdf_module._Document(pdf_module.WORDS[language])
+    measure.add_page()
+    measure.set_font(pdf_module.FONT, "B", 11)
+    start = next(i for i, line in enumerate(page) if line and heading.startswith(line.strip()))
+    lines, said = [], ""
+    for line in page[start:]:
+        lines.append(line.strip())
+        said = " ".join(lines)
+        if said == heading:
+            break
+    assert said == heading
+    assert all(measure.get_string_width(line) <= measure.epw for line in lines), lines

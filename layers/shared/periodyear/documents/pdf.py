@@ -241,9 +241,8 @@ def _parties(
 def _lines(pdf: _Document, invoice: Invoice, language: str, descriptions: Mapping[str, str]) -> None:
     words, draft = WORDS[language], invoice.draft
     pdf.set_font(FONT, "B", 11)
-    pdf.text_cell(
-        0, 6, wording.collective_invoice(draft.period, language), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
+    heading = pdf.drawable(wording.collective_invoice(draft.period, language))
+    pdf.multi_cell(0, 6, heading, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # a long one wraps
     pdf.ln(2)
     widths = (110, 20, 30, 30)
     pdf.set_font(FONT, "B", 9)
