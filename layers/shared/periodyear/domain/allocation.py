@@ -2,7 +2,8 @@
 
 Each distinct client gets quantity 1 and an equal share in whole øre; the øre left
 over go one each to the clients in ascending ``client_id`` (string) order, so the
-shares always sum exactly to the line.
+shares always sum exactly to the line. A negative amount (a correction, CONTRACT §5a)
+is allocated as the negatives of the shares of its absolute value.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ def allocate(amount: Decimal, client_ids: Iterable[str]) -> tuple[Allocation, ..
     if not clients:
         raise ValueError("an allocation needs at least one client")
     total = ore(amount)
-    if total < 0:
-        raise ValueError("a negative amount cannot be allocated")
-    share, left_over = divmod(total, len(clients))
+    sign = -1 if total < 0 else 1
+    share, left_over = divmod(abs(total), len(clients))
     return tuple(
-        Allocation(client, 1, from_ore(share + (1 if index < left_over else 0)))
+        Allocation(client, 1, from_ore(sign * (share + (1 if index < left_over else 0))))
         for index, client in enumerate(clients)
     )

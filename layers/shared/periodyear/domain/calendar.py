@@ -96,6 +96,12 @@ class Period:
         previous = add_months(day.replace(day=1), -1)
         return cls.month(previous.year, previous.month)
 
+    def previous(self) -> Period:
+        """The period of the same kind before this one (the one a run reviews, CONTRACT §5a)."""
+        if self.kind is PeriodKind.MONTHLY:
+            return Period.month_before(self.start)
+        return Period.annual(self.end.year - 1)
+
     @property
     def last_day(self) -> date:
         return self.end - timedelta(days=1)

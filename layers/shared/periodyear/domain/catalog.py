@@ -189,6 +189,10 @@ def _consistency_problems(catalog: Catalog) -> list[tuple[str, str]]:
     def check_list(path: str, charges: Sequence[Charge], kind: PeriodKind, seen: dict[str, str]) -> None:
         for index, charge in enumerate(charges):
             where = f"{path}[{index}]"
+            if "@" in charge.code:
+                problems.append(
+                    (f"{where}.code", "must not contain '@', which marks a correction (PERIOD@2022-02)")
+                )
             if charge.code in seen:
                 problems.append((f"{where}.code", f"{charge.code!r} is also used at {seen[charge.code]}"))
             seen[charge.code] = where

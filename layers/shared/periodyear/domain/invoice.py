@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from periodyear.domain.allocation import Allocation, allocate
 from periodyear.domain.calendar import Period, PeriodKind
@@ -20,6 +21,8 @@ from periodyear.domain.pricing import PricePiece, price_charge
 from periodyear.domain.tenant import Subscription
 from periodyear.domain.usage import UsageRecord, distinct_ids
 
+DocumentType = Literal["INVOICE", "CREDIT_NOTE"]
+
 
 @dataclass(frozen=True)
 class InvoiceLine:
@@ -30,6 +33,12 @@ class InvoiceLine:
     amount: Decimal
     allocations: tuple[Allocation, ...]
     pieces: tuple[PricePiece, ...]
+    correction_of: int | None = None  # on a correction line (§5a): the number of the invoice corrected
+
+    @property
+    def corrected_period(self) -> str | None:
+        """The label of the period a correction line corrects (``K-P-STD@2022-02`` → ``2022-02``)."""
+        return self.code.rpartition("@")[2] if self.correction_of is not None else None
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,20 @@ class InvoiceDraft:
     @property
     def kind(self) -> PeriodKind:
         return self.period.kind
+
+    @property
+    def document_type(self) -> DocumentType:
+        """A negative subtotal makes the invoice a credit note (CONTRACT §5a)."""
+        return "CREDIT_NOTE" if self.subtotal < 0 else "INVOICE"
+
+    @property
+    def corrections(self) -> tuple[InvoiceLine, ...]:
+        return tuple(line for line in self.lines if line.correction_of is not None)
+
+    @property
+    def corrected_invoices(self) -> tuple[int, ...]:
+        """The numbers of the invoices this one corrects, ascending."""
+        return tuple(sorted({line.correction_of for line in self.corrections if line.correction_of}))
 
 
 @dataclass(frozen=True)
@@ -140,12 +163,15 @@ def compose_invoice(
     usage: Iterable[UsageRecord],
     catalog: Catalog,
     issue_date: date,
+    corrections: Sequence[InvoiceLine] = (),
 ) -> InvoiceDraft | None:
     """The invoice for one tenant and period, or None when no line is left.
 
     Package charges never count usage on or before ``paid_through``, and a package's
     flat charge is billed only for a period whose last day is after it; add-ons have
-    neither exclusion. Lines with quantity 0 are left out.
+    neither exclusion. Lines with quantity 0 are left out. ``corrections`` (the review of
+    the previous period, see ``corrections.review``) follow the period's own lines; an
+    invoice may hold corrections only.
     """
     records: Sequence[UsageRecord] = list(usage)
     package_charges, addon_charges = _charges(catalog, period, subscription)
@@ -163,10 +189,11 @@ def compose_invoice(
         meter_ids = frozenset() if isinstance(charge, FlatCharge) else distinct_ids(records, charge.meter)
         if line := _line(charge, meter_ids):
             lines.append(line)
+    lines += corrections
     if not lines:
         return None
     subtotal = sum((line.amount for line in lines), Decimal(0))
-    vat_amount = to_ore(subtotal * catalog.vat_rate)
+    vat_amount = to_ore(subtotal * catalog.vat_rate)  # a negative one rounds as its absolute value
     return InvoiceDraft(
         tenant_id=tenant_id,
         period=period,

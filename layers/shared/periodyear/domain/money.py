@@ -10,7 +10,9 @@ _DECIMAL_STRING = re.compile(r"^\d+(\.\d+)?$")
 
 
 def to_ore(amount: Decimal) -> Decimal:
-    """Round an exact amount half-up to whole øre (the contract's only rounding)."""
+    """Round an exact amount half-up to whole øre (the contract's only rounding). Decimal's
+    ROUND_HALF_UP rounds a tie away from zero, so a negative amount rounds as its absolute
+    value does, sign kept (CONTRACT §5a): -0.125 → -0.13."""
     return amount.quantize(ORE, rounding=ROUND_HALF_UP)
 
 

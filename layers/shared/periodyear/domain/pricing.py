@@ -56,6 +56,17 @@ def _volume(tiers: list[Tier], quantity: int) -> list[PricePiece]:
     return [_piece(quantity, tier.unit_price)]
 
 
+def net_pieces(now: PricedCharge, before: PricedCharge) -> tuple[PricePiece, ...]:
+    """The pieces of ``now`` less those of ``before``, netted per unit price (a correction's pieces,
+    CONTRACT §5a): what was billed at a price and is still due at it cancels out; a volume tier
+    that moved leaves a positive piece at the new price and a negative one at the old."""
+    quantities: dict[Decimal, int] = {}
+    for sign, pieces in ((1, now.pieces), (-1, before.pieces)):
+        for piece in pieces:
+            quantities[piece.unit_price] = quantities.get(piece.unit_price, 0) + sign * piece.quantity
+    return tuple(_piece(quantity, price) for price, quantity in quantities.items() if quantity)
+
+
 def price_charge(charge: Charge, quantity: int) -> PricedCharge:
     """Price ``quantity`` units (ignored for ``flat``, which is billed once)."""
     if quantity < 0:
