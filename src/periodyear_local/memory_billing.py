@@ -22,6 +22,7 @@ from periodyear.domain.invoice import (
     InvoiceDraft,
     IssuedInvoice,
     IssueOutcome,
+    PeriodInvoices,
 )
 from periodyear.domain.meters import METER_SOURCES, Meter
 from periodyear.domain.runs import BatchReport, RunRecord, RunStatus, Tally
@@ -74,14 +75,16 @@ class MemoryUsage:
         item = {"type": usage_type, "occurred_at": occurred_at, "event_id": event_id, **attributes}
         self.items.setdefault(tenant_id, []).append((sk, item))
 
-    def read(self, tenant_id: str, meter: Meter, period: Period) -> Iterator[tuple[str, dict[str, Any]]]:
+    def read(
+        self, tenant_id: str, meter: Meter, periods: Sequence[Period]
+    ) -> Iterator[tuple[Period, str, dict[str, Any]]]:
         self.requests("Query usage")
         usage_type = METER_SOURCES[meter].usage_type
-        start, end = period.utc_bounds()
-        low, high = f"{usage_type}#{start}", f"{usage_type}#{end}"
-        for sk, item in self.items.get(tenant_id, []):
-            if low <= sk <= high:
-                yield sk, item
+        low = f"{usage_type}#{periods[0].utc_bounds()[0]}"
+        ends = [(period, f"{usage_type}#{period.utc_bounds()[1]}") for period in periods]
+        for sk, item in sorted(self.items.get(tenant_id, []), key=lambda pair: pair[0]):
+            if low <= sk <= ends[-1][1]:
+                yield next(period for period, end in ends if sk <= end), sk, item
 
 
 class MemoryInvoices:
@@ -96,6 +99,14 @@ class MemoryInvoices:
     @staticmethod
     def _key(draft: InvoiceDraft) -> tuple[str, str, str]:
         return (draft.tenant_id, draft.kind.value, draft.period.label)
+
+    def period_invoices(self, tenant_id: str, period: Period) -> PeriodInvoices:
+        self.requests("Query invoices")
+        before = self.stored.get((tenant_id, period.kind.value, period.previous().label))
+        return PeriodInvoices(
+            current=self.stored.get((tenant_id, period.kind.value, period.label)),
+            previous=before.invoice if before else None,
+        )
 
     def issue(
         self, drafts: Sequence[InvoiceDraft], *, run_id: str, issued_at: datetime

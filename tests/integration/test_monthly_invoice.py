@@ -79,6 +79,7 @@ def test_the_worked_example_through_the_scheduled_handler(billing: Billing) -> N
         "vat_amount": Decimal("174.75"),
         "total": Decimal("873.75"),
         "status": "ISSUED",
+        "document_type": "INVOICE",
         "run_id": feb["run_id"] if feb else None,
         "issued_at": "2022-03-01T02:00:00Z",
         "documents": {"xml": "invoices/t1/1.xml", "pdf": "invoices/t1/1.pdf", "csv": "invoices/t1/1.csv"},

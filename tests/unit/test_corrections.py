@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from periodyear.domain.allocation import allocate
 from periodyear.domain.calendar import Period, oslo_date, parse_instant
-from periodyear.domain.catalog import CatalogError, VolumeCharge, load_catalog, parse_catalog
+from periodyear.domain.catalog import Catalog, VolumeCharge, load_catalog, parse_catalog
 from periodyear.domain.corrections import review, review_meters
-from periodyear.domain.invoice import Invoice, InvoiceDraft, compose_invoice
+from periodyear.domain.errors import CatalogError
+from periodyear.domain.invoice import Invoice, InvoiceDraft, InvoiceLine, compose_invoice
 from periodyear.domain.meters import Meter
 from periodyear.domain.money import to_ore
 from periodyear.domain.pricing import price_charge
@@ -37,10 +38,10 @@ def issue(
     period: Period,
     usage: list[UsageRecord],
     *,
-    catalog=LATE,
+    catalog: Catalog = LATE,
     subscription: Subscription = STANDARD,
     issued: date | None = None,
-    corrections=(),
+    corrections: tuple[InvoiceLine, ...] = (),
 ) -> Invoice:
     draft = compose_invoice(
         tenant_id="t1",
@@ -309,7 +310,7 @@ def test_billed_plus_correction_is_what_the_quantity_now_costs(
     assert shares[-1] - shares[0] <= Decimal("0.01")  # equal shares in whole øre
 
 
-def _empty(catalog) -> InvoiceDraft:
+def _empty(catalog: Catalog) -> InvoiceDraft:
     """An issued February invoice with no PERIOD line (it billed an add-on only)."""
     vpi = used("u1", "2022-02-03T09:00:00Z", Meter.VPI_USERS)
     draft = compose_invoice(

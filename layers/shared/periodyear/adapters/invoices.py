@@ -47,6 +47,7 @@ from periodyear.domain.invoice import (
     InvoiceLine,
     IssuedInvoice,
     IssueOutcome,
+    PeriodInvoices,
 )
 from periodyear.domain.meters import Meter
 from periodyear.domain.money import to_ore
@@ -100,6 +101,7 @@ def invoice_record(invoice: Invoice) -> dict[str, Any]:
                     {"quantity": p.quantity, "unit_price": p.unit_price, "amount": p.amount}
                     for p in line.pieces
                 ],
+                "correction_of": line.correction_of,  # only on a correction line (None is left out)
             }
             for line in draft.lines
         ],
@@ -108,6 +110,7 @@ def invoice_record(invoice: Invoice) -> dict[str, Any]:
         "vat_amount": draft.vat_amount,
         "total": draft.total,
         "status": "ISSUED",
+        "document_type": draft.document_type,
     }
 
 
@@ -133,6 +136,7 @@ def invoice_from_record(
                 PricePiece(int(p["quantity"]), Decimal(p["unit_price"]), Decimal(p["amount"]))
                 for p in line.get("pieces", [])
             ),
+            correction_of=int(line["correction_of"]) if "correction_of" in line else None,
         )
         for line in record["lines"]
     )
@@ -269,6 +273,28 @@ class InvoiceRepository:
             run_id=str(record.get("run_id", "")),
             documents_pending=frozenset(record.get("documents_pending", ())),
             documents={str(k): str(v) for k, v in dict(record.get("documents", {})).items()},
+        )
+
+    def period_invoices(self, tenant_id: str, period: Period) -> PeriodInvoices:
+        """The tenant's invoices for ``period`` and the period before it, in one query: the two
+        sort keys are adjacent (``INVOICE#MONTHLY#2022-02`` and ``…#2022-03``; no other item
+        sorts between them). A large invoice's allocation items take one more query."""
+        previous = period.previous()
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :previous AND :current",
+            ExpressionAttributeValues={
+                ":pk": {"S": tenant_pk(tenant_id)},
+                ":previous": {"S": invoice_sk(previous)},
+                ":current": {"S": invoice_sk(period)},
+            },
+            ConsistentRead=True,
+        )
+        found = {str(item["sk"]): item for page in pages for item in map(from_item, page["Items"])}
+        current, before = found.get(invoice_sk(period)), found.get(invoice_sk(previous))
+        return PeriodInvoices(
+            current=self._issued_from(current) if current else None,
+            previous=self._issued_from(before).invoice if before else None,
         )
 
     def issued(self, tenant_id: str, period: Period) -> IssuedInvoice | None:

@@ -5,6 +5,10 @@ of a fanned-out run does with one batch). Tenants are worked a chunk at a time: 
 and priced, the chunk's invoices are issued in one transaction (see the invoice repository),
 then their documents are made and announced together. A tenant that fails is reported and
 never stops the run; a tenant already invoiced for the period is left alone.
+
+Reading a tenant: its register profile; its invoices for the period P and the period P′
+before it, in one query; then one usage query per meter, each widened over P′ and P when
+P′ was invoiced, so P's invoice carries the corrections of late usage (CONTRACT §5a).
 """
 
 from __future__ import annotations
@@ -21,10 +25,14 @@ from periodyear.billing.request import BillingPlan
 from periodyear.documents.publisher import DocumentResult, DocumentWork
 from periodyear.domain.calendar import Period
 from periodyear.domain.catalog import Catalog
+from periodyear.domain.corrections import review, review_meters
 from periodyear.domain.errors import InvoiceContention, PeriodYearError
 from periodyear.domain.invoice import (
+    Invoice,
     InvoiceDraft,
+    IssuedInvoice,
     IssueOutcome,
+    PeriodInvoices,
     compose_invoice,
     meters_billed,
 )
@@ -43,10 +51,14 @@ class Register(Protocol):
 
 
 class Usage(Protocol):
-    def read(self, tenant_id: str, meter: Meter, period: Period) -> Iterable[tuple[str, dict[str, Any]]]: ...
+    def read(
+        self, tenant_id: str, meter: Meter, periods: Sequence[Period]
+    ) -> Iterable[tuple[Period, str, dict[str, Any]]]: ...
 
 
 class Invoices(Protocol):
+    def period_invoices(self, tenant_id: str, period: Period) -> PeriodInvoices: ...
+
     def issue(
         self, drafts: Sequence[InvoiceDraft], *, run_id: str, issued_at: datetime
     ) -> list[IssueOutcome]: ...
@@ -71,7 +83,8 @@ class TenantResult:
     invoice_number: int | None = None
     draft: InvoiceDraft | None = None
     account: TenantAccount | None = None
-    invalid_usage: int = 0
+    invalid_usage: int = 0  # invalid usage items read, those of the reviewed period included
+    invalid_reviewed: int = 0  # of which in the reviewed period (counted by its own run too)
     error: str | None = None
     transient: bool = False  # a failure another attempt may not meet (throttling, contention, a bug)
     documents_done: tuple[str, ...] = ()  # document steps completed by this run
@@ -103,8 +116,11 @@ class RunResult:
             invoices_previewed=self.count(Outcome.PREVIEWED),
             tenants_with_nothing_to_bill=self.count(Outcome.NOTHING_TO_BILL),
             invalid_usage_records=sum(t.invalid_usage for t in self.tenants),
+            invalid_usage_reviewed=sum(t.invalid_reviewed for t in self.tenants),
             documents_completed=sum(1 for t in self.tenants if "event" in t.documents_done),
             total_billed=sum((d.total for d in billed), Decimal("0.00")),
+            correction_lines=sum(len(d.corrections) for d in billed),
+            credit_notes=sum(1 for d in billed if d.document_type == "CREDIT_NOTE"),
         )
 
     def failed(self) -> list[dict[str, Any]]:
@@ -145,6 +161,25 @@ class _Priced:
     account: TenantAccount
     draft: InvoiceDraft
     invalid: int
+    invalid_reviewed: int = 0
+
+
+@dataclass
+class _Found:
+    """A tenant whose invoice for the period was issued already (its documents may be pending)."""
+
+    account: TenantAccount
+    issued: IssuedInvoice
+
+
+@dataclass
+class _Usage:
+    """A tenant's valid usage of the billed period and of the reviewed one, and the invalid items."""
+
+    billed: list[UsageRecord] = field(default_factory=list)
+    reviewed: list[UsageRecord] = field(default_factory=list)
+    invalid: int = 0
+    invalid_reviewed: int = 0
 
 
 class BillingService:
@@ -192,6 +227,7 @@ class BillingService:
     def _bill_chunk(self, tenant_ids: Sequence[str], plan: BillingPlan) -> list[TenantResult]:
         results: dict[str, TenantResult] = {}
         priced: dict[str, _Priced] = {}
+        found: dict[str, _Found] = {}
         for tenant_id in dict.fromkeys(tenant_ids):
             with logger.append_context_keys(tenant_id=tenant_id):
                 try:
@@ -201,10 +237,12 @@ class BillingService:
                     continue
             if isinstance(outcome, _Priced):
                 priced[tenant_id] = outcome
+            elif isinstance(outcome, _Found):
+                found[tenant_id] = outcome
             else:
                 results[tenant_id] = outcome
-        if priced:
-            results.update(self._issue(priced, plan))
+        if priced or found:
+            results.update(self._issue(priced, found, plan))
         return [results[t] for t in dict.fromkeys(tenant_ids)]
 
     @staticmethod
@@ -219,42 +257,92 @@ class BillingService:
         return TenantResult(tenant_id, Outcome.FAILED, error=message, transient=transient)
 
     def _read_usage(
-        self, tenant_id: str, meters: Iterable[Meter], period: Period
-    ) -> tuple[list[UsageRecord], int]:
-        records: list[UsageRecord] = []
-        invalid = 0
-        for meter in sorted(meters):
-            for reference, attributes in self._usage.read(tenant_id, meter, period):
-                parsed = read_usage(meter, attributes, period, reference)
+        self,
+        tenant_id: str,
+        period: Period,
+        meters: frozenset[Meter],
+        reviewed: Period | None,
+        reviewed_meters: frozenset[Meter],
+    ) -> _Usage:
+        """One query per meter, over the reviewed period and the billed one where both need it."""
+        usage = _Usage()
+        for meter in sorted(meters | reviewed_meters):
+            periods = [p for p in (reviewed, period) if p is not None]
+            if meter not in reviewed_meters:
+                periods = [period]
+            elif meter not in meters:
+                periods = [p for p in periods if p != period]
+            for within, reference, attributes in self._usage.read(tenant_id, meter, periods):
+                parsed = read_usage(meter, attributes, within, reference)
+                in_review = within != period
                 if isinstance(parsed, InvalidUsage):
-                    invalid += 1
+                    usage.invalid += 1
+                    usage.invalid_reviewed += in_review
                     logger.warning(
-                        "invalid usage skipped", extra={"usage": parsed.reference, "reason": parsed.reason}
+                        "invalid usage skipped",
+                        extra={"usage": parsed.reference, "reason": parsed.reason, "period": within.label},
                     )
                 else:
-                    records.append(parsed)
-        return records, invalid
+                    (usage.reviewed if in_review else usage.billed).append(parsed)
+        return usage
 
-    def _price(self, tenant_id: str, plan: BillingPlan) -> TenantResult | _Priced:
+    def _price(self, tenant_id: str, plan: BillingPlan) -> TenantResult | _Priced | _Found:
         account = self._register.account(tenant_id)
-        meters = meters_billed(self._catalog, plan.period, account.subscription)
-        records, invalid = self._read_usage(tenant_id, meters, plan.period)
+        invoices = self._invoices.period_invoices(tenant_id, plan.period)
+        if invoices.current is not None:
+            if plan.dry_run:
+                return TenantResult(tenant_id, Outcome.ALREADY_ISSUED, account=account)
+            return _Found(account, invoices.current)
+        previous: Invoice | None = invoices.previous
+        subscription = account.subscription
+        usage = self._read_usage(
+            tenant_id,
+            plan.period,
+            meters_billed(self._catalog, plan.period, subscription),
+            previous.draft.period if previous else None,
+            review_meters(previous, self._catalog, subscription) if previous else frozenset(),
+        )
+        corrections = (
+            review(previous, usage.reviewed, subscription=subscription, catalog=self._catalog)
+            if previous
+            else ()
+        )
+        if corrections:
+            logger.info(
+                "late usage corrected",
+                extra={
+                    "corrections": [c.code for c in corrections],
+                    "correction_of": previous and previous.invoice_number,
+                },
+            )
         draft = compose_invoice(
             tenant_id=tenant_id,
-            subscription=account.subscription,
+            subscription=subscription,
             period=plan.period,
-            usage=records,
+            usage=usage.billed,
             catalog=self._catalog,
             issue_date=plan.issue_date,
+            corrections=corrections,
         )
         if draft is None:
             logger.info("nothing to bill")
-            return TenantResult(tenant_id, Outcome.NOTHING_TO_BILL, account=account, invalid_usage=invalid)
+            return TenantResult(
+                tenant_id,
+                Outcome.NOTHING_TO_BILL,
+                account=account,
+                invalid_usage=usage.invalid,
+                invalid_reviewed=usage.invalid_reviewed,
+            )
         if plan.dry_run:
             return TenantResult(
-                tenant_id, Outcome.PREVIEWED, draft=draft, account=account, invalid_usage=invalid
+                tenant_id,
+                Outcome.PREVIEWED,
+                draft=draft,
+                account=account,
+                invalid_usage=usage.invalid,
+                invalid_reviewed=usage.invalid_reviewed,
             )
-        return _Priced(account, draft, invalid)
+        return _Priced(account, draft, usage.invalid, usage.invalid_reviewed)
 
     def _issue_isolating(
         self, priced: dict[str, _Priced], plan: BillingPlan
@@ -278,11 +366,29 @@ class BillingService:
                 outcomes.append(outcome)
         return outcomes
 
-    def _issue(self, priced: dict[str, _Priced], plan: BillingPlan) -> dict[str, TenantResult]:
+    def _issue(
+        self, priced: dict[str, _Priced], found: dict[str, _Found], plan: BillingPlan
+    ) -> dict[str, TenantResult]:
+        """Issue the priced drafts; with the invoices found issued already, finish what each still
+        needs (an invoice this run issued before a crash or a redelivery counts as this run's)."""
         results: dict[str, TenantResult] = {}
         work: list[DocumentWork] = []
-        for tenant_id, issued in zip(priced, self._issue_isolating(priced, plan), strict=True):
-            entry = priced[tenant_id]
+        outcomes: list[tuple[str, IssueOutcome | Exception, TenantAccount, _Priced | None]] = [
+            (tenant_id, issued, priced[tenant_id].account, priced[tenant_id])
+            for tenant_id, issued in zip(
+                priced, self._issue_isolating(priced, plan) if priced else [], strict=True
+            )
+        ]
+        outcomes += [
+            (
+                tenant_id,
+                IssueOutcome(tenant_id, entry.issued, issued_now=entry.issued.run_id == plan.run_id),
+                entry.account,
+                None,
+            )
+            for tenant_id, entry in found.items()
+        ]
+        for tenant_id, issued, account, entry in outcomes:
             if isinstance(issued, Exception) or issued.issued is None:
                 error = issued if isinstance(issued, Exception) else issued.error
                 results[tenant_id] = self._failed(tenant_id, error or RuntimeError("not issued"))
@@ -297,11 +403,12 @@ class BillingService:
                 Outcome.ISSUED if issued.issued_now else Outcome.ALREADY_ISSUED,
                 invoice_number=invoice.invoice_number,
                 draft=invoice.draft if issued.issued_now else None,
-                account=entry.account,
-                invalid_usage=entry.invalid,
+                account=account,
+                invalid_usage=entry.invalid if entry else 0,
+                invalid_reviewed=entry.invalid_reviewed if entry else 0,
             )
             if issued.issued.documents_pending:
-                work.append(DocumentWork(issued.issued, entry.account))
+                work.append(DocumentWork(issued.issued, account))
         if work and self._documents is not None:
             for tenant_id, done in self._documents.complete(work, plan.now).items():
                 if done.error:

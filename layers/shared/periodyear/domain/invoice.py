@@ -97,6 +97,15 @@ class IssuedInvoice:
 
 
 @dataclass(frozen=True)
+class PeriodInvoices:
+    """What one read of the invoices table says about a tenant's period P: its invoice if P is
+    issued already, and the invoice of P′ (the period before) that P's invoice reviews (§5a)."""
+
+    current: IssuedInvoice | None
+    previous: Invoice | None
+
+
+@dataclass(frozen=True)
 class IssueOutcome:
     """What issuing one draft came to."""
 

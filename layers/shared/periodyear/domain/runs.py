@@ -19,7 +19,10 @@ class Tally:
     invoices_previewed: int = 0
     tenants_with_nothing_to_bill: int = 0
     invalid_usage_records: int = 0
+    invalid_usage_reviewed: int = 0  # of the invalid records, those read in the reviewed period (§5a)
     documents_completed: int = 0
+    correction_lines: int = 0  # lines correcting the period before (CONTRACT §5a)
+    credit_notes: int = 0  # invoices issued as credit notes (their subtotal is negative)
     total_billed: Decimal = Decimal("0.00")
 
     def as_dict(self) -> dict[str, Any]:
