@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools import Metrics
 
 from periodyear.billing.fanout import FanOut
+from periodyear.billing.job import publish_metrics
 from periodyear.billing.request import BillingPlan
 from periodyear.billing.service import BillingService
 from periodyear.documents.publisher import DocumentPublisher
@@ -196,3 +198,59 @@ def test_batches_cover_every_tenant_once(tenants: int) -> None:
         tenants,
         Decimal("62.50") * tenants,
     )
+
+
+JUNE = Period.parse_month("2022-06")
+
+
+def late_world(tenants: list[str]) -> World:
+    """May billed for every tenant (c1 each), then a May close of c2 arrives late for each."""
+    world = World(tenants)
+    world.service.run(world.plan("may"))
+    for n, tenant in enumerate(tenants):
+        world.usage.add(tenant, "period.closed", "2022-05-30T10:00:00Z", f"late{n}", client_id="c2")
+        world.usage.add(tenant, "period.closed", "2022-06-10T10:00:00Z", f"june{n}", client_id="c1")
+    return world
+
+
+def june(world: World, run_id: str) -> BillingPlan:
+    return world.plan(
+        run_id, period=JUNE, issue_date=date(2022, 7, 1), now=datetime(2022, 7, 1, 1, tzinfo=UTC)
+    )
+
+
+def test_the_review_costs_one_query_per_tenant_and_no_wider_usage_requests() -> None:
+    world = late_world(["a", "b", "c", "d"])
+    world.register.requests.calls.clear()
+    world.invoices.requests.calls.clear()
+    world.usage.requests.calls.clear()
+    summary = world.service.run(june(world, "june")).summary()
+    assert (summary["invoices_issued"], summary["correction_lines"]) == (4, 4)
+    # per tenant: the register profile, one read of the June and May invoices, and one usage
+    # query per meter read (period_active_clients, vpi_users), each covering May and June
+    assert world.register.requests.calls["Query register"] == 4
+    assert world.invoices.requests.calls["Query invoices"] == 4
+    assert world.usage.requests.calls["Query usage"] == 4 * 2
+
+
+def test_a_rerun_after_a_crash_mid_run_bills_each_correction_once() -> None:
+    world = late_world(["a", "b", "c", "d", "e"])
+    world.invoices.fail_for = {"d"}  # the table refuses d's chunk: b..c issued, d failed, e issued
+    first = world.service.run(june(world, "june-1")).summary()
+    world.invoices.fail_for = set()
+    second = world.service.run(june(world, "june-2")).summary()
+    third = world.service.run(june(world, "june-3")).summary()
+    assert (first["correction_lines"], second["correction_lines"], third["correction_lines"]) == (4, 1, 0)
+    june_invoices = [i.invoice for i in world.invoices.stored.values() if i.invoice.draft.period == JUNE]
+    assert sorted(i.draft.tenant_id for i in june_invoices) == ["a", "b", "c", "d", "e"]
+    for invoice in june_invoices:
+        assert [line.code for line in invoice.draft.corrections] == ["PERIOD@2022-05"]
+    assert world.invoices.numbers() == list(range(1, 11))
+
+
+def test_corrections_and_credit_notes_are_counted_in_the_metrics() -> None:
+    world = late_world(["a", "b"])
+    metrics = Metrics(namespace="PeriodeOgAr", service="periodyear")
+    publish_metrics(metrics, world.service.run(june(world, "june")))
+    counted = {name: metric.get("Value") for name, metric in metrics.metric_set.items()}
+    assert (counted["CorrectionLines"], counted["CreditNotes"]) == ([2.0], [0.0])

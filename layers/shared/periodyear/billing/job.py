@@ -33,6 +33,8 @@ def publish_metrics(metrics: Metrics, result: RunResult) -> None:
     metrics.add_metric(name="FailedTenants", unit=MetricUnit.Count, value=len(result.failed()))
     metrics.add_metric(name="DocumentsPending", unit=MetricUnit.Count, value=len(result.pending()))
     metrics.add_metric(name="EhfHeld", unit=MetricUnit.Count, value=len(result.held()))
+    metrics.add_metric(name="CorrectionLines", unit=MetricUnit.Count, value=tally.correction_lines)
+    metrics.add_metric(name="CreditNotes", unit=MetricUnit.Count, value=tally.credit_notes)
 
 
 def run_billing_job(
