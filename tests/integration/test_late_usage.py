@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from periodyear.adapters import invoices
 from periodyear.billing import wiring
 from periodyear_local.sandbox import local_aws
 from tests.conftest import Billing
@@ -147,3 +148,25 @@ def test_a_dry_run_previews_the_correction_and_writes_nothing(billing: Billing) 
     preview = billing.run_month("2022-03", now="2022-04-01T01:00:00Z", dry_run=True)
     assert (preview["invoices_previewed"], preview["correction_lines"]) == (1, 1)
     assert billing.invoice("t1", "INVOICE#MONTHLY#2022-03") is None
+
+
+def test_a_large_reviewed_invoice_is_read_with_its_allocation_items(
+    billing: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # February's invoice keeps its allocations in allocation items (CONTRACT §6), two per item
+    monkeypatch.setattr(invoices, "LARGE_INVOICE_BYTES", 100)
+    monkeypatch.setattr(invoices, "ALLOCATIONS_PER_ITEM", 2)
+    billing.tenant("t1", price_switch_date=STANDARD_FROM, clients=tuple(f"c{n}" for n in range(1, 7)))
+    for n in range(1, 6):
+        billing.usage("t1", "period.closed", f"2022-02-{10 + n}T10:00:00Z", client_id=f"c{n}")
+    billing.run({"time": "2022-03-01T02:00:00Z"})
+    february = billing.invoice("t1", "INVOICE#MONTHLY#2022-02")
+    assert february is not None
+    assert (february["allocation_items"], february["lines"][0]["allocations"]) == (3, [])
+    monkeypatch.undo()  # March's invoice is an ordinary one
+    billing.usage("t1", "period.closed", "2022-02-27T10:00:00Z", client_id="c6")
+    billing.run({"time": "2022-04-01T01:00:00Z"})
+    # the review merged February's five allocations: only c6 is new (a graduated 30.00 unit)
+    assert corrections(billing.invoice("t1", "INVOICE#MONTHLY#2022-03")) == [
+        ("PERIOD@2022-02", 1, Decimal("30"), [("c6", Decimal("30"))], 1)
+    ]
