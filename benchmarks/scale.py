@@ -3,9 +3,12 @@
 Run: .venv/bin/python benchmarks/scale.py   (``--quick`` for smaller sizes)
 
 1. Requests per tenant of a fanned-out monthly run (moto, counted at botocore, planner and
-   worker together), against the floor: one register query, one usage query per billed
-   type, the counter read and the issuing transaction, three document objects, one record
-   update, and a tenth of a PutEvents. The queue's receive/delete calls are Lambda's event
+   worker together), against the floor: one register query, one query of the tenant's
+   invoices for the period and the one before (CONTRACT §5a's review), one usage query per
+   billed type, the counter read and the issuing transaction, three document objects, one
+   record update, and a tenth of a PutEvents. Measured twice: a first month (nothing to
+   review) and the month after it, where every tenant's previous invoice is reviewed and
+   late usage makes a correction line. The queue's receive/delete calls are Lambda's event
    source mapping's, listed apart.
 2. Own compute per tenant, in memory (no AWS): 10^3, 10^4 and 10^5 tenants, and the scaling
    exponent of time against tenants (1.0 is linear).
@@ -59,12 +62,14 @@ FUNCTIONS = {
     "billing_worker": "BillingWorkerFunction",
     "migrate_tenant": "MigrateTenantFunction",
 }
-FLOOR = 1 + 2 + 1 + 1 + 3 + 1 + 0.1  # KOMPLETT monthly: period.closed and vpi.active are read
+FLOOR = 1 + 1 + 2 + 1 + 1 + 3 + 1 + 0.1  # KOMPLETT monthly: period.closed and vpi.active are read
 ESM_CALLS = ("ReceiveMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "GetQueueAttributes")
 
 
-def requests_per_tenant(tenants: int) -> tuple[float, Counter[str]]:
-    """Every AWS request of a fanned-out run of ``tenants`` KOMPLETT firms with usage, by API."""
+def requests_per_tenant(tenants: int, *, review: bool = False) -> tuple[float, Counter[str]]:
+    """Every AWS request of a fanned-out run of ``tenants`` KOMPLETT firms with usage, by API.
+    With ``review``, May is billed first (not counted) and a late May close arrives for every
+    tenant; then June's run is counted: each tenant's May invoice is reviewed and corrected."""
     calls: Counter[str] = Counter()
     with local_aws("MonthlyInvoiceFunction") as aws:
         wiring.reset()
@@ -91,15 +96,41 @@ def requests_per_tenant(tenants: int) -> tuple[float, Counter[str]]:
         def count(model: Any, **_: Any) -> None:
             calls[model.name] += 1
 
+        metrics = Metrics(namespace="bench")  # what the handlers do, without their decorators
+
+        def bill(period: str, now: str) -> None:
+            event = {"period": period, "time": now}
+            handed = run_billing_job(PeriodKind.MONTHLY, event, metrics, request_id=f"bench-{period}")
+            report = deliver(
+                aws["environment"]["BILLING_QUEUE_URL"], lambda e, c: handle_batches(e, c, metrics)
+            )
+            metrics.clear_metrics()
+            assert report.failed_deliveries == 0, report
+            assert handed["tenants_handed_on"] == tenants
+
+        if review:
+            bill("2022-05", "2022-06-01T02:00:00Z")
+            late = [
+                item
+                for n in range(tenants)
+                for item in (
+                    usage_item(f"t{n:05d}", "period.closed", "2022-05-30T10:00:00Z", client_id="c9"),
+                    usage_item(f"t{n:05d}", "period.closed", "2022-06-10T10:00:00Z", client_id="c0"),
+                    usage_item(f"t{n:05d}", "vpi.active", "2022-06-03T09:00:00Z", user_id="u1"),
+                )
+            ]
+            batch_put(aws["dynamodb"], aws["tables"]["UsageTable"], late)
         for factory in (clients.dynamodb, clients.s3, clients.events, clients.sqs):
             factory().meta.events.register("before-call.*", count)
-        metrics = Metrics(namespace="bench")  # what the handlers do, without their decorators
-        event = {"period": "2022-05", "time": "2022-06-01T02:00:00Z"}
-        handed = run_billing_job(PeriodKind.MONTHLY, event, metrics, request_id="bench")
-        report = deliver(aws["environment"]["BILLING_QUEUE_URL"], lambda e, c: handle_batches(e, c, metrics))
-        metrics.clear_metrics()
-        assert report.failed_deliveries == 0, report
-        assert handed["tenants_handed_on"] == tenants
+        if review:
+            bill("2022-06", "2022-07-01T02:00:00Z")
+            corrected = aws["dynamodb"].get_item(
+                TableName=aws["tables"]["InvoicesTable"],
+                Key={"pk": {"S": "TENANT#t00000"}, "sk": {"S": "INVOICE#MONTHLY#2022-06"}},
+            )["Item"]
+            assert any("correction_of" in line["M"] for line in corrected["lines"]["L"]), corrected
+        else:
+            bill("2022-05", "2022-06-01T02:00:00Z")
         wiring.reset()
     ours = sum(v for k, v in calls.items() if k not in ESM_CALLS)
     return ours / tenants, calls
@@ -233,12 +264,13 @@ def main() -> None:
     quick = "--quick" in sys.argv
     logger.setLevel("ERROR")
     print(f"1. Requests per tenant, fanned-out monthly run (moto), floor {FLOOR:.1f}")
-    for tenants in (10, 50) if quick else (25, 100):
-        per_tenant, calls = requests_per_tenant(tenants)
-        ours = {k: v for k, v in sorted(calls.items()) if k not in ESM_CALLS}
-        print(
-            f"   {tenants:>4} tenants: {per_tenant:.2f} per tenant = {per_tenant / FLOOR:.3f} × floor  {ours}"
-        )
+    for review in (False, True):
+        print("   the month after, every previous invoice reviewed:" if review else "   a first month:")
+        for tenants in (10, 50) if quick else (25, 100):
+            per_tenant, calls = requests_per_tenant(tenants, review=review)
+            ours = {k: v for k, v in sorted(calls.items()) if k not in ESM_CALLS}
+            ratio = per_tenant / FLOOR
+            print(f"   {tenants:>4} tenants: {per_tenant:.2f} per tenant = {ratio:.3f} × floor  {ours}")
     print("2. Own compute in memory (documents aside)")
     sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
     first, last = sizes[0], sizes[-1]
