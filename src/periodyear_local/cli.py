@@ -1,4 +1,4 @@
-"""The local runner: ``python -m periodyear_local demo | invoice | migrate``.
+"""The local runner: ``python -m periodyear_local demo | invoice | report | migrate``.
 
 ``demo`` runs everything in an in-process moto built from template.yaml: no AWS account,
 no Docker, no network. ``invoice`` and ``migrate`` run the same code as the Lambda
@@ -203,6 +203,80 @@ def invoice(args: argparse.Namespace) -> int:
     return 1 if summary["failed_tenants"] else 0
 
 
+# ------------------------------------------------------------------ report
+
+
+def late_usage_period(args: argparse.Namespace) -> Period:
+    """The invoiced period whose late usage to report, or a one-line refusal."""
+    if args.kind == "annual":
+        if args.period is not None or args.year is None:
+            raise CliError("an annual report takes --year YYYY, e.g. --year 2022")
+        if not 2000 <= args.year <= 9999:
+            raise CliError(f"--year {args.year} is not a year this service bills: write YYYY, e.g. 2022")
+        return Period.annual(args.year)
+    if args.year is not None or args.period is None:
+        raise CliError("a monthly report takes --period YYYY-MM, e.g. --period 2022-02")
+    return _month(args.period)
+
+
+def report(args: argparse.Namespace) -> int:
+    """Late usage of an invoiced period that no invoice has billed (CONTRACT §5a's window)."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from periodyear.billing import wiring as billing_wiring  # noqa: PLC0415
+    from periodyear.documents import wording  # noqa: PLC0415
+
+    period = late_usage_period(args)
+    with configured(args.stack, [BILLING_FUNCTIONS[args.kind]]):
+        check_settings(BillingSettings)
+        billing_wiring.reset()
+        service = billing_wiring.billing_service()
+        tenant_ids = list(args.tenant) or list(service.tenant_ids())
+        found, failed = [], []
+        for tenant_id in tenant_ids:
+            try:
+                outcome = service.outstanding(tenant_id, period)
+            except PeriodYearError as error:
+                failed.append(f"{tenant_id}: {error}")
+                continue
+            if outcome is not None and outcome.lines:
+                found.append(outcome)
+    table = Table(title=f"Late usage of {args.kind} {period.label} not billed")
+    for column in (
+        "tenant",
+        "invoice",
+        "next invoice",
+        "line",
+        "quantity",
+        "amount",
+        "clients",
+        "what to do",
+    ):
+        table.add_column(column, justify="right" if column in ("quantity", "amount") else "left")
+    for outcome in found:
+        for line in outcome.lines:
+            table.add_row(
+                outcome.tenant_id,
+                str(outcome.invoice_number),
+                str(outcome.corrected_on or "not issued"),
+                line.code,
+                str(line.quantity),
+                wording.amount(line.amount, "en"),
+                ", ".join(a.client_id for a in line.allocations[:5])
+                + (f" (+{len(line.allocations) - 5})" if len(line.allocations) > 5 else ""),
+                "correct by hand" if outcome.window_closed else "the next run bills it",
+            )
+    console.print(table)
+    console.print(
+        f"{len(found)} of {len(tenant_ids)} tenants have late usage of {period.label} not billed; "
+        f"{sum(o.window_closed for o in found)} of them are past the next invoice (correct by hand).",
+        highlight=False,
+    )
+    for problem in failed:
+        console.print(f"[yellow]not read[/]: {problem}", highlight=False)
+    return 1 if failed else 0
+
+
 # ------------------------------------------------------------------ migrate
 
 
@@ -333,6 +407,16 @@ def parser() -> argparse.ArgumentParser:
     invoice_cmd.add_argument("--tenant", action="append", default=[], help="limit to a tenant (repeatable)")
     invoice_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
 
+    report_cmd = commands.add_parser(
+        "report", help="late usage of an invoiced period that no invoice billed (read only)"
+    )
+    report_cmd.add_argument("report", choices=["late-usage"])
+    report_cmd.add_argument("kind", choices=["monthly", "annual"])
+    report_cmd.add_argument("--period", help="YYYY-MM, the invoiced month (monthly)")
+    report_cmd.add_argument("--year", type=int, help="YYYY, the invoiced year (annual)")
+    report_cmd.add_argument("--tenant", action="append", default=[], help="limit to a tenant (repeatable)")
+    report_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
+
     migrate_cmd = commands.add_parser("migrate", help="migration against the configured AWS")
     at_help = "the event's time, YYYY-MM-DDTHH:MM:SSZ (default: now)"
     stack_help = "read the settings from this deployed stack's outputs"
@@ -367,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return demo(args)
         if args.command == "invoice":
             return invoice(args)
+        if args.command == "report":
+            return report(args)
         return migrate(args)
     except CliError as mistake:
         print(f"periodyear: {mistake}", file=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
@@ -95,3 +95,51 @@ def test_migrate_takes_at_after_the_action_too(capsys: pytest.CaptureFixture[str
     assert before == after == 0
     assert first == second
     assert "Move at 2021-11-15T09:00:00Z" in second
+
+
+def test_the_late_usage_report_finds_what_the_rule_leaves_unbilled(
+    billing: Billing, capsys: pytest.CaptureFixture[str]
+) -> None:
+    billing.tenant("t1", clients=("c1", "c2", "c3"), price_switch_date=date(2022, 1, 1))
+    billing.usage("t1", "period.closed", "2022-02-10T10:00:00Z", client_id="c1")
+    billing.run({"time": "2022-03-01T02:00:00Z"})
+    billing.usage("t1", "period.closed", "2022-02-20T10:00:00Z", client_id="c2")  # late
+    report = ["report", "late-usage", "monthly", "--period", "2022-02"]
+    assert main(report) == 0
+    out = capsys.readouterr().out
+    assert "PERIOD@2022-02" in out
+    assert "the next run bills it" in out
+    assert "1 of 1 tenants have late usage of 2022-02 not billed; 0 of them are past the next invoice" in out
+
+    billing.run({"time": "2022-04-01T01:00:00Z"})  # March's invoice corrects February
+    assert main(report) == 0
+    assert "0 of 1 tenants have late usage of 2022-02 not billed" in capsys.readouterr().out
+
+    billing.usage("t1", "period.closed", "2022-02-25T10:00:00Z", client_id="c3")  # after March's run
+    assert main([*report, "--tenant", "t1"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "PERIOD@2022-02" in line)
+    assert "│ 1 " in row
+    assert "│ 2 " in row
+    assert "30.00" in row
+    assert "c3" in row
+    assert "correct by hand" in row
+    assert "1 of 1 tenants have late usage of 2022-02 not billed; 1 of them are past the next invoice" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["report", "late-usage", "monthly"], "a monthly report takes --period YYYY-MM"),
+        (["report", "late-usage", "monthly", "--year", "2022"], "a monthly report takes --period YYYY-MM"),
+        (["report", "late-usage", "annual", "--period", "2022-02"], "an annual report takes --year YYYY"),
+        (["report", "late-usage", "monthly", "--period", "2022-13"], "--period 2022-13 is not a month"),
+    ],
+)
+def test_the_late_usage_report_refuses_a_wrong_period_in_one_line(
+    billing: Billing, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert says in err

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from periodyear.domain.allocation import allocate
 from periodyear.domain.calendar import Period, oslo_date, parse_instant
 from periodyear.domain.catalog import Catalog, VolumeCharge, load_catalog, parse_catalog
-from periodyear.domain.corrections import review, review_meters
+from periodyear.domain.corrections import outstanding, review, review_meters
 from periodyear.domain.errors import CatalogError
 from periodyear.domain.invoice import Invoice, InvoiceDraft, InvoiceLine, compose_invoice
 from periodyear.domain.meters import Meter
@@ -323,3 +323,26 @@ def _empty(catalog: Catalog) -> InvoiceDraft:
     )
     assert draft is not None
     return draft
+
+
+def test_what_is_outstanding_counts_the_corrections_the_next_invoice_carried() -> None:
+    february = issue(1, FEBRUARY, FIVE)
+    vpi = used("u1", "2022-02-03T09:00:00Z", Meter.VPI_USERS)
+    carried = review(february, [*FIVE, SIXTH, vpi], subscription=STANDARD, catalog=LATE)
+    march = issue(2, MARCH, [], corrections=carried)
+    assert outstanding(february, march, [*FIVE, SIXTH, vpi], subscription=STANDARD, catalog=LATE) == ()
+    seventh = used("c7", "2022-02-28T10:00:00Z")  # arrives after March's invoice: outside the window
+    (line,) = outstanding(february, march, [*FIVE, SIXTH, seventh, vpi], subscription=STANDARD, catalog=LATE)
+    assert (line.code, line.quantity, line.amount) == (
+        "PERIOD@2022-02",
+        1,
+        Decimal("70.00"),
+    )  # 7 × 70 − 6 × 70
+    assert [a.client_id for a in line.allocations] == ["c7"]
+    # before March is issued, everything late is outstanding (and the next run will bill it)
+    assert [
+        x.code for x in outstanding(february, None, [*FIVE, SIXTH, vpi], subscription=STANDARD, catalog=LATE)
+    ] == [
+        "PERIOD@2022-02",
+        "VPI@2022-02",
+    ]

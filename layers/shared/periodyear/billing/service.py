@@ -25,11 +25,12 @@ from periodyear.billing.request import BillingPlan
 from periodyear.documents.publisher import DocumentResult, DocumentWork
 from periodyear.domain.calendar import Period
 from periodyear.domain.catalog import Catalog
-from periodyear.domain.corrections import review, review_meters
+from periodyear.domain.corrections import outstanding, review, review_meters
 from periodyear.domain.errors import InvoiceContention, PeriodYearError
 from periodyear.domain.invoice import (
     Invoice,
     InvoiceDraft,
+    InvoiceLine,
     IssuedInvoice,
     IssueOutcome,
     PeriodInvoices,
@@ -154,6 +155,23 @@ class RunResult:
         )
 
 
+@dataclass(frozen=True)
+class Outstanding:
+    """Late usage of a tenant's invoiced period that is not billed (an operator's report, §5a):
+    the lines a correction would bill, and whether the next invoice (``corrected_on``) is issued
+    already, so nothing will correct it but a person."""
+
+    tenant_id: str
+    period: Period
+    invoice_number: int  # the invoice of ``period``
+    corrected_on: int | None  # the next invoice of the kind, None while it is not issued
+    lines: tuple[InvoiceLine, ...]
+
+    @property
+    def window_closed(self) -> bool:
+        return self.corrected_on is not None
+
+
 @dataclass
 class _Priced:
     """A tenant read and priced, waiting for its chunk's issuing transaction."""
@@ -222,6 +240,30 @@ class BillingService:
                         on_tenant(outcome)
             logger.info("billing finished", extra={"tally": result.tally().as_dict()})
         return result
+
+    def outstanding(self, tenant_id: str, period: Period) -> Outstanding | None:
+        """The late usage of ``period`` the tenant's invoices have not billed, or None when the
+        tenant has no invoice for ``period``. Reads like a run: the profile, the invoices of
+        ``period`` and the one after in one query, one usage query per meter; writes nothing."""
+        account = self._register.account(tenant_id)
+        invoices = self._invoices.period_invoices(tenant_id, period.following())
+        reviewed = invoices.previous
+        if reviewed is None:
+            return None
+        corrected_on = invoices.current.invoice if invoices.current else None
+        subscription = account.subscription
+        meters = review_meters(reviewed, self._catalog, subscription)
+        usage = self._read_usage(tenant_id, period, meters, None, frozenset())
+        lines = outstanding(
+            reviewed, corrected_on, usage.billed, subscription=subscription, catalog=self._catalog
+        )
+        return Outstanding(
+            tenant_id,
+            period,
+            reviewed.invoice_number,
+            corrected_on.invoice_number if corrected_on else None,
+            lines,
+        )
 
     # ------------------------------------------------------------------ one chunk
     def _bill_chunk(self, tenant_ids: Sequence[str], plan: BillingPlan) -> list[TenantResult]:

@@ -102,6 +102,12 @@ class Period:
             return Period.month_before(self.start)
         return Period.annual(self.end.year - 1)
 
+    def following(self) -> Period:
+        """The period of the same kind after this one (whose invoice corrects this one's, §5a)."""
+        if self.kind is PeriodKind.MONTHLY:
+            return Period.month(self.end.year, self.end.month)
+        return Period.annual(self.end.year + 1)
+
     @property
     def last_day(self) -> date:
         return self.end - timedelta(days=1)

@@ -17,7 +17,7 @@ A sixth client's February close arrives on 2 March; the March invoice reviews Fe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from periodyear.domain.allocation import Allocation, allocate
 from periodyear.domain.calendar import Period, PeriodKind
@@ -118,3 +118,40 @@ def review(
             )
         )
     return tuple(corrections)
+
+
+def outstanding(
+    reviewed: Invoice,
+    corrected_on: Invoice | None,
+    usage: Iterable[UsageRecord],
+    *,
+    subscription: Subscription,
+    catalog: Catalog,
+) -> tuple[InvoiceLine, ...]:
+    """What usage now known for the reviewed invoice's period still leaves unbilled, after the
+    corrections ``corrected_on`` (the next invoice of the kind, if issued) already carries: the
+    lines a correction by hand would bill. Usage arriving after the next invoice is outside
+    the rule's window (CONTRACT §5a) and shows here."""
+    label = reviewed.draft.period.label
+    carried = {
+        line.code.removesuffix(f"{CORRECTION_MARK}{label}"): line
+        for line in (corrected_on.draft.corrections if corrected_on else ())
+        if line.correction_of == reviewed.invoice_number
+    }
+    lines: list[InvoiceLine] = []
+    for line in reviewed.draft.lines:
+        if line.correction_of is not None:
+            continue
+        extra = carried.pop(line.code, None)
+        lines.append(
+            line
+            if extra is None
+            else replace(
+                line,
+                quantity=line.quantity + extra.quantity,
+                allocations=line.allocations + extra.allocations,
+            )
+        )
+    lines += [replace(extra, code=code, correction_of=None) for code, extra in carried.items()]
+    billed = Invoice(reviewed.invoice_number, replace(reviewed.draft, lines=tuple(lines)))
+    return review(billed, usage, subscription=subscription, catalog=catalog)
