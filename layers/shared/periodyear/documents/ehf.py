@@ -1,4 +1,12 @@
-"""The EHF e-invoice: PEPPOL BIS Billing 3.0, a UBL 2.1 ``Invoice`` (elements in schema order)."""
+"""The EHF e-invoice: PEPPOL BIS Billing 3.0, a UBL 2.1 ``Invoice`` or, for a credit note
+(CONTRACT §5a), a UBL 2.1 ``CreditNote`` (elements in schema order).
+
+A credit note shows every amount of the record negated, so its totals are positive (what is
+credited); a line that adds to what the buyer owes (a charge of the period, or a correction
+piece at its new price) is shown with a negative quantity and amount. Prices are never
+negative (BR-27): the sign is on the quantity, so quantity × price = amount holds on every line
+(PEPPOL-EN16931-R120). A document holding correction lines references each invoice it corrects
+(``BillingReference``)."""
 
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ from periodyear.domain.money import ORE
 from periodyear.domain.tenant import TenantAccount
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -63,28 +72,39 @@ def _country(address: ET.Element, code: str = "NO") -> None:
 
 
 def ehf_lines(
-    line: InvoiceLine, language: str = "nb", description: str | None = None
+    line: InvoiceLine, language: str = "nb", description: str | None = None, *, credit_note: bool = False
 ) -> list[tuple[int, Decimal, Decimal, str]]:
     """(quantity, unit price, amount, note) per e-invoice line: one per price piece (a tier of a
-    graduated charge), so quantity × price = amount holds on each (PEPPOL-EN16931-R120). A piece
-    priced finer than øre cannot be shown so; then the charge is one line at its rounded amount.
-    The note is written in ``language`` (``10 × 45,00`` in Norwegian)."""
+    graduated charge, or a correction's piece at a price), so quantity × price = amount holds on
+    each (PEPPOL-EN16931-R120). A piece priced finer than øre cannot be shown so; then the charge
+    is one line at its rounded amount, quantity 1 (-1 for a negative amount, the price positive).
+    In a credit note (``credit_note``) every quantity and amount is negated; prices never are.
+    The note is written in ``language`` (``10 × 45,00`` in Norwegian; a correction's negative
+    piece, what the corrected invoice charged at a price: ``tidligere fakturert 5 × 100,00``)."""
+    sign = -1 if credit_note else 1
     pieces = line.pieces
-    if pieces and all(p.amount == p.amount.quantize(ORE) for p in pieces):
+    exact = all(p.amount == p.amount.quantize(ORE) for p in pieces)
+    if pieces and exact and sum((p.amount for p in pieces), Decimal(0)) == line.amount:
         multi = len(pieces) > 1
         return [
             (
-                p.quantity,
+                sign * p.quantity,
                 p.unit_price,
-                p.amount,
-                f"{wording.quantity(p.quantity, language)} × {wording.amount(p.unit_price, language)}"
-                if multi
-                else "",
+                sign * p.amount,
+                wording.piece(p.quantity, p.unit_price, language) if multi else "",
             )
             for p in pieces
         ]
     text = description if description is not None else line.description
-    return [(1, line.amount, line.amount, f"{wording.quantity(line.quantity, language)} × {text}")]
+    quantity = 1 if line.amount >= 0 else -1
+    return [
+        (
+            sign * quantity,
+            abs(line.amount),
+            sign * line.amount,
+            f"{wording.quantity(line.quantity, language)} × {text}",
+        )
+    ]
 
 
 def _supplier(root: ET.Element, seller: Seller) -> None:
@@ -129,6 +149,10 @@ def _customer(root: ET.Element, buyer: TenantAccount) -> None:
 
 
 PAYMENT_TERMS = {"nb": "{days} dager netto", "en": "{days} days net"}
+CREDITED = {  # a credit note's payment terms: nothing to pay (BR-CO-25 wants terms for a positive amount)
+    "nb": "Kreditnota: beløpet godskrives dere, ingenting å betale",
+    "en": "Credit note: the amount is credited to you, nothing to pay",
+}
 BASIS_DESCRIPTION = {
     "nb": "Grunnlag per klient for viderefakturering",
     "en": "Per-client basis for re-invoicing",
@@ -136,42 +160,61 @@ BASIS_DESCRIPTION = {
 
 
 def _payment_and_totals(root: ET.Element, invoice: Invoice, seller: Seller, kid: str, language: str) -> None:
+    """An invoice is paid to the seller's account with the KID; a credit note is paid by no one
+    (no ``PaymentMeans``), its terms say the amount is credited, and its totals are positive."""
     draft = invoice.draft
     currency = draft.currency
-    means = _cac(root, "PaymentMeans")
-    _cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
-    _cbc(means, "PaymentID", kid)
-    _cbc(_cac(means, "PayeeFinancialAccount"), "ID", seller.bank_account)
-    _cbc(
-        _cac(root, "PaymentTerms"),
-        "Note",
-        PAYMENT_TERMS[language].format(days=(draft.due_date - draft.issue_date).days),
+    credit = draft.document_type == "CREDIT_NOTE"
+    sign = -1 if credit else 1
+    if credit:
+        _cbc(_cac(root, "PaymentTerms"), "Note", CREDITED[language])
+    else:
+        means = _cac(root, "PaymentMeans")
+        _cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
+        _cbc(means, "PaymentID", kid)
+        _cbc(_cac(means, "PayeeFinancialAccount"), "ID", seller.bank_account)
+        _cbc(
+            _cac(root, "PaymentTerms"),
+            "Note",
+            PAYMENT_TERMS[language].format(days=(draft.due_date - draft.issue_date).days),
+        )
+    subtotal_shown, vat_shown, total_shown = (
+        sign * a for a in (draft.subtotal, draft.vat_amount, draft.total)
     )
     tax_total = _cac(root, "TaxTotal")
-    _money(tax_total, "TaxAmount", draft.vat_amount, currency)
+    _money(tax_total, "TaxAmount", vat_shown, currency)
     subtotal = _cac(tax_total, "TaxSubtotal")
-    _money(subtotal, "TaxableAmount", draft.subtotal, currency)
-    _money(subtotal, "TaxAmount", draft.vat_amount, currency)
+    _money(subtotal, "TaxableAmount", subtotal_shown, currency)
+    _money(subtotal, "TaxAmount", vat_shown, currency)
     _vat_category(subtotal, "TaxCategory", draft.vat_rate * 100)
     totals = _cac(root, "LegalMonetaryTotal")
-    _money(totals, "LineExtensionAmount", draft.subtotal, currency)
-    _money(totals, "TaxExclusiveAmount", draft.subtotal, currency)
-    _money(totals, "TaxInclusiveAmount", draft.total, currency)
-    _money(totals, "PayableAmount", draft.total, currency)
+    _money(totals, "LineExtensionAmount", subtotal_shown, currency)
+    _money(totals, "TaxExclusiveAmount", subtotal_shown, currency)
+    _money(totals, "TaxInclusiveAmount", total_shown, currency)
+    _money(totals, "PayableAmount", total_shown, currency)
 
 
 def _lines(root: ET.Element, invoice: Invoice, language: str, descriptions: Mapping[str, str]) -> None:
     draft = invoice.draft
+    credit = draft.document_type == "CREDIT_NOTE"
+    tag, quantity_tag = (
+        ("CreditNoteLine", "CreditedQuantity") if credit else ("InvoiceLine", "InvoicedQuantity")
+    )
     number = 0
     for line in draft.lines:
         description = wording.describe(line.code, line.description, language, descriptions)
-        for quantity, price, amount, note in ehf_lines(line, language, description):
+        correction = (
+            wording.correction_heading(line.corrected_period, line.correction_of, language)
+            if line.corrected_period is not None and line.correction_of is not None
+            else ""
+        )
+        for quantity, price, amount, note in ehf_lines(line, language, description, credit_note=credit):
             number += 1
-            element = _cac(root, "InvoiceLine")
+            element = _cac(root, tag)
             _cbc(element, "ID", number)
-            if note:
-                _cbc(element, "Note", note)
-            _cbc(element, "InvoicedQuantity", quantity, unitCode=UNIT)
+            if text := ": ".join(t for t in (correction, note) if t):
+                _cbc(element, "Note", text)
+            _cbc(element, quantity_tag, quantity, unitCode=UNIT)
             _money(element, "LineExtensionAmount", amount, draft.currency)
             item = _cac(element, "Item")
             _cbc(item, "Name", description)
@@ -226,19 +269,27 @@ def build_ehf(
     texts = descriptions if descriptions is not None else wording.catalog_descriptions(language)
     if (reason := ehf_held_reason(buyer)) is not None:
         raise DocumentError(reason)
-    root = ET.Element(f"{{{UBL}}}Invoice")
+    credit = draft.document_type == "CREDIT_NOTE"
+    # ElementTree has one default namespace for the process (the Invoice's); a CreditNote root
+    # declares its own, so both are written with an unprefixed root element.
+    root = ET.Element("CreditNote", xmlns=UBL_CREDIT_NOTE) if credit else ET.Element(f"{{{UBL}}}Invoice")
     _cbc(root, "CustomizationID", CUSTOMIZATION_ID)
     _cbc(root, "ProfileID", PROFILE_ID)
     _cbc(root, "ID", invoice.invoice_number)
     _cbc(root, "IssueDate", draft.issue_date.isoformat())
-    _cbc(root, "DueDate", draft.due_date.isoformat())
-    _cbc(root, "InvoiceTypeCode", "380")
-    _cbc(root, "Note", wording.collective_invoice(draft.period, language))
+    if credit:
+        _cbc(root, "CreditNoteTypeCode", "381")  # a CreditNote has no DueDate: nothing falls due
+    else:
+        _cbc(root, "DueDate", draft.due_date.isoformat())
+        _cbc(root, "InvoiceTypeCode", "380")
+    _cbc(root, "Note", wording.document_heading(draft, language))
     _cbc(root, "DocumentCurrencyCode", draft.currency)
     _cbc(root, "BuyerReference", buyer.customer_reference or buyer.org_number)
     period = _cac(root, "InvoicePeriod")
     _cbc(period, "StartDate", draft.period.start.isoformat())
     _cbc(period, "EndDate", draft.period.last_day.isoformat())
+    for corrected in draft.corrected_invoices:
+        _cbc(_cac(_cac(root, "BillingReference"), "InvoiceDocumentReference"), "ID", corrected)
     if basis_csv is not None:
         _basis_attachment(root, invoice, basis_csv, language)
     _supplier(root, seller)

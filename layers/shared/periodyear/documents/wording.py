@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from periodyear.domain.calendar import MONTH_NAMES, Period, PeriodKind, written_day
 from periodyear.domain.catalog import load_catalog
+from periodyear.domain.invoice import InvoiceDraft
 from periodyear.domain.money import ORE
 
 LANGUAGES = ("nb", "en")
@@ -26,6 +27,19 @@ _COLLECTIVE = {
     ("en", PeriodKind.MONTHLY): "Collective invoice for {period}",
     ("en", PeriodKind.ANNUAL): "Collective invoice for annual settlements submitted to Altinn, {period}",
 }
+_CREDIT_NOTE = {
+    ("nb", PeriodKind.MONTHLY): "Kreditnota for {period}",
+    ("nb", PeriodKind.ANNUAL): "Kreditnota for årsoppgjør levert til Altinn, {period}",
+    ("en", PeriodKind.MONTHLY): "Credit note for {period}",
+    ("en", PeriodKind.ANNUAL): "Credit note for annual settlements submitted to Altinn, {period}",
+}
+_CORRECTING = {  # what a document with correction lines adds to its heading
+    ("nb", "INVOICE"): "{heading}, med korrigering av {invoices}",
+    ("nb", "CREDIT_NOTE"): "{heading}, korrigerer {invoices}",
+    ("en", "INVOICE"): "{heading}, with a correction of {invoices}",
+    ("en", "CREDIT_NOTE"): "{heading}, correcting {invoices}",
+}
+_CORRECTION = {"nb": "Korrigering for {period} ({invoice})", "en": "Correction for {period} ({invoice})"}
 
 
 def language_of(language: str) -> str:
@@ -42,6 +56,15 @@ def amount(value: Decimal, language: str) -> str:
 def quantity(value: int, language: str) -> str:
     text = f"{value:,}"
     return text.replace(",", " ") if language == "nb" else text
+
+
+def piece(count: int, price: Decimal, language: str) -> str:
+    """A price piece as a note: ``10 × 45,00``; a negative one (a correction taking back what the
+    corrected invoice charged at that price) ``tidligere fakturert 5 × 100,00``."""
+    text = f"{quantity(abs(count), language)} × {amount(price, language)}"
+    if count >= 0:
+        return text
+    return f"{'tidligere fakturert' if language == 'nb' else 'previously invoiced'} {text}"
 
 
 def day(value: date, language: str) -> str:
@@ -62,6 +85,44 @@ def period_text(period: Period, language: str) -> str:
 def collective_invoice(period: Period, language: str) -> str:
     """What the invoice is, in words (the PDF's heading and the EHF's note): no codes."""
     return _COLLECTIVE[(language, period.kind)].format(period=period_text(period, language))
+
+
+def invoices(numbers: Sequence[int], language: str) -> str:
+    """``faktura 1``, ``faktura 1 og 2``; ``invoice 1``, ``invoices 1, 2 and 3``."""
+    texts = [str(n) for n in numbers]
+    listed = (
+        texts[0]
+        if len(texts) == 1
+        else f"{', '.join(texts[:-1])} {'og' if language == 'nb' else 'and'} {texts[-1]}"
+    )
+    noun = "faktura" if language == "nb" else ("invoice" if len(texts) == 1 else "invoices")
+    return f"{noun} {listed}"
+
+
+def document_heading(draft: InvoiceDraft, language: str) -> str:
+    """What the document is, in words (the PDF's heading and the EHF's note): ``Samlefaktura for
+    mars 2022``; a credit note ``Kreditnota for mars 2022, korrigerer faktura 1``; an invoice
+    holding corrections ``…, med korrigering av faktura 1``."""
+    credit = draft.document_type == "CREDIT_NOTE"
+    words = _CREDIT_NOTE if credit else _COLLECTIVE
+    heading = words[(language, draft.period.kind)].format(period=period_text(draft.period, language))
+    if not draft.corrected_invoices:
+        return heading
+    return _CORRECTING[(language, draft.document_type)].format(
+        heading=heading, invoices=invoices(draft.corrected_invoices, language)
+    )
+
+
+def corrected_period(label: str) -> Period:
+    """The period a correction line's label names: ``2022-02`` a month, ``2021`` an annual window."""
+    return Period.parse_month(label) if "-" in label else Period.annual(int(label))
+
+
+def correction_heading(label: str, invoice_number: int, language: str) -> str:
+    """``Korrigering for februar 2022 (faktura 1)`` / ``Correction for February 2022 (invoice 1)``."""
+    return _CORRECTION[language].format(
+        period=period_text(corrected_period(label), language), invoice=invoices([invoice_number], language)
+    )
 
 
 def describe(code: str, description: str, language: str, descriptions: Mapping[str, str] | None) -> str:

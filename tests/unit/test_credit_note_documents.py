@@ -1,0 +1,336 @@
+"""The documents of correction lines and credit notes (CONTRACT §5a; issue 9, items 2 and 4).
+
+The worked example of ``tests/unit/test_corrections.py``: February's invoice no. 1 billed five
+clients at 100.00 (500.00); a sixth client's February close arrived after it, so March's run
+reviews February: 6 × 70.00 − 5 × 100.00 = −80.00, allocated to c6. With no usage of its own in
+March, that makes March's document no. 2 a credit note of 80.00 + 20.00 VAT = 100.00.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from periodyear.documents import wording
+from periodyear.documents.basis_csv import basis_csv
+from periodyear.documents.ehf import build_ehf, ehf_lines
+from periodyear.documents.pdf import build_pdf
+from periodyear.domain.allocation import allocate
+from periodyear.domain.basis import basis_rows
+from periodyear.domain.calendar import Period
+from periodyear.domain.catalog import Catalog, load_catalog
+from periodyear.domain.corrections import review
+from periodyear.domain.invoice import (
+    Invoice,
+    InvoiceDraft,
+    InvoiceLine,
+    compose_invoice,
+)
+from periodyear.domain.meters import Meter
+from periodyear.domain.payment import kid_for
+from periodyear.domain.pricing import PricePiece
+from periodyear.domain.tenant import Address, Client, Subscription, TenantAccount
+from periodyear.domain.usage import UsageRecord
+from periodyear_local.template import sample_seller
+from tests.conftest import EhfValidator
+
+DATA = Path(__file__).parents[1] / "data"
+LATE = load_catalog(DATA / "late_usage_catalog.json")
+SAMPLE = load_catalog()
+SELLER = sample_seller()
+STANDARD = Subscription("KOMPLETT", price_switch_date=date(2022, 1, 1))
+FEBRUARY, MARCH = Period.parse_month("2022-02"), Period.parse_month("2022-03")
+NS = {
+    "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
+    "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+CLIENTS = {
+    "c1": Client("c1", "Bakeri AS", "911111111", False),
+    "c2": Client("c2", "Rør AS", "922222222", False),
+    "c3": Client("c3", "Firma Regnskap AS", "933333333", True),
+    "c4": Client("c4", "Fisk og Skalldyr AS", "944444444", False),
+    "c5": Client("c5", "Snekker Hansen", "955555555", False),
+    "c6": Client("c6", "Sjette Klient AS", "966666666", False),
+}
+
+
+def used(who: str, day: date, meter: Meter = Meter.PERIOD_ACTIVE_CLIENTS) -> UsageRecord:
+    return UsageRecord(meter, who, day)
+
+
+FIVE = [used(f"c{n}", date(2022, 2, 10 + n)) for n in range(1, 6)]
+SIXTH = used("c6", date(2022, 2, 27))
+
+
+def compose(
+    period: Period,
+    usage: list[UsageRecord],
+    *,
+    corrections: Sequence[InvoiceLine] = (),
+    catalog: Catalog = LATE,
+    subscription: Subscription = STANDARD,
+) -> InvoiceDraft:
+    draft = compose_invoice(
+        tenant_id="t1",
+        subscription=subscription,
+        period=period,
+        usage=usage,
+        catalog=catalog,
+        issue_date=period.end,
+        corrections=corrections,
+    )
+    assert draft is not None
+    return draft
+
+
+FEBRUARY_INVOICE = Invoice(1, compose(FEBRUARY, FIVE))
+LATE_CORRECTION = review(FEBRUARY_INVOICE, [*FIVE, SIXTH], subscription=STANDARD, catalog=LATE)
+
+
+def credit_note() -> Invoice:
+    """March's document no. 2: February's correction only, −80.00 (the worked example)."""
+    return Invoice(2, compose(MARCH, [], corrections=LATE_CORRECTION))
+
+
+def invoice_with_correction() -> Invoice:
+    """March's invoice no. 2 when c1 and c2 closed March: 200.00 of its own, −80.00 corrected."""
+    march = [used("c1", date(2022, 3, 10)), used("c2", date(2022, 3, 11))]
+    return Invoice(2, compose(MARCH, march, corrections=LATE_CORRECTION))
+
+
+def firm(language: str = "nb") -> TenantAccount:
+    return TenantAccount(
+        "t1",
+        "Fjord Regnskap AS",
+        "999999999",
+        language,
+        STANDARD,
+        CLIENTS,
+        address=Address("Strandgata 5", "5013", "Bergen"),
+        customer_reference="Regnskap 4410",
+    )
+
+
+def texts(language: str, catalog: Catalog = LATE) -> Mapping[str, str]:
+    return catalog.descriptions(language)
+
+
+def documents(issued: Invoice, language: str, catalog: Catalog = LATE) -> tuple[bytes, bytes, bytes]:
+    """The EHF (with its basis attached), the PDF and the CSV, as the publisher makes them."""
+    buyer, descriptions = firm(language), texts(language, catalog)
+    basis = basis_csv(basis_rows(issued.draft, buyer.clients), language, descriptions=descriptions)
+    kid = kid_for(issued.invoice_number)
+    ehf = build_ehf(issued, buyer, SELLER, kid, basis_csv=basis, descriptions=descriptions)
+    return ehf, build_pdf(issued, buyer, SELLER, kid, descriptions=descriptions), basis
+
+
+def lines_of(document: etree._Element, tag: str, quantity: str) -> list[tuple[str | None, ...]]:
+    return [
+        (
+            line.findtext(f"cbc:{quantity}", namespaces=NS),
+            line.findtext("cac:Price/cbc:PriceAmount", namespaces=NS),
+            line.findtext("cbc:LineExtensionAmount", namespaces=NS),
+            line.findtext("cbc:Note", namespaces=NS),
+        )
+        for line in document.iterfind(f"cac:{tag}", NS)
+    ]
+
+
+def rows_of(document: bytes, language: str) -> list[list[str]]:
+    text = document.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";" if language == "nb" else ","))
+
+
+def number(cell: str, language: str) -> Decimal:
+    return Decimal(cell.replace(",", ".") if language == "nb" else cell)
+
+
+# ---------------------------------------------------------------- EHF
+
+
+def test_the_worked_example_credit_note_is_a_ubl_credit_note_with_positive_amounts(ehf: EhfValidator) -> None:
+    # Given March's document, which holds only February's correction of −80.00
+    issued = credit_note()
+    assert issued.draft.document_type == "CREDIT_NOTE"
+    # When its EHF is made
+    raw, _, basis = documents(issued, "nb")
+    document = etree.fromstring(raw)
+    # Then it is a UBL CreditNote, type 381, without a due date, referencing invoice 1
+    assert document.tag == f"{{{NS['cn']}}}CreditNote"
+    assert document.findtext("cbc:CreditNoteTypeCode", namespaces=NS) == "381"
+    assert document.find("cbc:DueDate", NS) is None
+    assert document.find("cbc:InvoiceTypeCode", NS) is None
+    assert [
+        e.text for e in document.iterfind("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", NS)
+    ] == ["1"]
+    assert document.findtext("cbc:Note", namespaces=NS) == "Kreditnota for mars 2022, korrigerer faktura 1"
+    # its amounts are the record's negated: what is credited is positive
+    totals = {
+        tag: document.findtext(f"cac:LegalMonetaryTotal/cbc:{tag}", namespaces=NS)
+        for tag in ("LineExtensionAmount", "TaxExclusiveAmount", "TaxInclusiveAmount", "PayableAmount")
+    }
+    assert totals == {
+        "LineExtensionAmount": "80.00",
+        "TaxExclusiveAmount": "80.00",
+        "TaxInclusiveAmount": "100.00",
+        "PayableAmount": "100.00",
+    }
+    assert document.findtext("cac:TaxTotal/cbc:TaxAmount", namespaces=NS) == "20.00"
+    assert document.findtext("cac:TaxTotal/cac:TaxSubtotal/cbc:TaxableAmount", namespaces=NS) == "80.00"
+    # one credit note line per price piece, the sign on the quantity, the price never negative
+    assert lines_of(document, "CreditNoteLine", "CreditedQuantity") == [
+        ("-6", "70.00", "-420.00", "Korrigering for februar 2022 (faktura 1): 6 × 70,00"),
+        ("5", "100.00", "500.00", "Korrigering for februar 2022 (faktura 1): tidligere fakturert 5 × 100,00"),
+    ]
+    assert document.find("cac:InvoiceLine", NS) is None
+    # nothing to pay: no account or KID, and terms that say so
+    assert document.find("cac:PaymentMeans", NS) is None
+    assert b"0000000026" not in raw
+    assert (
+        document.findtext("cac:PaymentTerms/cbc:Note", namespaces=NS)
+        == "Kreditnota: beløpet godskrives dere, ingenting å betale"
+    )
+    # the basis travels with it, signed as stored
+    embedded = document.findtext(
+        "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", namespaces=NS
+    )
+    assert base64.b64decode(embedded or "") == basis
+    # And it is valid UBL with no finding at all (no fatal, no warning)
+    check = ehf.check(raw)
+    assert (check.schema_errors, check.findings) == ([], [])
+
+
+def test_an_english_credit_note_says_so_in_english(ehf: EhfValidator) -> None:
+    raw, _, _ = documents(credit_note(), "en")
+    document = etree.fromstring(raw)
+    assert document.findtext("cbc:Note", namespaces=NS) == "Credit note for March 2022, correcting invoice 1"
+    assert (
+        document.findtext("cac:PaymentTerms/cbc:Note", namespaces=NS)
+        == "Credit note: the amount is credited to you, nothing to pay"
+    )
+    notes = [n for *_, n in lines_of(document, "CreditNoteLine", "CreditedQuantity")]
+    assert notes == [
+        "Correction for February 2022 (invoice 1): 6 × 70.00",
+        "Correction for February 2022 (invoice 1): previously invoiced 5 × 100.00",
+    ]
+    names = [n.text for n in document.iterfind("cac:CreditNoteLine/cac:Item/cbc:Name", NS)]
+    assert names == ["Period closing per active client (2022-02)"] * 2
+    check = ehf.check(raw)
+    assert (check.schema_errors, check.findings) == ([], [])
+
+
+def test_an_invoice_holding_a_correction_references_the_invoice_it_corrects(ehf: EhfValidator) -> None:
+    # Given March's own 200.00 and February's correction of −80.00: an invoice of 120.00
+    issued = invoice_with_correction()
+    assert issued.draft.document_type == "INVOICE"
+    raw, _, _ = documents(issued, "nb")
+    document = etree.fromstring(raw)
+    assert document.tag == f"{{{NS['inv']}}}Invoice"
+    assert document.findtext("cbc:InvoiceTypeCode", namespaces=NS) == "380"
+    assert document.findtext("cbc:DueDate", namespaces=NS) == "2022-04-15"
+    assert [
+        e.text for e in document.iterfind("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", NS)
+    ] == ["1"]
+    assert (
+        document.findtext("cbc:Note", namespaces=NS)
+        == "Samlefaktura for mars 2022, med korrigering av faktura 1"
+    )
+    assert document.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=NS) == "150.00"
+    assert document.findtext("cac:PaymentMeans/cbc:PaymentID", namespaces=NS) == kid_for(2)
+    assert lines_of(document, "InvoiceLine", "InvoicedQuantity") == [
+        ("2", "100.00", "200.00", None),
+        ("6", "70.00", "420.00", "Korrigering for februar 2022 (faktura 1): 6 × 70,00"),
+        (
+            "-5",
+            "100.00",
+            "-500.00",
+            "Korrigering for februar 2022 (faktura 1): tidligere fakturert 5 × 100,00",
+        ),
+    ]
+    check = ehf.check(raw)
+    assert (check.schema_errors, check.findings) == ([], [])
+
+
+def annual_credit_note() -> Invoice:
+    """Årsoppgjør Pluss (volume: up to 10 at 180.00, then 150.00): ten clients billed for 2022 on
+    invoice 4; an eleventh, re-sent late, moves all eleven to 150.00: 11 × 150.00 − 10 × 180.00 =
+    −150.00, so the 2023 document no. 9 is a credit note."""
+    subscription = Subscription("ARSOPPGJOR_PLUSS", price_switch_date=date(2022, 1, 1))
+    ten = [used(f"c{n}", date(2022, 5, 2), Meter.ANNUAL_SUBMITTED_CLIENTS) for n in range(10)]
+    late = used("c10", date(2022, 8, 30), Meter.ANNUAL_SUBMITTED_CLIENTS)
+    year = Invoice(4, compose(Period.annual(2022), ten, catalog=SAMPLE, subscription=subscription))
+    corrections = review(year, [*ten, late], subscription=subscription, catalog=SAMPLE)
+    return Invoice(
+        9,
+        compose(Period.annual(2023), [], corrections=corrections, catalog=SAMPLE, subscription=subscription),
+    )
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_an_annual_credit_note_on_the_shipped_catalog_is_valid(ehf: EhfValidator, language: str) -> None:
+    issued = annual_credit_note()
+    assert (issued.draft.document_type, issued.draft.total) == ("CREDIT_NOTE", Decimal("-187.50"))
+    raw, _, _ = documents(issued, language, SAMPLE)
+    check = ehf.check(raw)
+    assert (check.schema_errors, check.findings) == ([], [])
+    document = etree.fromstring(raw)
+    assert document.findtext("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=NS) == "187.50"
+    assert [
+        e.text for e in document.iterfind("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", NS)
+    ] == ["4"]
+
+
+def test_a_correction_priced_finer_than_ore_is_one_line_with_the_sign_on_its_quantity(
+    ehf: EhfValidator,
+) -> None:
+    # Given a correction whose pieces are finer than øre: it is shown as one line of its amount
+    line = InvoiceLine(
+        code="PERIOD@2022-02",
+        description="Periodeavslutning per aktiv klient (2022-02)",
+        meter=Meter.PERIOD_ACTIVE_CLIENTS,
+        quantity=1,
+        amount=Decimal("-33.34"),
+        allocations=allocate(Decimal("-33.34"), ["c6"]),
+        pieces=(
+            PricePiece(6, Decimal("16.665"), Decimal("99.990")),
+            PricePiece(-5, Decimal("26.665"), Decimal("-133.325")),
+        ),
+        correction_of=1,
+    )
+    # Then on an invoice it has quantity -1 at a positive price, and in a credit note quantity 1
+    assert ehf_lines(line, "nb") == [
+        (-1, Decimal("33.34"), Decimal("-33.34"), "1 × Periodeavslutning per aktiv klient (2022-02)")
+    ]
+    assert ehf_lines(line, "nb", credit_note=True)[0][:3] == (1, Decimal("33.34"), Decimal("33.34"))
+    issued = Invoice(2, compose(MARCH, [], corrections=[line]))
+    assert issued.draft.document_type == "CREDIT_NOTE"
+    raw, _, _ = documents(issued, "nb")
+    assert lines_of(etree.fromstring(raw), "CreditNoteLine", "CreditedQuantity")[0][:3] == (
+        "1",
+        "33.34",
+        "33.34",
+    )
+    check = ehf.check(raw)
+    assert (check.schema_errors, check.findings) == ([], [])
+
+
+# ---------------------------------------------------------------- wording
+
+
+def test_the_words_for_corrected_invoices() -> None:
+    assert wording.invoices([1], "nb") == "faktura 1"
+    assert wording.invoices([1, 2], "nb") == "faktura 1 og 2"
+    assert wording.invoices([1, 2, 3], "en") == "invoices 1, 2 and 3"
+    assert wording.correction_heading("2022-12", 11, "en") == "Correction for December 2022 (invoice 11)"
+    assert wording.corrected_period("2021") == Period.annual(2021)
+    assert wording.corrected_period("2022-02") == FEBRUARY
