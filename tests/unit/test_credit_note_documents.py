@@ -324,6 +324,63 @@ def test_a_correction_priced_finer_than_ore_is_one_line_with_the_sign_on_its_qua
     assert (check.schema_errors, check.findings) == ([], [])
 
 
+# ---------------------------------------------------------------- CSV
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_csv_keeps_the_records_signs_and_names_what_a_row_corrects(language: str) -> None:
+    issued = invoice_with_correction()
+    _, _, basis = documents(issued, language)
+    header, *rows = rows_of(basis, language)
+    assert header[-2:] == (
+        ["Korrigerer periode", "Korrigerer faktura"]
+        if language == "nb"
+        else ["Corrects period", "Corrects invoice"]
+    )
+    by_client = {row[0]: row for row in rows}
+    assert by_client["c1"][10:] == ["", ""]
+    assert by_client["c6"][4] == "PERIOD@2022-02"
+    assert by_client["c6"][10:] == ["2022-02", "1"]
+    amounts = {"nb": ["-80,00", "-20,00", "-100,00"], "en": ["-80.00", "-20.00", "-100.00"]}[language]
+    assert by_client["c6"][7:10] == amounts  # numbers, not quoted text
+    # every column sums exactly to the record's subtotal, VAT and total
+    draft = issued.draft
+    assert [sum((number(row[i], language) for row in rows), Decimal(0)) for i in (7, 8, 9)] == [
+        draft.subtotal,
+        draft.vat_amount,
+        draft.total,
+    ]
+
+
+def test_a_credit_notes_csv_is_signed_as_stored() -> None:
+    _, _, basis = documents(credit_note(), "nb")
+    header, *rows = rows_of(basis, "nb")
+    assert len(header) == 12
+    assert rows == [
+        [
+            "c6",
+            "Sjette Klient AS",
+            "966666666",
+            "nei",
+            "PERIOD@2022-02",
+            "Periodeavslutning per aktiv klient (2022-02)",
+            "1",
+            "-80,00",
+            "-20,00",
+            "-100,00",
+            "2022-02",
+            "1",
+        ]
+    ]
+
+
+def test_a_basis_without_corrections_keeps_its_ten_columns() -> None:
+    _, _, basis = documents(FEBRUARY_INVOICE, "nb")
+    header, *rows = rows_of(basis, "nb")
+    assert len(header) == 10
+    assert all(len(row) == 10 for row in rows)
+
+
 # ---------------------------------------------------------------- wording
 
 

@@ -5,7 +5,13 @@ Text cells (ids, names, org numbers, codes, descriptions) come from the register
 so a name such as ``=HYPERLINK(...)`` could run as a formula in the customer's spreadsheet. As
 OWASP's CSV-injection guidance recommends, a text cell that begins with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return gets a single quote in front. Numbers (quantities, amounts,
-negative ones included) are written as numbers and never quoted."""
+negative ones included) are written as numbers and never quoted.
+
+Amounts keep the record's sign, a credit note's included (negative: a credit), since the file
+feeds re-invoicing. A basis that holds correction rows (CONTRACT §5a) has two more columns
+at the end: the period a row corrects (``2022-02``, an annual one ``2021``) and the invoice it
+corrects, empty on the period's own rows. A basis without corrections keeps the ten columns
+it always had, so an import set up for them goes on working."""
 
 from __future__ import annotations
 
@@ -43,6 +49,10 @@ HEADERS = {
         "Amount incl. VAT",
     ],
 }
+CORRECTION_HEADERS = {  # the columns a basis holding corrections adds
+    "nb": ["Korrigerer periode", "Korrigerer faktura"],
+    "en": ["Corrects period", "Corrects invoice"],
+}
 YES_NO = {"nb": ("ja", "nei"), "en": ("yes", "no")}
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
 
@@ -55,6 +65,13 @@ def _text(value: str) -> str:
 def _money(value: Decimal, language: str) -> str:
     text = f"{value:.2f}"
     return text.replace(".", ",") if language == "nb" else text
+
+
+def _correction(row: BasisRow) -> list[object]:
+    """The period and the invoice a row corrects; empty cells on a row of the period's own."""
+    if row.correction_of is None:
+        return ["", ""]
+    return [_text(row.corrected_period or ""), row.correction_of]
 
 
 def basis_csv(
@@ -71,7 +88,8 @@ def basis_csv(
     yes, no = YES_NO[language]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if language == "nb" else ",", lineterminator="\r\n")
-    writer.writerow(HEADERS[language])
+    corrections = any(row.correction_of is not None for row in rows)
+    writer.writerow(HEADERS[language] + (CORRECTION_HEADERS[language] if corrections else []))
     for row in rows:
         bureau = "" if row.is_bureau_client is None else (yes if row.is_bureau_client else no)
         writer.writerow(
@@ -87,5 +105,6 @@ def basis_csv(
                 _money(row.vat, language),
                 _money(row.total, language),
             ]
+            + (_correction(row) if corrections else [])
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -5,6 +5,12 @@ shares are split like amounts: each row gets its amount × VAT rate rounded down
 and the øre left to reach the invoice's VAT go one each to the rows in ascending
 ``client_id`` order (rows without a client last, in line order). So every column sums
 exactly to the invoice's subtotal, VAT and total.
+
+Amounts keep the record's sign: a correction (CONTRACT §5a) can be negative, and a credit
+note's rows mostly are. Rounding down to øre (towards minus infinity) and the invoice's VAT
+rounded half away from zero leave between 0 and one øre per row to hand out whatever the
+signs, so the split holds for negative and mixed rows too. A row of a correction line names
+the period it corrects and the invoice it corrects.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from periodyear.domain.invoice import InvoiceDraft
+from periodyear.domain.invoice import InvoiceDraft, InvoiceLine
 from periodyear.domain.money import from_ore, ore
 from periodyear.domain.tenant import Client
 
@@ -30,17 +36,17 @@ class BasisRow:
     amount: Decimal  # excl. VAT
     vat: Decimal
     total: Decimal  # incl. VAT
+    corrected_period: str | None = None  # on a correction line's row: the period's label (2022-02)
+    correction_of: int | None = None  # ... and the number of the invoice it corrects
 
 
 def basis_rows(draft: InvoiceDraft, clients: Mapping[str, Client]) -> list[BasisRow]:
-    raw: list[tuple[str, str, str, int, Decimal]] = []  # client_id, code, description, quantity, amount
+    raw: list[tuple[str, InvoiceLine, int, Decimal]] = []  # client_id, line, quantity, amount
     for line in draft.lines:
         if line.allocations:
-            raw += [
-                (a.client_id, line.code, line.description, a.quantity, a.amount) for a in line.allocations
-            ]
+            raw += [(a.client_id, line, a.quantity, a.amount) for a in line.allocations]
         else:
-            raw.append(("", line.code, line.description, line.quantity, line.amount))
+            raw.append(("", line, line.quantity, line.amount))
     shares = [
         int((ore(amount) * draft.vat_rate).to_integral_value(rounding=ROUND_FLOOR)) for *_, amount in raw
     ]
@@ -51,7 +57,7 @@ def basis_rows(draft: InvoiceDraft, clients: Mapping[str, Client]) -> list[Basis
     for index in order[:left]:
         shares[index] += 1
     rows = []
-    for (client_id, code, description, quantity, amount), share in zip(raw, shares, strict=True):
+    for (client_id, line, quantity, amount), share in zip(raw, shares, strict=True):
         client = clients.get(client_id)
         vat = from_ore(share)
         rows.append(
@@ -60,12 +66,14 @@ def basis_rows(draft: InvoiceDraft, clients: Mapping[str, Client]) -> list[Basis
                 client_name=client.name if client else "",
                 org_number=client.org_number if client else "",
                 is_bureau_client=client.is_bureau_client if client else (False if client_id else None),
-                code=code,
-                description=description,
+                code=line.code,
+                description=line.description,
                 quantity=quantity,
                 amount=amount,
                 vat=vat,
                 total=amount + vat,
+                corrected_period=line.corrected_period,
+                correction_of=line.correction_of,
             )
         )
     return rows
