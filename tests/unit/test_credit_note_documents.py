@@ -41,6 +41,7 @@ from periodyear.domain.tenant import Address, Client, Subscription, TenantAccoun
 from periodyear.domain.usage import UsageRecord
 from periodyear_local.template import sample_seller
 from tests.conftest import EhfValidator
+from tests.pdf_text import pdf_pages, pdf_text
 
 DATA = Path(__file__).parents[1] / "data"
 LATE = load_catalog(DATA / "late_usage_catalog.json")
@@ -322,6 +323,156 @@ def test_a_correction_priced_finer_than_ore_is_one_line_with_the_sign_on_its_qua
     )
     check = ehf.check(raw)
     assert (check.schema_errors, check.findings) == ([], [])
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def test_the_credit_note_pdf_shows_what_is_credited_and_what_it_corrects() -> None:
+    _, pdf, _ = documents(credit_note(), "nb")
+    first, basis = pdf_pages(pdf)
+    for expected in (
+        "KREDITNOTA 2",
+        "Kreditnotanummer",
+        "Kreditnotadato",
+        "01.04.2022",
+        "Korrigerer faktura",
+        "Kreditnota for mars 2022, korrigerer faktura 1",
+        "Korrigering for februar 2022 (faktura 1)",
+        "Periodeavslutning per aktiv klient (6 × 70,00)",
+        "Periodeavslutning per aktiv klient (tidligere fakturert 5 × 100,00)",
+        "Beløpet godskrives dere, og dere skal ikke betale noe.",
+        "Grunnlaget per klient for viderefakturering står på neste side",
+    ):
+        assert expected in first, expected
+    lines = first.splitlines()
+    assert lines[lines.index("Sum eks. mva") + 1] == "80,00"
+    assert lines[lines.index("Mva 25 %") + 1] == "20,00"
+    assert lines[lines.index("Til gode (NOK)") + 1] == "100,00"
+    # no payment is asked for
+    for absent in (
+        "FAKTURA",
+        "Å betale",
+        "Betal til konto",
+        "KID",
+        "Kontonummer",
+        "Forfallsdato",
+        "0000000026",
+    ):
+        assert absent not in first, absent
+    assert "(2022-02)" not in first  # the heading names the period
+    # the basis: the sixth client's share, positive, under the correction's heading
+    for expected in (
+        "Grunnlag per klient, kreditnota 2",
+        "Korrigering for februar 2022 (faktura 1)",
+        "Sjette Klient AS",
+        "966 666 666",
+    ):
+        assert expected in basis, expected
+    shown = basis.splitlines()
+    row = shown.index("Sjette Klient AS")
+    assert shown[row + 1 : row + 5] == ["966 666 666", "80,00", "20,00", "100,00"]
+    assert shown[shown.index("Sum") + 1 :][:3] == ["80,00", "20,00", "100,00"]
+    assert not any(line.startswith("-") for line in shown)
+    assert b"/Title (KREDITNOTA 2)" in pdf
+
+
+def test_the_english_credit_note_pdf() -> None:
+    _, pdf, _ = documents(credit_note(), "en")
+    text = pdf_text(pdf)
+    for expected in (
+        "CREDIT NOTE 2",
+        "Credit note number",
+        "Credit note date",
+        "1 April 2022",
+        "Corrects invoice",
+        "Credit note for March 2022, correcting invoice 1",
+        "Correction for February 2022 (invoice 1)",
+        "Period closing per active client (previously invoiced 5 × 100.00)",
+        "The amount is credited to you; there is nothing to pay.",
+        "Per-client basis, credit note 2",
+    ):
+        assert expected in text, expected
+    lines = text.splitlines()
+    assert lines[lines.index("Amount credited (NOK)") + 1] == "100.00"
+    for absent in ("INVOICE", "Amount due", "Please pay", "Bank account", "Due date"):
+        assert absent not in text, absent
+    assert b"/Title (CREDIT NOTE 2)" in pdf
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "note"),
+    [
+        (
+            "nb",
+            "Korrigering for september 2021 - august 2022 (faktura 4)",
+            "(tidligere fakturert 10 × 180,00)",
+        ),
+        (
+            "en",
+            "Correction for September 2021 - August 2022 (invoice 4)",
+            "(previously invoiced 10 × 180.00)",
+        ),
+    ],
+)
+def test_an_annual_correction_names_its_window_and_a_long_line_wraps_whole(
+    language: str, heading: str, note: str
+) -> None:
+    _, pdf, _ = documents(annual_credit_note(), language, SAMPLE)
+    page = pdf_pages(pdf)[0]
+    assert heading in page.splitlines()
+    # the charge's text and its note do not fit one line: the note goes whole to the next one,
+    # never cut with "..." and never split at its "×"
+    assert note in page.splitlines()
+    assert "..." not in page
+
+
+def test_an_invoice_shows_its_corrections_under_their_own_heading() -> None:
+    _, pdf, _ = documents(invoice_with_correction(), "nb")
+    first, basis = pdf_pages(pdf)
+    lines = first.splitlines()
+    assert "FAKTURA 2" in first
+    assert "Samlefaktura for mars 2022, med korrigering av faktura 1" in first
+    order = [
+        "Mars 2022",
+        "Periodeavslutning per aktiv klient",
+        "Korrigering for februar 2022 (faktura 1)",
+        "Periodeavslutning per aktiv klient (6 × 70,00)",
+        "Periodeavslutning per aktiv klient (tidligere fakturert 5 × 100,00)",
+    ]
+    assert [lines.index(text) for text in order] == sorted(lines.index(text) for text in order)
+    assert lines[lines.index("Periodeavslutning per aktiv klient (tidligere fakturert 5 × 100,00)") + 1 :][
+        :3
+    ] == [
+        "-5",
+        "100,00",
+        "-500,00",
+    ]
+    assert lines[lines.index("Å betale (NOK)") + 1] == "150,00"
+    assert "Betal til konto 12345678903 med KID 0000000026 innen 15.04.2022." in first
+    said = " ".join(first.split())
+    assert (
+        "Korrigeringen gjelder bruk som ble registrert for sent til å komme med på faktura 1: forskjellen "
+        "mellom prisen for all bruk som nå er registrert i perioden, og det som ble fakturert." in said
+    )
+    # the basis: March's clients, then the correction's, each under its heading
+    shown = basis.splitlines()
+    assert (
+        shown.index("Mars 2022")
+        < shown.index("Bakeri AS")
+        < shown.index("Korrigering for februar 2022 (faktura 1)")
+    )
+    assert shown.index("Korrigering for februar 2022 (faktura 1)") < shown.index("Sjette Klient AS")
+    row = shown.index("Sjette Klient AS")
+    assert shown[row + 2 : row + 5] == ["-80,00", "-20,00", "-100,00"]
+    assert shown[shown.index("Sum") + 1 :][:3] == ["120,00", "30,00", "150,00"]
+
+
+def test_an_invoice_without_corrections_has_no_correction_heading() -> None:
+    _, pdf, _ = documents(Invoice(1, FEBRUARY_INVOICE.draft), "nb")
+    text = pdf_text(pdf)
+    assert "Korrig" not in text
+    assert "Februar 2022\n" not in text  # no section heading when there is one section
 
 
 # ---------------------------------------------------------------- CSV

@@ -1,10 +1,16 @@
 """The invoice as a PDF a person reads, Norwegian or English, deterministic.
 
 Page 1 is the invoice: seller, buyer with its address and its own reference, the lines and
-the totals. The pages after it are the per-client basis for re-invoicing, one row per client
-(the bureau client marked), at most ``BASIS_ROWS_IN_PDF`` of them: a firm may have tens of
+the totals. Correction lines (CONTRACT §5a) follow the period's own lines, each group under a
+heading naming the period and the invoice it corrects. A credit note (a negative subtotal) is
+titled so and shows the amounts of its EHF: the record's negated, so what is credited is
+positive; it has no due date, KID or account, and says which invoices it corrects.
+
+The pages after page 1 are the per-client basis for re-invoicing, one row per client (the
+bureau client marked), at most ``BASIS_ROWS_IN_PDF`` of them: a firm may have tens of
 thousands of clients, so beyond that the PDF says how many more there are and what they sum
-to, and that the CSV and the e-invoice's attachment hold every one.
+to, and that the CSV and the e-invoice's attachment hold every one. Correction shares are
+listed under their own heading, as on page 1.
 
 Text is drawn in DejaVu Sans (``fonts/``, shipped in the layer with its licence), which has
 every Norwegian and Sámi letter; fpdf2 embeds only the glyphs used. A character the font does
@@ -26,14 +32,14 @@ from pathlib import Path
 
 from fontTools import ttLib  # type: ignore[import-untyped]
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import TTFFont
 
 from periodyear.config import Seller
 from periodyear.documents import wording
 from periodyear.documents.ehf import ehf_lines
 from periodyear.domain.basis import BasisRow, basis_rows
-from periodyear.domain.invoice import Invoice
+from periodyear.domain.invoice import Invoice, InvoiceDraft, InvoiceLine
 from periodyear.domain.tenant import TenantAccount
 
 BASIS_ROWS_IN_PDF = 200  # about five pages of clients; the CSV and the EHF hold them all
@@ -77,6 +83,14 @@ WORDS: dict[str, dict[str, str]] = {
         "all_in_csv": "Listen viser {shown} av {total} klienter. Hele grunnlaget, med alle {total} "
         "klientene, står i CSV-filen og i vedlegget til e-fakturaen (EHF).",
         "page": "Side {page} av {pages}",
+        "corrects": "Korrigerer faktura",
+        "correction": "Korrigeringen gjelder bruk som ble registrert for sent til å komme med på "
+        "{invoices}: forskjellen mellom prisen for all bruk som nå er registrert i perioden, og det som "
+        "ble fakturert.",
+        "corrections": "Korrigeringene gjelder bruk som ble registrert for sent til å komme med på "
+        "{invoices}: forskjellen mellom prisen for all bruk som nå er registrert i perioden, og det som "
+        "ble fakturert.",
+        "credited": "Beløpet godskrives dere, og dere skal ikke betale noe.",
     },
     "en": {
         "title": "INVOICE",
@@ -112,8 +126,77 @@ WORDS: dict[str, dict[str, str]] = {
         "all_in_csv": "This list shows {shown} of {total} clients. The full basis, with all {total} "
         "clients, is in the CSV file and in the e-invoice's (EHF) attachment.",
         "page": "Page {page} of {pages}",
+        "corrects": "Corrects invoice",
+        "correction": "The correction is for usage recorded too late for {invoices}: the difference "
+        "between the price of all usage now recorded for the period and what was invoiced.",
+        "corrections": "The corrections are for usage recorded too late for {invoices}: the difference "
+        "between the price of all usage now recorded for the period and what was invoiced.",
+        "credited": "The amount is credited to you; there is nothing to pay.",
     },
 }
+CREDIT_NOTE_WORDS: dict[str, dict[str, str]] = {  # what a credit note says instead
+    "nb": {
+        "title": "KREDITNOTA",
+        "number": "Kreditnotanummer",
+        "issued": "Kreditnotadato",
+        "total": "Til gode",
+        "basis_follows": "Grunnlaget per klient for viderefakturering står på neste side, i CSV-filen og i "
+        "EHF-kreditnotaen.",
+        "basis_title": "Grunnlag per klient, kreditnota {number}",
+        "basis_intro": "Hva hver klient står for av kreditnotaen, til viderefakturering. Mva er fordelt som "
+        "beløpene, så kolonnene summerer til kreditnotaens beløp.",
+        "all_in_csv": "Listen viser {shown} av {total} klienter. Hele grunnlaget, med alle {total} "
+        "klientene, står i CSV-filen og i vedlegget til EHF-kreditnotaen.",
+    },
+    "en": {
+        "title": "CREDIT NOTE",
+        "number": "Credit note number",
+        "issued": "Credit note date",
+        "total": "Amount credited",
+        "basis_follows": "The per-client basis for re-invoicing is on the next page, in the CSV file and in "
+        "the EHF credit note.",
+        "basis_title": "Per-client basis, credit note {number}",
+        "basis_intro": "What each client accounts for on this credit note, for re-invoicing. VAT is split "
+        "like the amounts, so the columns add up to the credit note's totals.",
+        "all_in_csv": "This list shows {shown} of {total} clients. The full basis, with all {total} "
+        "clients, is in the CSV file and in the EHF credit note's attachment.",
+    },
+}
+
+
+def words_for(invoice: Invoice, language: str) -> dict[str, str]:
+    """The document's words: an invoice's, or a credit note's."""
+    if invoice.draft.document_type == "CREDIT_NOTE":
+        return {**WORDS[language], **CREDIT_NOTE_WORDS[language]}
+    return WORDS[language]
+
+
+def _sign(invoice: Invoice) -> int:
+    """A credit note shows the record's amounts negated (as its EHF does)."""
+    return -1 if invoice.draft.document_type == "CREDIT_NOTE" else 1
+
+
+def _section(key: tuple[str, int] | None, draft: InvoiceDraft, language: str) -> str:
+    """The heading of a group of lines: ``Mars 2022`` (the period's own), or ``Korrigering for
+    februar 2022 (faktura 1)``."""
+    if key is None:
+        text = wording.period_text(draft.period, language)
+        return text[:1].upper() + text[1:]
+    return wording.correction_heading(key[0], key[1], language)
+
+
+def _corrects(period: str | None, invoice_number: int | None) -> tuple[str, int] | None:
+    """What a line or a basis row corrects (the period's label, the invoice's number), or None."""
+    return None if period is None or invoice_number is None else (period, invoice_number)
+
+
+def _groups(lines: Sequence[InvoiceLine]) -> list[tuple[tuple[str, int] | None, list[InvoiceLine]]]:
+    """The period's own lines (key None), then the correction lines per corrected period and
+    invoice (key: the period's label and the invoice's number), in the order of the lines."""
+    groups: dict[tuple[str, int] | None, list[InvoiceLine]] = {None: []}
+    for line in lines:
+        groups.setdefault(_corrects(line.corrected_period, line.correction_of), []).append(line)
+    return [(key, group) for key, group in groups.items() if group]
 
 
 @dataclass(frozen=True)
@@ -173,6 +256,12 @@ class _Document(FPDF):
         """A paragraph over the page's width."""
         self.multi_cell(0, 4.5, self.drawable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    def wrapped(self, text: str, width: float) -> list[str]:
+        """``text`` as the lines it takes in a cell ``width`` (mm) wide in the current font."""
+        lines = self.multi_cell(width, 5.5, self.drawable(text), dry_run=True, output=MethodReturnValue.LINES)
+        assert isinstance(lines, list)  # what output=LINES returns
+        return [str(line) for line in lines] or [""]
+
     def fitted(self, text: str, width: float) -> str:
         """``text`` as is when it fits ``width`` (mm) in the current font, else cut with "..."."""
         text = self.drawable(text)
@@ -204,7 +293,7 @@ def _header(pdf: _Document, invoice: Invoice, seller: Seller, words: dict[str, s
 def _parties(
     pdf: _Document, invoice: Invoice, buyer: TenantAccount, seller: Seller, *, kid: str, language: str
 ) -> None:
-    words, draft = WORDS[language], invoice.draft
+    words, draft = words_for(invoice, language), invoice.draft
     top = pdf.get_y()
     pdf.set_font(FONT, "B", 10)
     pdf.text_cell(90, 5, words["buyer"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -216,16 +305,19 @@ def _parties(
     for text in lines:
         pdf.text_cell(95, 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     below_buyer = pdf.get_y()
+    credit = draft.document_type == "CREDIT_NOTE"
+    period = f"{wording.day(draft.period.start, language)} - {wording.day(draft.period.last_day, language)}"
     facts = [
         (words["number"], str(invoice.invoice_number)),
         (words["issued"], wording.day(draft.issue_date, language)),
-        (words["due"], wording.day(draft.due_date, language)),
-        (
-            words["period"],
-            f"{wording.day(draft.period.start, language)} - {wording.day(draft.period.last_day, language)}",
+        *([] if credit else [(words["due"], wording.day(draft.due_date, language))]),
+        (words["period"], period),
+        *([] if credit else [(words["kid"], kid), (words["account"], seller.bank_account)]),
+        *(
+            [(words["corrects"], ", ".join(str(n) for n in draft.corrected_invoices))]
+            if draft.corrected_invoices
+            else []
         ),
-        (words["kid"], kid),
-        (words["account"], seller.bank_account),
     ]
     pdf.set_y(top)
     for label, value in facts:
@@ -239,9 +331,10 @@ def _parties(
 
 
 def _lines(pdf: _Document, invoice: Invoice, language: str, descriptions: Mapping[str, str]) -> None:
-    words, draft = WORDS[language], invoice.draft
+    words, draft, sign = WORDS[language], invoice.draft, _sign(invoice)
+    credit = sign < 0
     pdf.set_font(FONT, "B", 11)
-    heading = pdf.drawable(wording.collective_invoice(draft.period, language))
+    heading = pdf.drawable(wording.document_heading(draft, language))
     pdf.multi_cell(0, 6, heading, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # a long one wraps
     pdf.ln(2)
     widths = (110, 20, 30, 30)
@@ -252,29 +345,55 @@ def _lines(pdf: _Document, invoice: Invoice, language: str, descriptions: Mappin
     ):
         pdf.text_cell(width, 6, words[title], align=align, fill=True)
     pdf.ln()
-    pdf.set_font(FONT, "", 9)
-    for line in draft.lines:
-        description = wording.describe(line.code, line.description, language, descriptions)
-        for quantity, price, amount, note in ehf_lines(line, language, description):
-            text = description + (f" ({note})" if note and quantity != line.quantity else "")
-            pdf.text_cell(widths[0], 5.5, pdf.fitted(text, widths[0]))
-            pdf.text_cell(widths[1], 5.5, wording.quantity(quantity, language), align="R")
-            pdf.text_cell(widths[2], 5.5, wording.amount(price, language), align="R")
+    groups = _groups(draft.lines)
+    for key, group in groups:
+        if key is not None or len(groups) > 1:  # with corrections, each group under its heading
+            pdf.ln(1)
+            pdf.set_font(FONT, "B", 9)
             pdf.text_cell(
-                widths[3],
+                0,
                 5.5,
-                wording.amount(amount, language),
-                align="R",
+                pdf.fitted(_section(key, draft, language), pdf.epw),
                 new_x=XPos.LMARGIN,
                 new_y=YPos.NEXT,
             )
+        pdf.set_font(FONT, "", 9)
+        for line in group:
+            description = wording.describe(line.code, line.description, language, descriptions)
+            if line.corrected_period is not None:  # its heading names the period
+                description = description.removesuffix(f" ({line.corrected_period})")
+            for quantity, price, amount, note in ehf_lines(line, language, description, credit_note=credit):
+                first, *more = _described(pdf, description, note, widths[0])
+                pdf.text_cell(widths[0], 5.5, first)
+                pdf.text_cell(widths[1], 5.5, wording.quantity(quantity, language), align="R")
+                pdf.text_cell(widths[2], 5.5, wording.amount(price, language), align="R")
+                pdf.text_cell(
+                    widths[3],
+                    5.5,
+                    wording.amount(amount, language),
+                    align="R",
+                    new_x=XPos.LMARGIN,
+                    new_y=YPos.NEXT,
+                )
+                for rest in more:  # a long text wraps within its column
+                    pdf.text_cell(widths[0], 4.5, rest, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
+
+
+def _described(pdf: _Document, description: str, note: str, width: float) -> list[str]:
+    """A line's text in the lines it takes: ``description (note)`` on one line when it fits,
+    else the note on a line of its own (never split at its ``×``)."""
+    text = description + (f" ({note})" if note else "")
+    lines = pdf.wrapped(text, width)
+    if len(lines) > 1 and note:
+        return pdf.wrapped(description, width) + pdf.wrapped(f"({note})", width)
+    return lines
 
 
 def _totals(
     pdf: _Document, invoice: Invoice, seller: Seller, kid: str, language: str, *, basis: bool
 ) -> None:
-    words, draft = WORDS[language], invoice.draft
+    words, draft, sign = words_for(invoice, language), invoice.draft, _sign(invoice)
     percent = format((draft.vat_rate * 100).normalize(), "f")
     for label, value, bold in (
         (words["subtotal"], draft.subtotal, False),
@@ -284,20 +403,32 @@ def _totals(
         pdf.set_font(FONT, "B" if bold else "", 10)
         pdf.set_x(110)
         pdf.text_cell(60, 6, label)
-        pdf.text_cell(30, 6, wording.amount(value, language), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.text_cell(
+            30, 6, wording.amount(sign * value, language), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
     pdf.ln(6)
     pdf.set_font(FONT, "", 9)
-    due = wording.day(draft.due_date, language)
-    texts = [words["pay"].format(account=seller.bank_account, kid=kid, due=due)]
+    corrected = wording.invoices(draft.corrected_invoices, language) if draft.corrected_invoices else ""
+    if sign < 0:
+        texts = [words["credited"]]
+    else:
+        due = wording.day(draft.due_date, language)
+        texts = [words["pay"].format(account=seller.bank_account, kid=kid, due=due)]
+    if corrected:
+        explained = words["correction" if len(draft.corrections) == 1 else "corrections"]
+        texts.append(explained.format(invoices=corrected))
     if basis:
         texts.append(words["basis_follows"])
     for text in texts:
         pdf.text_block(text)
 
 
-def client_shares(rows: Sequence[BasisRow], language: str) -> tuple[list[ClientShare], list[ClientShare]]:
+def client_shares(
+    rows: Sequence[BasisRow], language: str, *, sign: int = 1
+) -> tuple[list[ClientShare], list[ClientShare]]:
     """The basis per client (a client's rows over every line added up), by name; and the lines
-    that have no clients (flat charges, per-user add-ons)."""
+    that have no clients (flat charges, per-user add-ons). ``sign`` -1 negates the amounts (a
+    credit note shows them so)."""
     words = WORDS[language]
     per_client: dict[str, list[BasisRow]] = {}
     without: list[BasisRow] = []
@@ -316,23 +447,48 @@ def client_shares(rows: Sequence[BasisRow], language: str) -> tuple[list[ClientS
                 ClientShare(
                     label=f"{name} {words['bureau']}" if first.is_bureau_client else name,
                     org_number=first.org_number,
-                    amount=sum((r.amount for r in own), Decimal(0)),
-                    vat=sum((r.vat for r in own), Decimal(0)),
-                    total=sum((r.total for r in own), Decimal(0)),
+                    amount=sign * sum((r.amount for r in own), Decimal(0)),
+                    vat=sign * sum((r.vat for r in own), Decimal(0)),
+                    total=sign * sum((r.total for r in own), Decimal(0)),
                 ),
             )
         )
     ordered = [share for _, share in sorted(shares, key=lambda pair: pair[0])]
     return ordered, [
-        ClientShare(words["no_client"].format(description=r.description), "", r.amount, r.vat, r.total)
+        ClientShare(
+            words["no_client"].format(description=_without_period(r)),
+            "",
+            sign * r.amount,
+            sign * r.vat,
+            sign * r.total,
+        )
         for r in without
     ]
 
 
+def _without_period(row: BasisRow) -> str:
+    """A row's description; a correction's without its period (its heading names it)."""
+    if row.corrected_period is None:
+        return row.description
+    return row.description.removesuffix(f" ({row.corrected_period})")
+
+
+def _basis_sections(
+    rows: Sequence[BasisRow], draft: InvoiceDraft, language: str
+) -> list[tuple[str, list[BasisRow]]]:
+    """The rows of the period's own lines, then those of each correction, in the order of the
+    lines; each under its heading (as on page 1) when there are corrections."""
+    sections: dict[tuple[str, int] | None, list[BasisRow]] = {None: []}
+    for row in rows:
+        sections.setdefault(_corrects(row.corrected_period, row.correction_of), []).append(row)
+    present = [(key, own) for key, own in sections.items() if own]
+    if len(present) == 1 and present[0][0] is None:
+        return [("", present[0][1])]  # no corrections: no headings
+    return [(_section(key, draft, language), own) for key, own in present]
+
+
 def _basis(pdf: _Document, invoice: Invoice, rows: Sequence[BasisRow], language: str) -> None:
-    words, draft = WORDS[language], invoice.draft
-    clients, without = client_shares(rows, language)
-    shown, rest = clients[:BASIS_ROWS_IN_PDF], clients[BASIS_ROWS_IN_PDF:]
+    words, draft, sign = words_for(invoice, language), invoice.draft, _sign(invoice)
     pdf.add_page()
     pdf.set_font(FONT, "B", 12)
     pdf.text_cell(
@@ -367,29 +523,41 @@ def _basis(pdf: _Document, invoice: Invoice, rows: Sequence[BasisRow], language:
         pdf.ln()
 
     heading()
-    for share in shown:
-        row(share.label, share.org_number, share.amount, share.vat, share.total)
-    if rest:
-        row(
-            words["more"].format(count=wording.quantity(len(rest), language)),
-            "",
-            sum((s.amount for s in rest), Decimal(0)),
-            sum((s.vat for s in rest), Decimal(0)),
-            sum((s.total for s in rest), Decimal(0)),
-        )
-    for share in without:
-        row(share.label, share.org_number, share.amount, share.vat, share.total)
+    truncated: list[tuple[str, int, int]] = []  # section heading, clients shown, clients in all
+    for title, own in _basis_sections(rows, draft, language):
+        if title:
+            if pdf.will_page_break(12):
+                pdf.add_page()
+                heading()
+            pdf.ln(1)
+            pdf.set_font(FONT, "B", 9)
+            pdf.text_cell(0, 5.5, pdf.fitted(title, pdf.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_font(FONT, "", 9)
+        clients, without = client_shares(own, language, sign=sign)
+        shown, rest = clients[:BASIS_ROWS_IN_PDF], clients[BASIS_ROWS_IN_PDF:]
+        for share in shown:
+            row(share.label, share.org_number, share.amount, share.vat, share.total)
+        if rest:
+            row(
+                words["more"].format(count=wording.quantity(len(rest), language)),
+                "",
+                sum((s.amount for s in rest), Decimal(0)),
+                sum((s.vat for s in rest), Decimal(0)),
+                sum((s.total for s in rest), Decimal(0)),
+            )
+            truncated.append((title, len(shown), len(clients)))
+        for share in without:
+            row(share.label, share.org_number, share.amount, share.vat, share.total)
     pdf.set_font(FONT, "B", 9)
-    row(words["sum"], "", draft.subtotal, draft.vat_amount, draft.total)
-    if rest:
+    row(words["sum"], "", sign * draft.subtotal, sign * draft.vat_amount, sign * draft.total)
+    for title, shown_count, total_count in truncated:
         pdf.ln(3)
         pdf.set_font(FONT, "", 9)
-        pdf.text_block(
-            words["all_in_csv"].format(
-                shown=wording.quantity(len(shown), language),
-                total=wording.quantity(len(clients), language),
-            )
+        note = words["all_in_csv"].format(
+            shown=wording.quantity(shown_count, language),
+            total=wording.quantity(total_count, language),
         )
+        pdf.text_block(f"{title}: {note}" if title else note)
 
 
 def build_pdf(
@@ -410,7 +578,7 @@ def build_pdf(
     ]
     with_basis = any(r.client_id for r in rows)
     issued = invoice.draft.issue_date
-    words = WORDS[language]
+    words = words_for(invoice, language)
     pdf = _Document(words)
     pdf.set_creation_date(datetime(issued.year, issued.month, issued.day, tzinfo=UTC))
     pdf.set_producer("periodyear")
