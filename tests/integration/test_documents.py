@@ -89,6 +89,7 @@ def test_issued_invoices_get_three_documents_and_one_announcement(
     assert first["detail"] == {
         "invoice_key": {"tenant_id": "a", "kind": "MONTHLY", "period": MAY},
         "invoice_number": 1,
+        "document_type": "INVOICE",
         "issue_date": "2022-06-01",
         "due_date": "2022-06-15",
         "currency": "NOK",

@@ -12,29 +12,36 @@ import base64
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from periodyear.documents import wording
 from periodyear.documents.basis_csv import basis_csv
 from periodyear.documents.ehf import build_ehf, ehf_lines
 from periodyear.documents.pdf import build_pdf
+from periodyear.documents.publisher import DocumentPublisher, DocumentWork
 from periodyear.domain.allocation import allocate
 from periodyear.domain.basis import basis_rows
 from periodyear.domain.calendar import Period
 from periodyear.domain.catalog import Catalog, load_catalog
 from periodyear.domain.corrections import review
 from periodyear.domain.invoice import (
+    DOCUMENT_STEPS,
     Invoice,
     InvoiceDraft,
     InvoiceLine,
+    IssuedInvoice,
     compose_invoice,
 )
 from periodyear.domain.meters import Meter
+from periodyear.domain.money import ore, to_ore
 from periodyear.domain.payment import kid_for
 from periodyear.domain.pricing import PricePiece
 from periodyear.domain.tenant import Address, Client, Subscription, TenantAccount
@@ -532,6 +539,59 @@ def test_a_basis_without_corrections_keeps_its_ten_columns() -> None:
     assert all(len(row) == 10 for row in rows)
 
 
+# ---------------------------------------------------------------- the VAT split, any signs
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.decimals(min_value=-100_000, max_value=100_000, places=2), min_size=1, max_size=6),
+    st.lists(
+        st.sets(st.text(alphabet="abcd", min_size=1, max_size=3), min_size=1, max_size=12),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([Decimal("0.25"), Decimal("0.15"), Decimal("0.12"), Decimal("0")]),
+)
+def test_vat_shares_sum_to_the_invoice_for_negative_and_mixed_rows(
+    amounts: list[Decimal], client_sets: list[set[str]], rate: Decimal
+) -> None:
+    lines = []
+    for index, amount in enumerate(amounts):
+        clients = client_sets[index % len(client_sets)]
+        allocations = allocate(amount, clients) if index % 2 == 0 else ()
+        lines.append(
+            InvoiceLine(
+                f"L{index}@2022-05", "line", None, len(clients), amount, allocations, (), correction_of=1
+            )
+            if index % 3 == 1
+            else InvoiceLine(f"L{index}", "line", None, len(clients), amount, allocations, ())
+        )
+    subtotal = sum(amounts, Decimal("0.00"))
+    vat = to_ore(subtotal * rate)  # as compose_invoice rounds it: a negative as its absolute value
+    draft = InvoiceDraft(
+        "t",
+        Period.parse_month("2022-06"),
+        date(2022, 7, 1),
+        date(2022, 7, 15),
+        "KOMPLETT",
+        "standard",
+        "NOK",
+        tuple(lines),
+        subtotal,
+        rate,
+        vat,
+        subtotal + vat,
+    )
+    rows = basis_rows(draft, {})
+    assert sum(r.amount for r in rows) == subtotal
+    assert sum(r.vat for r in rows) == vat
+    assert sum(r.total for r in rows) == subtotal + vat
+    assert all(r.total == r.amount + r.vat for r in rows)
+    assert all(abs(ore(r.vat) - ore(r.amount) * rate) <= 1 for r in rows)  # each share within one øre
+    assert all(r.vat * r.amount >= 0 for r in rows)  # a share never has the other sign
+    assert all((r.corrected_period == "2022-05") == (r.correction_of == 1) for r in rows)
+
+
 # ---------------------------------------------------------------- wording
 
 
@@ -542,3 +602,46 @@ def test_the_words_for_corrected_invoices() -> None:
     assert wording.correction_heading("2022-12", 11, "en") == "Correction for December 2022 (invoice 11)"
     assert wording.corrected_period("2021") == Period.annual(2021)
     assert wording.corrected_period("2022-02") == FEBRUARY
+
+
+# ---------------------------------------------------------------- InvoiceIssued
+
+
+class _Store:
+    bucket = "documents"
+
+    def __init__(self) -> None:
+        self.put_bodies: dict[str, bytes] = {}
+
+    def key(self, tenant_id: str, invoice_number: int, extension: str) -> str:
+        return f"invoices/{tenant_id}/{invoice_number}.{extension}"
+
+    def put(self, key: str, body: bytes, extension: str) -> None:
+        self.put_bodies[key] = body
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.details: list[Mapping[str, Any]] = []
+
+    def invoices_issued(self, details: Sequence[Mapping[str, Any]]) -> list[str | None]:
+        self.details += details
+        return [None] * len(details)
+
+
+class _Invoices:
+    def documents_done(self, tenant_id: str, period: Period, **_: Any) -> None:
+        return None
+
+
+def test_invoice_issued_says_the_document_is_a_credit_note() -> None:
+    store, events = _Store(), _Events()
+    publisher = DocumentPublisher(invoices=_Invoices(), store=store, events=events, seller=SELLER)
+    issued = IssuedInvoice(credit_note(), "run-1", frozenset(DOCUMENT_STEPS), {})
+    result = publisher.complete([DocumentWork(issued, firm())], datetime(2022, 4, 1, 2, tzinfo=UTC))
+    assert result["t1"].error is None
+    (detail,) = events.details
+    assert detail["document_type"] == "CREDIT_NOTE"
+    assert detail["invoice_number"] == 2
+    assert detail["total"] == "-100.00"  # the record's, signed
+    assert etree.fromstring(store.put_bodies["invoices/t1/2.xml"]).tag == f"{{{NS['cn']}}}CreditNote"

@@ -4,9 +4,11 @@ An invoice record lists what is still pending (``xml``, ``pdf``, ``csv``, ``even
 documents are made from the invoice as issued, so a retry writes the same bytes to the same
 keys. The announcements of a batch go out ten to a ``PutEvents`` call, only after that
 invoice's documents are stored, and carry the invoice key, so a consumer can ignore the
-repeat that a crash between sending and recording may cause. Then one update per invoice
-records the documents' keys and the steps done. A step that fails stays pending, with the
-reason, for the next run to complete; the invoice itself stands.
+repeat that a crash between sending and recording may cause. The detail says whether the
+document is an ``INVOICE`` or a ``CREDIT_NOTE`` (CONTRACT §5a); its ``total`` is the record's,
+signed (negative for a credit note). Then one update per invoice records the documents' keys
+and the steps done. A step that fails stays pending, with the reason, for the next run to
+complete; the invoice itself stands.
 
 An invoice with a number always gets documents. When the buyer's org number fails MOD11 the
 e-invoice cannot address it: the PDF and CSV are stored and announced all the same (the
@@ -125,6 +127,7 @@ class DocumentPublisher:
                 "period": draft.period.label,
             },
             "invoice_number": invoice.invoice_number,
+            "document_type": draft.document_type,
             "issue_date": draft.issue_date.isoformat(),
             "due_date": draft.due_date.isoformat(),
             "currency": draft.currency,
