@@ -235,13 +235,13 @@ def report(args: argparse.Namespace) -> int:
         found, failed = [], []
         for tenant_id in tenant_ids:
             try:
-                outcome = service.outstanding(tenant_id, period)
+                outcome = service.outstanding(tenant_id, period, oslo_date(datetime.now(UTC)))
             except PeriodYearError as error:
                 failed.append(f"{tenant_id}: {error}")
                 continue
-            if outcome is not None and outcome.lines:
+            if outcome is not None:
                 found.append(outcome)
-    table = Table(title=f"Late usage of {args.kind} {period.label} not billed")
+    table = Table(title=f"Usage of {args.kind} {period.label} not billed")
     for column in (
         "tenant",
         "invoice",
@@ -257,19 +257,20 @@ def report(args: argparse.Namespace) -> int:
         for line in outcome.lines:
             table.add_row(
                 outcome.tenant_id,
-                str(outcome.invoice_number),
+                str(outcome.invoice_number or "none"),
                 str(outcome.corrected_on or "not issued"),
                 line.code,
                 str(line.quantity),
                 wording.amount(line.amount, "en"),
                 ", ".join(a.client_id for a in line.allocations[:5])
                 + (f" (+{len(line.allocations) - 5})" if len(line.allocations) > 5 else ""),
-                "correct by hand" if outcome.window_closed else "the next run bills it",
+                outcome.action,
             )
     console.print(table)
+    by_hand = sum(1 for o in found if o.invoice_number is not None and o.corrected_on is not None)
     console.print(
-        f"{len(found)} of {len(tenant_ids)} tenants have late usage of {period.label} not billed; "
-        f"{sum(o.window_closed for o in found)} of them are past the next invoice (correct by hand).",
+        f"{len(found)} of {len(tenant_ids)} tenants have usage of {period.label} not billed; "
+        f"{by_hand} of them past the next invoice (correct by hand).",
         highlight=False,
     )
     for problem in failed:

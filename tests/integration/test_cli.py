@@ -108,12 +108,12 @@ def test_the_late_usage_report_finds_what_the_rule_leaves_unbilled(
     assert main(report) == 0
     out = capsys.readouterr().out
     assert "PERIOD@2022-02" in out
-    assert "the next run bills it" in out
-    assert "1 of 1 tenants have late usage of 2022-02 not billed; 0 of them are past the next invoice" in out
+    assert "run 2022-03 for it (no invoice yet)" in out  # March ended
+    assert "1 of 1 tenants have usage of 2022-02 not billed; 0 of them past the next invoice" in out
 
     billing.run({"time": "2022-04-01T01:00:00Z"})  # March's invoice corrects February
     assert main(report) == 0
-    assert "0 of 1 tenants have late usage of 2022-02 not billed" in capsys.readouterr().out
+    assert "0 of 1 tenants have usage of 2022-02 not billed" in capsys.readouterr().out
 
     billing.usage("t1", "period.closed", "2022-02-25T10:00:00Z", client_id="c3")  # after March's run
     assert main([*report, "--tenant", "t1"]) == 0
@@ -124,7 +124,16 @@ def test_the_late_usage_report_finds_what_the_rule_leaves_unbilled(
     assert "30.00" in row
     assert "c3" in row
     assert "correct by hand" in row
-    assert "1 of 1 tenants have late usage of 2022-02 not billed; 1 of them are past the next invoice" in out
+    assert "1 of 1 tenants have usage of 2022-02 not billed; 1 of them past the next invoice" in out
+
+    # a firm with nothing billed for February: the rule reviews only an invoiced period
+    billing.tenant("t2", clients=("c1",), price_switch_date=date(2022, 1, 1))
+    billing.usage("t2", "period.closed", "2022-02-11T10:00:00Z", client_id="c1")
+    assert main(report) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if "│ t2 " in line)
+    assert "run 2022-02 for it (never invoiced)" in row
+    assert "2 of 2 tenants have usage of 2022-02 not billed; 1 of them past the next invoice" in out
 
 
 @pytest.mark.parametrize(

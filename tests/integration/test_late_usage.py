@@ -96,6 +96,39 @@ def test_the_docs_example_ends_with_a_credit_note(volume_billing: Billing) -> No
     )
     assert (march["invoices_issued"], march["correction_lines"], march["credit_notes"]) == (1, 1, 1)
     assert march["total_billed"] == "-100.00"
+    # docs/billing.md states the example as a table: it is what the handler wrote
+    february = billing.invoice("firm", "INVOICE#MONTHLY#2022-02")
+    assert [as_documented(i) for i in (february, credit)] == documented_example()
+
+
+DOCS = Path(__file__).parents[2] / "docs" / "billing.md"
+
+
+def documented_example() -> list[list[str]]:
+    """The rows of the late-usage example table in docs/billing.md, without the first column."""
+    text = DOCS.read_text(encoding="utf-8")
+    table = text.split("<!-- late-usage-example")[1].split("\n\n")[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
+    return [[cell.strip() for cell in row.strip("|").split("|")][1:] for row in rows[1:]]
+
+
+def as_documented(invoice: dict[str, Any] | None) -> list[str]:
+    assert invoice is not None
+    (line,) = invoice["lines"]
+    shares = [(a["client_id"], f"{a['amount']:.2f}") for a in line["allocations"]]
+    if len(shares) > 1 and len({amount for _, amount in shares}) == 1:
+        basis = f"{shares[0][0]}–{shares[-1][0]} {shares[0][1]} each"
+    else:
+        basis = ", ".join(f"{client} {amount}" for client, amount in shares)
+    return [
+        str(invoice["invoice_number"]),
+        invoice["document_type"],
+        line["code"],
+        str(line["quantity"]),
+        f"{line['amount']:.2f}",
+        basis,
+        *(f"{invoice[key]:.2f}" for key in ("subtotal", "vat_amount", "total")),
+    ]
 
 
 def test_concurrent_runs_bill_a_correction_once(server_billing: Billing) -> None:

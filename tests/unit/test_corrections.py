@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from periodyear.billing.service import Outstanding
 from periodyear.domain.allocation import allocate
 from periodyear.domain.calendar import Period, oslo_date, parse_instant
 from periodyear.domain.catalog import Catalog, VolumeCharge, load_catalog, parse_catalog
@@ -346,3 +347,13 @@ def test_what_is_outstanding_counts_the_corrections_the_next_invoice_carried() -
         "PERIOD@2022-02",
         "VPI@2022-02",
     ]
+
+
+def test_the_report_says_what_to_do_with_usage_no_invoice_billed() -> None:
+    def action(invoice: int | None, corrected_on: int | None, next_ended: bool) -> str:
+        return Outstanding("t1", FEBRUARY, invoice, corrected_on, (), next_ended).action
+
+    assert action(1, None, False) == "2022-03's run bills it"
+    assert action(1, None, True) == "run 2022-03 for it (no invoice yet)"
+    assert action(1, 2, True) == "correct by hand"
+    assert action(None, None, True) == "run 2022-02 for it (never invoiced)"

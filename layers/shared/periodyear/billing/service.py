@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from itertools import batched
@@ -157,19 +157,28 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Outstanding:
-    """Late usage of a tenant's invoiced period that is not billed (an operator's report, §5a):
-    the lines a correction would bill, and whether the next invoice (``corrected_on``) is issued
-    already, so nothing will correct it but a person."""
+    """Usage of a tenant's period that no invoice billed (an operator's report, §5a): the lines a
+    correction (or, for a period never invoiced, an invoice) would bill, and whether the next
+    invoice (``corrected_on``) is issued already, so nothing will correct it but a person."""
 
     tenant_id: str
     period: Period
-    invoice_number: int  # the invoice of ``period``
+    invoice_number: int | None  # the invoice of ``period``; None: the period was never invoiced
     corrected_on: int | None  # the next invoice of the kind, None while it is not issued
     lines: tuple[InvoiceLine, ...]
+    next_period_ended: bool  # the next period has ended (its scheduled run is due or done)
 
     @property
-    def window_closed(self) -> bool:
-        return self.corrected_on is not None
+    def action(self) -> str:
+        """What an operator does about it."""
+        following = self.period.following().label
+        if self.invoice_number is None:
+            return f"run {self.period.label} for it (never invoiced)"
+        if self.corrected_on is not None:
+            return "correct by hand"
+        if self.next_period_ended:
+            return f"run {following} for it (no invoice yet)"
+        return f"{following}'s run bills it"
 
 
 @dataclass
@@ -241,28 +250,53 @@ class BillingService:
             logger.info("billing finished", extra={"tally": result.tally().as_dict()})
         return result
 
-    def outstanding(self, tenant_id: str, period: Period) -> Outstanding | None:
-        """The late usage of ``period`` the tenant's invoices have not billed, or None when the
-        tenant has no invoice for ``period``. Reads like a run: the profile, the invoices of
-        ``period`` and the one after in one query, one usage query per meter; writes nothing."""
+    def outstanding(self, tenant_id: str, period: Period, today: date) -> Outstanding | None:
+        """The usage of ``period`` the tenant's invoices have not billed, or None when there is
+        none. Reads like a run (the profile, the invoices of ``period`` and the one after in one
+        query, one usage query per meter) and writes nothing. A tenant with no invoice for
+        ``period`` is reported with what a run of ``period`` would bill now: the rule reviews
+        only an invoiced period, so usage of a period nothing was billed for is never corrected.
+        ``today`` (an Oslo date) tells whether the next period's run is still to come."""
         account = self._register.account(tenant_id)
+        subscription = account.subscription
         invoices = self._invoices.period_invoices(tenant_id, period.following())
         reviewed = invoices.previous
-        if reviewed is None:
-            return None
         corrected_on = invoices.current.invoice if invoices.current else None
-        subscription = account.subscription
+        if reviewed is None:
+            meters = meters_billed(self._catalog, period, subscription)
+            usage = self._read_usage(tenant_id, period, meters, None, frozenset())
+            draft = compose_invoice(
+                tenant_id=tenant_id,
+                subscription=subscription,
+                period=period,
+                usage=usage.billed,
+                catalog=self._catalog,
+                issue_date=period.end,
+            )
+            if draft is None:
+                return None
+            return Outstanding(
+                tenant_id,
+                period,
+                None,
+                corrected_on.invoice_number if corrected_on else None,
+                draft.lines,
+                period.following().end <= today,
+            )
         meters = review_meters(reviewed, self._catalog, subscription)
         usage = self._read_usage(tenant_id, period, meters, None, frozenset())
         lines = outstanding(
             reviewed, corrected_on, usage.billed, subscription=subscription, catalog=self._catalog
         )
+        if not lines:
+            return None
         return Outstanding(
             tenant_id,
             period,
             reviewed.invoice_number,
             corrected_on.invoice_number if corrected_on else None,
             lines,
+            period.following().end <= today,
         )
 
     # ------------------------------------------------------------------ one chunk
