@@ -11,6 +11,7 @@ import email
 import email.policy
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,8 +34,11 @@ from periodyear.billing.job import run_billing_job
 from periodyear.billing.request import BillingPlan, plan_run
 from periodyear.billing.service import Outcome, RunResult, TenantResult
 from periodyear.billing.worker import handle_batches
+from periodyear.config import BillingSettings
 from periodyear.domain.basis import basis_rows
 from periodyear.domain.calendar import Period, PeriodKind, format_instant, oslo_start_of, parse_instant
+from periodyear.domain.catalog import Catalog, load_catalog
+from periodyear.domain.pricing import price_charge
 from periodyear.domain.tenant import TenantAccount
 from periodyear.migration import wiring as migration_wiring
 from periodyear.migration.job import handle_migration_event
@@ -42,7 +46,7 @@ from periodyear.observability import logger
 from periodyear_local.delivery import deliver
 from periodyear_local.demo_data import DemoData, generate, legacy_records
 from periodyear_local.sandbox import REGION, drain_queue, local_aws, patched_environ, route_to_queue
-from periodyear_local.seed import batch_put, eventbridge_event
+from periodyear_local.seed import batch_put, eventbridge_event, usage_item
 
 PLANNED_AT = "2021-11-01T08:00:00Z"
 WAVES = {
@@ -314,6 +318,100 @@ class Demo:
         summary_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return result
 
+    def late_usage(self, monthly: RunResult, annual: RunResult, firms: int) -> None:
+        """Usage that reaches the table after its period was invoiced, billed on the next invoice
+        of the kind (CONTRACT §5a): one more client's close for two monthly firms, and one more
+        Altinn submission for a firm whose annual volume tier then drops (a credit note), where
+        the demo data has such a firm."""
+        catalog = load_catalog(BillingSettings.load().catalog_path)
+        for result, usage_type, wanted in ((monthly, "period.closed", 2), (annual, "annual.submitted", 1)):
+            found = list(_late_candidates(result, catalog, usage_type))[:wanted]
+            if not found:
+                kind, label = result.plan.kind.value.lower(), result.plan.period.label
+                self.console.print(
+                    f"\nNo {kind} {label} invoice of the demo's firms sits just below a volume tier, so no "
+                    "credit note is shown here (docs/billing.md works one through)."
+                )
+                continue
+            for items, said in found:
+                batch_put(clients.dynamodb(), self.names["UsageTable"], items)
+                self.console.print(f"\nArrived late: {said}")
+            self.corrections_run(result.plan.kind, result.plan.period.following(), firms)
+
+    def corrections_run(self, kind: PeriodKind, period: Period, firms: int) -> None:
+        event = {"time": format_instant(oslo_start_of(period.end) + timedelta(hours=3))}
+        self.console.print(
+            f"\nScheduled {kind.value.lower()} event {json.dumps(event)} → bills {period.label}"
+        )
+        summary, result = self.fan_out_run(kind, event, firms)
+        table = Table(title=f"Invoices of {period.label} that correct {period.previous().label}")
+        for column in ("No.", "Firm", "Document", "Correction lines", "Total"):
+            table.add_column(column, justify="right" if column in ("No.", "Total") else "left")
+        for tenant in sorted(result.tenants, key=lambda t: t.invoice_number or 0):
+            if tenant.outcome is not Outcome.ISSUED or tenant.account is None:
+                continue
+            record = self.stored_record(tenant.tenant_id, period)
+            self.write_invoice(record)
+            fixes = [fix for fix in record["lines"] if "correction_of" in fix]
+            if fixes:
+                table.add_row(
+                    str(record["invoice_number"]),
+                    tenant.account.name,
+                    record["document_type"],
+                    ", ".join(
+                        f"{fix['code']} ×{fix['quantity']} {nok(fix['amount'])} (no. {fix['correction_of']})"
+                        for fix in fixes
+                    ),
+                    nok(record["total"]),
+                )
+        self.console.print(table)
+        self.console.print(
+            f"[bold]Summary[/]: invoices issued {summary['invoices_issued']}, correction lines "
+            f"{summary['correction_lines']}, credit notes {summary['credit_notes']}, total billed NOK "
+            f"{nok(summary['total_billed'])}"
+        )
+
+
+def _late_candidates(
+    result: RunResult, catalog: Catalog, usage_type: str
+) -> Iterator[tuple[list[dict[str, Any]], str]]:
+    """For firms invoiced in ``result``: usage items of more of their clients, dated the period's
+    last day, and what they are in words. Monthly: one more client. Annual: the fewest more
+    clients (at most 5) that move the firm's volume tier down, so the correction is a credit."""
+    period = result.plan.period
+    what = {"period.closed": "a period close", "annual.submitted": "an annual settlement submitted"}[
+        usage_type
+    ]
+    for tenant in result.tenants:
+        draft, account = tenant.draft, tenant.account
+        if tenant.outcome is not Outcome.ISSUED or draft is None or account is None:
+            continue
+        line = next((line for line in draft.lines if line.allocations), None)
+        if line is None:
+            continue
+        spare = sorted(set(account.clients) - {a.client_id for a in line.allocations})
+        more = 1 if spare else 0
+        if period.kind is PeriodKind.ANNUAL:
+            charges = catalog.package_charges(draft.price_list, draft.package, period.kind)
+            charge = next(c for c in charges if c.code == line.code)
+            more = next(
+                (
+                    k
+                    for k in range(1, min(5, len(spare)) + 1)
+                    if price_charge(charge, line.quantity + k).amount < line.amount
+                ),
+                0,
+            )
+        if not more:
+            continue
+        occurred = format_instant(oslo_start_of(period.last_day) + timedelta(hours=10))
+        names = ", ".join(account.clients[c].name for c in spare[:more])
+        yield (
+            [usage_item(tenant.tenant_id, usage_type, occurred, client_id=c) for c in spare[:more]],
+            f"{account.name}: {what} for {names}, dated {period.last_day}, recorded after invoice no. "
+            f"{tenant.invoice_number}",
+        )
+
 
 class QuietMetrics(Metrics):
     """The demo prints its own report; Lambda's metrics (EMF lines) would only clutter it."""
@@ -368,8 +466,10 @@ def run_demo(console: Console, period: str, out: Path) -> int:
             billing_wiring.reset()  # the billing functions' environment, as the template gives it
             monthly = demo.bill(PeriodKind.MONTHLY, monthly_event, moved)
             annual = demo.bill(PeriodKind.ANNUAL, annual_event, moved)
-        if both := both_invoices(monthly, annual):
-            console.print(f"\nOne firm, two invoices: {both}")
+            if both := both_invoices(monthly, annual):
+                console.print(f"\nOne firm, two invoices: {both}")
+            console.rule("[bold]3. Late usage: corrections on the next invoice[/]")
+            demo.late_usage(monthly, annual, moved)
         console.print(
             f"\nOutput under {out}: notices/*.eml; invoices/<tenant>/<number>.json (the record) with "
             f"<number>.xml (EHF), .pdf and .csv (basis) as stored in S3; "
