@@ -9,12 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from lxml import etree
 
 from periodyear.adapters import invoices
 from periodyear.billing import wiring
-from periodyear_local.sandbox import local_aws
-from tests.conftest import Billing
+from periodyear.documents.ehf import CAC, CBC
+from periodyear_local.sandbox import REGION, local_aws
+from tests.conftest import Billing, EhfValidator
 
 LATE_CATALOG = Path(__file__).parents[1] / "data" / "late_usage_catalog.json"
 STANDARD_FROM = date(2022, 1, 1)
@@ -77,7 +80,7 @@ def test_late_usage_is_billed_once_on_the_next_invoice(billing: Billing) -> None
     assert [i["document_type"] for i in billing.invoices()] == ["INVOICE"] * 3
 
 
-def test_the_docs_example_ends_with_a_credit_note(volume_billing: Billing) -> None:
+def test_the_docs_example_ends_with_a_credit_note(volume_billing: Billing, ehf: EhfValidator) -> None:
     billing = volume_billing
     billing.tenant("firm", price_switch_date=STANDARD_FROM, clients=tuple(f"c{n}" for n in range(1, 7)))
     for n in range(1, 6):
@@ -96,6 +99,19 @@ def test_the_docs_example_ends_with_a_credit_note(volume_billing: Billing) -> No
     )
     assert (march["invoices_issued"], march["correction_lines"], march["credit_notes"]) == (1, 1, 1)
     assert march["total_billed"] == "-100.00"
+    # its EHF, as stored: a UBL CreditNote for 100.00 that references invoice 1, valid
+    s3 = boto3.client("s3", region_name=REGION)
+    xml = s3.get_object(Bucket=billing.tables["InvoiceDocumentsBucket"], Key=credit["documents"]["xml"])[
+        "Body"
+    ]
+    document = xml.read()
+    check = ehf.check(document)
+    assert (check.schema_errors, check.findings) == ([], [])  # no fatal finding, and no warning either
+    root = etree.fromstring(document)
+    assert etree.QName(root).localname == "CreditNote"
+    assert root.findtext(f"{{{CBC}}}CreditNoteTypeCode") == "381"
+    assert root.findtext(f"{{{CAC}}}BillingReference/{{{CAC}}}InvoiceDocumentReference/{{{CBC}}}ID") == "1"
+    assert root.findtext(f"{{{CAC}}}LegalMonetaryTotal/{{{CBC}}}PayableAmount") == "100.00"
     # docs/billing.md states the example as a table: it is what the handler wrote
     february = billing.invoice("firm", "INVOICE#MONTHLY#2022-02")
     assert [as_documented(i) for i in (february, credit)] == documented_example()
