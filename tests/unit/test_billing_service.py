@@ -258,3 +258,17 @@ def test_corrections_and_credit_notes_are_counted_in_the_metrics() -> None:
     finally:
         metrics.clear_metrics()
     assert (counted["CorrectionLines"], counted["CreditNotes"]) == ([2.0], [0.0])
+
+
+def test_a_retried_batch_still_counts_the_invalid_usage_its_run_read() -> None:
+    world = World(["a", "b"])
+    world.usage.add("a", "period.closed", "2022-05-11T10:00:00Z", "bad", client_id="")  # invalid
+    world.invoices.fail_for = {"b"}  # the first attempt issues a, and b fails (transient)
+    first = world.service.run(world.plan("run-1")).summary()
+    world.invoices.fail_for = set()
+    again = world.service.run(world.plan("run-1")).summary()  # the batch delivered again, same run
+    assert first["invalid_usage_records"] == 1
+    # the attempt that is counted is the last one: a is this run's invoice, and its usage was read
+    assert (again["invoices_issued"], again["invalid_usage_records"]) == (2, 1)
+    other = world.service.run(world.plan("run-2")).summary()  # another run reads no usage of a or b
+    assert (other["invoices_already_issued"], other["invalid_usage_records"]) == (2, 0)

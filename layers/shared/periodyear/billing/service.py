@@ -197,6 +197,8 @@ class _Found:
 
     account: TenantAccount
     issued: IssuedInvoice
+    invalid: int = 0  # invalid usage read by this attempt (only when the invoice is this run's)
+    invalid_reviewed: int = 0
 
 
 @dataclass
@@ -365,10 +367,11 @@ class BillingService:
     def _price(self, tenant_id: str, plan: BillingPlan) -> TenantResult | _Priced | _Found:
         account = self._register.account(tenant_id)
         invoices = self._invoices.period_invoices(tenant_id, plan.period)
-        if invoices.current is not None:
+        current = invoices.current
+        if current is not None and (plan.dry_run or current.run_id != plan.run_id):
             if plan.dry_run:
                 return TenantResult(tenant_id, Outcome.ALREADY_ISSUED, account=account)
-            return _Found(account, invoices.current)
+            return _Found(account, current)  # another run's invoice: this run reads none of its usage
         previous: Invoice | None = invoices.previous
         subscription = account.subscription
         usage = self._read_usage(
@@ -378,6 +381,9 @@ class BillingService:
             previous.draft.period if previous else None,
             review_meters(previous, self._catalog, subscription) if previous else frozenset(),
         )
+        if current is not None:  # this run's own earlier attempt (a batch delivered again): its
+            # invoice stands; the usage is read again only so the counted attempt counts it
+            return _Found(account, current, usage.invalid, usage.invalid_reviewed)
         corrections = (
             review(previous, usage.reviewed, subscription=subscription, catalog=self._catalog)
             if previous
@@ -449,8 +455,8 @@ class BillingService:
         needs (an invoice this run issued before a crash or a redelivery counts as this run's)."""
         results: dict[str, TenantResult] = {}
         work: list[DocumentWork] = []
-        outcomes: list[tuple[str, IssueOutcome | Exception, TenantAccount, _Priced | None]] = [
-            (tenant_id, issued, priced[tenant_id].account, priced[tenant_id])
+        outcomes: list[tuple[str, IssueOutcome | Exception, _Priced | _Found]] = [
+            (tenant_id, issued, priced[tenant_id])
             for tenant_id, issued in zip(
                 priced, self._issue_isolating(priced, plan) if priced else [], strict=True
             )
@@ -459,12 +465,11 @@ class BillingService:
             (
                 tenant_id,
                 IssueOutcome(tenant_id, entry.issued, issued_now=entry.issued.run_id == plan.run_id),
-                entry.account,
-                None,
+                entry,
             )
             for tenant_id, entry in found.items()
         ]
-        for tenant_id, issued, account, entry in outcomes:
+        for tenant_id, issued, entry in outcomes:
             if isinstance(issued, Exception) or issued.issued is None:
                 error = issued if isinstance(issued, Exception) else issued.error
                 results[tenant_id] = self._failed(tenant_id, error or RuntimeError("not issued"))
@@ -479,12 +484,12 @@ class BillingService:
                 Outcome.ISSUED if issued.issued_now else Outcome.ALREADY_ISSUED,
                 invoice_number=invoice.invoice_number,
                 draft=invoice.draft if issued.issued_now else None,
-                account=account,
-                invalid_usage=entry.invalid if entry else 0,
-                invalid_reviewed=entry.invalid_reviewed if entry else 0,
+                account=entry.account,
+                invalid_usage=entry.invalid,
+                invalid_reviewed=entry.invalid_reviewed,
             )
             if issued.issued.documents_pending:
-                work.append(DocumentWork(issued.issued, account))
+                work.append(DocumentWork(issued.issued, entry.account))
         if work and self._documents is not None:
             for tenant_id, done in self._documents.complete(work, plan.now).items():
                 if done.error:
