@@ -227,6 +227,12 @@ def report(args: argparse.Namespace) -> int:
     from periodyear.documents import wording  # noqa: PLC0415
 
     period = late_usage_period(args)
+    today = oslo_date(datetime.now(UTC))
+    if period.end > today:
+        raise CliError(
+            f"{args.kind} {period.label} has not ended (it ends {_day_text(period.last_day)}): "
+            "its usage is billed by its own run, not yet late"
+        )
     with configured(args.stack, [BILLING_FUNCTIONS[args.kind]]):
         check_settings(BillingSettings)
         billing_wiring.reset()
@@ -235,8 +241,8 @@ def report(args: argparse.Namespace) -> int:
         found, failed = [], []
         for tenant_id in tenant_ids:
             try:
-                outcome = service.outstanding(tenant_id, period, oslo_date(datetime.now(UTC)))
-            except PeriodYearError as error:
+                outcome = service.outstanding(tenant_id, period, today)
+            except (PeriodYearError, ClientError) as error:  # one tenant unread never hides the rest
                 failed.append(f"{tenant_id}: {error}")
                 continue
             if outcome is not None:

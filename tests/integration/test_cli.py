@@ -143,6 +143,10 @@ def test_the_late_usage_report_finds_what_the_rule_leaves_unbilled(
         (["report", "late-usage", "monthly", "--year", "2022"], "a monthly report takes --period YYYY-MM"),
         (["report", "late-usage", "annual", "--period", "2022-02"], "an annual report takes --year YYYY"),
         (["report", "late-usage", "monthly", "--period", "2022-13"], "--period 2022-13 is not a month"),
+        (
+            ["report", "late-usage", "annual", "--year", "9999"],
+            "annual 9999 has not ended (it ends 31.08.9999)",
+        ),
     ],
 )
 def test_the_late_usage_report_refuses_a_wrong_period_in_one_line(

@@ -272,3 +272,22 @@ def test_a_retried_batch_still_counts_the_invalid_usage_its_run_read() -> None:
     assert (again["invoices_issued"], again["invalid_usage_records"]) == (2, 1)
     other = world.service.run(world.plan("run-2")).summary()  # another run reads no usage of a or b
     assert (other["invoices_already_issued"], other["invalid_usage_records"]) == (2, 0)
+
+
+def test_the_late_usage_report_lists_usage_not_flat_fees_nor_open_periods() -> None:
+    world = World([])
+    flat = account("flat", package="PERIODEAVSLUTNING")  # BASE 149.00 a month, and per client
+    world.register.accounts["flat"] = flat
+    world.register.accounts["used"] = account("used", package="PERIODEAVSLUTNING")
+    world.usage.add("used", "period.closed", "2022-05-10T10:00:00Z", "e1", client_id="c1")
+    today = date(2022, 7, 15)
+    # neither was invoiced for May; a firm that used nothing owes no usage (its fee is not usage)
+    assert world.service.outstanding("flat", MAY, today) is None
+    used = world.service.outstanding("used", MAY, today)
+    assert used is not None
+    assert ([line.code for line in used.lines], used.action) == (
+        ["PERIOD"],
+        "run 2022-05 for it (never invoiced)",
+    )
+    # before May has ended its scheduled run is still to come: nothing to report yet
+    assert world.service.outstanding("used", MAY, date(2022, 5, 20)) is None

@@ -256,8 +256,9 @@ class BillingService:
         """The usage of ``period`` the tenant's invoices have not billed, or None when there is
         none. Reads like a run (the profile, the invoices of ``period`` and the one after in one
         query, one usage query per meter) and writes nothing. A tenant with no invoice for
-        ``period`` is reported with what a run of ``period`` would bill now: the rule reviews
-        only an invoiced period, so usage of a period nothing was billed for is never corrected.
+        ``period`` is reported with the metered lines a run of ``period`` would bill now (once the
+        period has ended): the rule reviews only an invoiced period, so usage of a period nothing
+        was billed for is never corrected.
         ``today`` (an Oslo date) tells whether the next period's run is still to come."""
         account = self._register.account(tenant_id)
         subscription = account.subscription
@@ -265,6 +266,8 @@ class BillingService:
         reviewed = invoices.previous
         corrected_on = invoices.current.invoice if invoices.current else None
         if reviewed is None:
+            if period.end > today:
+                return None  # not ended: its scheduled run is still to come
             meters = meters_billed(self._catalog, period, subscription)
             usage = self._read_usage(tenant_id, period, meters, None, frozenset())
             draft = compose_invoice(
@@ -275,14 +278,15 @@ class BillingService:
                 catalog=self._catalog,
                 issue_date=period.end,
             )
-            if draft is None:
+            used = tuple(line for line in draft.lines if line.meter is not None) if draft else ()
+            if not used:  # a flat fee is not usage: a tenant that used nothing is not reported
                 return None
             return Outstanding(
                 tenant_id,
                 period,
                 None,
                 corrected_on.invoice_number if corrected_on else None,
-                draft.lines,
+                used,
                 period.following().end <= today,
             )
         meters = review_meters(reviewed, self._catalog, subscription)
