@@ -82,7 +82,7 @@ class MemoryUsage:
         usage_type = METER_SOURCES[meter].usage_type
         low = f"{usage_type}#{periods[0].utc_bounds()[0]}"
         ends = [(period, f"{usage_type}#{period.utc_bounds()[1]}") for period in periods]
-        for sk, item in sorted(self.items.get(tenant_id, []), key=lambda pair: pair[0]):
+        for sk, item in self.items.get(tenant_id, []):
             if low <= sk <= ends[-1][1]:
                 yield next(period for period, end in ends if sk <= end), sk, item
 

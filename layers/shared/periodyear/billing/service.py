@@ -349,11 +349,11 @@ class BillingService:
         """One query per meter, over the reviewed period and the billed one where both need it."""
         usage = _Usage()
         for meter in sorted(meters | reviewed_meters):
-            periods = [p for p in (reviewed, period) if p is not None]
-            if meter not in reviewed_meters:
-                periods = [period]
-            elif meter not in meters:
-                periods = [p for p in periods if p != period]
+            periods = [
+                within
+                for within, needed in ((reviewed, meter in reviewed_meters), (period, meter in meters))
+                if within is not None and needed
+            ]
             for within, reference, attributes in self._usage.read(tenant_id, meter, periods):
                 parsed = read_usage(meter, attributes, within, reference)
                 in_review = within != period
