@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from moto.server import ThreadedMotoServer
 
 from periodyear.adapters.items import from_item
 from periodyear.billing import wiring
-from periodyear_local.delivery import DeliveryReport, deliver
+from periodyear_local.delivery import QUEUE_CLOCK, DeliveryReport, deliver
 from periodyear_local.sandbox import (
     FAKE_CREDENTIALS,
     REGION,
@@ -191,6 +191,13 @@ class Billing:
 
     def item_count(self, table: str) -> int:
         return int(self.client.scan(TableName=self.tables[table], Select="COUNT")["Count"])
+
+
+@pytest.fixture(autouse=True)
+def _queue_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Billing's processing clock is the delivery harness's, which skips visibility timeouts."""
+    monkeypatch.setattr(QUEUE_CLOCK, "skipped", timedelta(0))
+    monkeypatch.setattr(wiring, "processing_clock", QUEUE_CLOCK.now)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The local runner: ``python -m periodyear_local demo | invoice | report | migrate``.
+"""The local runner: ``python -m periodyear_local demo | invoice | run | report | migrate``.
 
 ``demo`` runs everything in an in-process moto built from template.yaml: no AWS account,
 no Docker, no network. ``invoice`` and ``migrate`` run the same code as the Lambda
@@ -284,6 +284,39 @@ def report(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# ------------------------------------------------------------------ run
+
+
+def show_run(args: argparse.Namespace) -> int:
+    """A fanned-out run as kept: its status and counts, and every failure of its batches (the
+    summary and ``BillingRunCompleted`` list as many as fit one event)."""
+    from periodyear.adapters import clients  # noqa: PLC0415
+    from periodyear.adapters.runs import RunRepository  # noqa: PLC0415
+
+    with configured(args.stack, [BILLING_FUNCTIONS["monthly"]]):
+        check_settings(BillingSettings)
+        runs = RunRepository(clients.dynamodb(), BillingSettings.load().invoices_table)
+        record = runs.get(args.run_id)
+        if record is None:
+            raise CliError(f"no run {args.run_id!r} in the invoices table (the handler returns its run_id)")
+        reports = sorted(runs.batch_reports(args.run_id), key=lambda r: r.batch)
+    console.print(
+        f"run {record.run_id}: {record.status.value}, {record.batches_done} of {record.batches_planned} "
+        f"batches counted, {record.tenants_planned} tenants handed on, "
+        f"BillingRunCompleted {'put on the bus' if record.announced else 'not yet put on the bus'}",
+        highlight=False,
+    )
+    for name, rows in (
+        ("failed", [f for r in reports for f in r.failed]),
+        ("documents pending", [p for r in reports for p in r.pending]),
+        ("EHF held", [h for r in reports for h in r.held]),
+    ):
+        console.print(f"{len(rows)} {name}", highlight=False)
+        for row in rows:
+            console.print(f"  {row['tenant_id']}: {row.get('error') or row.get('reason')}", highlight=False)
+    return 1 if any(r.failed for r in reports) else 0
+
+
 # ------------------------------------------------------------------ migrate
 
 
@@ -414,6 +447,10 @@ def parser() -> argparse.ArgumentParser:
     invoice_cmd.add_argument("--tenant", action="append", default=[], help="limit to a tenant (repeatable)")
     invoice_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
 
+    run_cmd = commands.add_parser("run", help="a fanned-out run's status and every one of its failures")
+    run_cmd.add_argument("run_id", help="as the monthly or annual handler returned it")
+    run_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
+
     report_cmd = commands.add_parser(
         "report", help="late usage of an invoiced period that no invoice billed (read only)"
     )
@@ -460,6 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return invoice(args)
         if args.command == "report":
             return report(args)
+        if args.command == "run":
+            return show_run(args)
         return migrate(args)
     except CliError as mistake:
         print(f"periodyear: {mistake}", file=sys.stderr)

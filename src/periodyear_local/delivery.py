@@ -2,9 +2,11 @@
 
 It receives up to ``batch_size`` messages, hands them to the handler as Lambda would (an
 ``aws:sqs`` event), deletes what the handler did not report failed, and makes the rest
-visible again at once (where Lambda waits for the visibility timeout). A handler that dies
-(any exception, or a ``BaseException`` standing for a killed process) fails its whole
-batch. The queue's own redrive policy moves a message that keeps failing to its
+visible again at once where Lambda waits for the visibility timeout: the processing clock
+(``QUEUE_CLOCK``, which the tests give the billing wiring) moves on by that timeout instead, so
+a claim held by an invocation that died has run out when its message comes back, as in AWS.
+A handler that dies (any exception, or a ``BaseException`` standing for a killed process)
+fails its whole batch. The queue's own redrive policy moves a message that keeps failing to its
 dead-letter queue, exactly as in AWS.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -26,6 +29,19 @@ class LambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:eu-north-1:123456789012:function:local"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass
+class QueueClock:
+    """Real time, plus the visibility timeouts the harness did not wait for."""
+
+    skipped: timedelta = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.skipped
+
+
+QUEUE_CLOCK = QueueClock()
 
 
 @dataclass
@@ -62,9 +78,11 @@ def deliver(
 ) -> DeliveryReport:
     """Deliver the queue's messages to ``handler`` until the queue is empty."""
     sqs = boto3.client("sqs", region_name=region)
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["QueueArn", "VisibilityTimeout"]
+    )
+    queue_arn = attributes["Attributes"]["QueueArn"]
+    visibility = timedelta(seconds=int(attributes["Attributes"].get("VisibilityTimeout", "30")))
     report = DeliveryReport()
     while report.invocations < max_invocations:
         messages = sqs.receive_message(
@@ -94,6 +112,8 @@ def deliver(
                 QueueUrl=queue_url,
                 Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)],
             )
+        if failed:
+            QUEUE_CLOCK.skipped += visibility
         for message in messages:
             if message["MessageId"] in failed:
                 sqs.change_message_visibility(

@@ -25,7 +25,7 @@ from periodyear.domain.invoice import (
     PeriodInvoices,
 )
 from periodyear.domain.meters import METER_SOURCES, Meter
-from periodyear.domain.runs import BatchReport, RunRecord, RunStatus, Tally
+from periodyear.domain.runs import ANNOUNCE_LEASE, BatchReport, RunRecord, RunStatus, Tally
 from periodyear.domain.tenant import TenantAccount
 
 CHUNK_TRANSACTION = 100  # actions one issuing transaction may hold, as in DynamoDB
@@ -206,6 +206,7 @@ class MemoryQueue:
 class MemoryRuns:
     def __init__(self, requests: Requests | None = None) -> None:
         self.records: dict[str, RunRecord] = {}
+        self.plans: dict[tuple[str, str], list[list[str]]] = {}
         self.reports: dict[str, dict[int, BatchReport]] = {}
         self.requests = requests or Requests()
 
@@ -213,15 +214,33 @@ class MemoryRuns:
         self.requests("GetItem run")
         return self.records.get(run_id)
 
-    def start(self, header: Mapping[str, Any], *, tenants: int, batches: int, at: datetime) -> RunRecord:
+    def start(
+        self, header: Mapping[str, Any], *, batches: Sequence[Sequence[str]], plan_id: str, at: datetime
+    ) -> RunRecord:
+        self.requests("BatchWriteItem plan", -(-len(batches) // 2000))
         self.requests("PutItem run")
         run_id = str(header["run_id"])
+        self.plans[(run_id, plan_id)] = [list(b) for b in batches]
         if run_id not in self.records:
+            tenants = sum(len(b) for b in batches)
             self.records[run_id] = RunRecord(
-                dict(header), tenants, batches, 0, Tally(), RunStatus.PLANNED, False, None, False
+                dict(header),
+                tenants,
+                len(batches),
+                0,
+                Tally(),
+                RunStatus.PLANNED,
+                False,
+                None,
+                False,
+                plan_id,
             )
             self.reports[run_id] = {}
         return self.records[run_id]
+
+    def planned_batches(self, record: RunRecord) -> list[list[str]]:
+        self.requests("Query plan")
+        return [list(b) for b in self.plans[(record.run_id, record.plan_id)]]
 
     def batches_sent(self, run_id: str, at: datetime) -> None:
         self.requests("UpdateItem run")
@@ -246,9 +265,20 @@ class MemoryRuns:
         record = self.records[run_id]
         if record.status is RunStatus.COMPLETED or not record.all_counted:
             return False
-        self.records[run_id] = replace(record, status=RunStatus.COMPLETED, summary=dict(summary))
+        self.records[run_id] = replace(
+            record, status=RunStatus.COMPLETED, summary=dict(summary), announcing_until=at + ANNOUNCE_LEASE
+        )
+        return True
+
+    def claim_announcement(self, run_id: str, at: datetime) -> bool:
+        self.requests("UpdateItem run")
+        record = self.records[run_id]
+        held = record.announcing_until is not None and record.announcing_until > at
+        if record.status is not RunStatus.COMPLETED or record.announced or held:
+            return False
+        self.records[run_id] = replace(record, announcing_until=at + ANNOUNCE_LEASE)
         return True
 
     def announced(self, run_id: str, at: datetime) -> None:
         self.requests("UpdateItem run")
-        self.records[run_id] = replace(self.records[run_id], announced=True)
+        self.records[run_id] = replace(self.records[run_id], announced=True, announcing_until=None)

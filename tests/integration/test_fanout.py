@@ -24,6 +24,7 @@ from periodyear.domain.invoice import compose_invoice
 from periodyear.domain.meters import Meter
 from periodyear.domain.tenant import Client, Subscription, TenantAccount
 from periodyear.domain.usage import UsageRecord
+from periodyear_local.cli import main
 from periodyear_local.sandbox import REGION, local_aws
 from periodyear_local.template import sample_seller
 from tests.conftest import WORKED_EXAMPLE_CATALOG, Billing
@@ -88,7 +89,7 @@ def test_a_fanned_out_run_issues_the_same_invoices_as_an_inline_run(monkeypatch:
 
 
 def test_a_poison_tenant_ends_in_the_dead_letter_queue_and_the_failures(
-    billing: Billing, monkeypatch: pytest.MonkeyPatch
+    billing: Billing, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tenants = ["a", "b", "c-poison", "d", "e"]
     given_firms(billing, tenants)
@@ -113,6 +114,15 @@ def test_a_poison_tenant_ends_in_the_dead_letter_queue_and_the_failures(
     assert json.loads(message["Body"])["tenant_ids"] == ["c-poison", "d"]
     run = billing.run_record(summary["run_id"])
     assert (run["status"], "announced_at" in run) == ("COMPLETED", True)
+    # The operator reads the run and every failure of its batches with the CLI
+    assert main(["run", summary["run_id"]]) == 1
+    out = capsys.readouterr().out
+    assert f"run {summary['run_id']}: COMPLETED, 3 of 3 batches counted, 5 tenants handed on" in out
+    assert "1 failed\n  c-poison: RuntimeError: a defect meets this tenant's data on every attempt" in out
+    assert main(["run", "monthly-2022-05-x"]) == 2
+    assert capsys.readouterr().err == (
+        "periodyear: no run 'monthly-2022-05-x' in the invoices table (the handler returns its run_id)\n"
+    )
 
 
 def test_a_firm_with_50000_clients_is_billed_exactly_with_all_its_documents(aws: dict[str, Any]) -> None:

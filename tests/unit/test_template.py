@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
+from periodyear.domain.runs import ANNOUNCE_LEASE
 from periodyear_local.sandbox import local_aws
 from periodyear_local.template import PROJECT_ROOT, load_template, resources
 
@@ -137,6 +138,9 @@ def test_a_run_fans_out_over_the_billing_queue_to_the_worker() -> None:
     )
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["BillingDeadLetterQueue", "Arn"]}
     assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]  # Lambda's advice for SQS sources
+    # A run's announcement claim outlives any worker holding it, and has run out by the time
+    # the queue brings back the message of a worker that died holding it.
+    assert worker["Timeout"] < ANNOUNCE_LEASE.total_seconds() < queue["VisibilityTimeout"]
 
 
 def test_the_layer_requirements_hold_only_run_time_needs() -> None:

@@ -5,7 +5,7 @@ Invoices are issued a group at a time, in one transaction:
   * an Update of the counter from ``n`` to ``n + k``, on condition that it still holds ``n``;
   * for a large invoice, a ConditionCheck of each of its allocation items (see below).
 Either all happen or none, so numbers are unique and without gaps, and a period is invoiced
-once however many runs race or repeat. A cancelled transaction is read by position, and
+once however many runs race or repeat. A cancelled transaction is read reason by reason, and
 its ``ALL_OLD`` items answer what happened without another request: an invoice that exists
 comes back whole (done, never issued twice); a counter that moved comes back with its new
 value (retry with it, after a short jittered pause, at most ``max_attempts`` times).
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from periodyear.adapters.errors import CancellationReason, cancellation_reasons, transact_write
 from periodyear.adapters.items import from_item, item_size, tenant_pk, to_item
 from periodyear.domain.allocation import Allocation
 from periodyear.domain.calendar import Period, PeriodKind, format_instant
@@ -59,7 +60,8 @@ if TYPE_CHECKING:
 # Other items of this table must not have an sk beginning with "INVOICE#" (CONTRACT §6).
 COUNTER_KEY = {"pk": "SEQUENCE#INVOICE_NUMBER", "sk": "COUNTER"}
 LARGE_INVOICE_BYTES = 300_000
-ALLOCATIONS_PER_ITEM = 2_000
+ALLOCATIONS_PER_ITEM = 2_000  # CONTRACT §6: at most 2,000 entries an item
+ALLOCATION_ITEM_BYTES = 300_000  # and, whatever the ids' length, within DynamoDB's 400 KB
 TRANSACTION_ACTIONS = 100
 TRANSACTION_BYTES = 3_500_000
 
@@ -196,13 +198,8 @@ def _split_allocations(draft: InvoiceDraft, record: dict[str, Any]) -> tuple[lis
     canonical = json.dumps(entries, default=str, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
     items = [
-        {
-            "pk": record["pk"],
-            "sk": allocations_sk(draft.period, index + 1),
-            "allocations": entries[start : start + ALLOCATIONS_PER_ITEM],
-            "digest": digest,
-        }
-        for index, start in enumerate(range(0, len(entries), ALLOCATIONS_PER_ITEM))
+        {"pk": record["pk"], "sk": allocations_sk(draft.period, n), "allocations": part, "digest": digest}
+        for n, part in enumerate(_allocation_parts(entries), 1)
     ]
     for line in record["lines"]:
         line["allocations"] = []
@@ -211,13 +208,23 @@ def _split_allocations(draft: InvoiceDraft, record: dict[str, Any]) -> tuple[lis
     return items, digest
 
 
+def _allocation_parts(entries: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """The entries in order, in parts of at most ``ALLOCATIONS_PER_ITEM`` entries and
+    ``ALLOCATION_ITEM_BYTES`` bytes (long client ids and codes fill an item before 2,000 do)."""
+    part: list[dict[str, Any]] = []
+    size = 0
+    for entry in entries:
+        entry_bytes = item_size({"e": entry})
+        if part and (len(part) == ALLOCATIONS_PER_ITEM or size + entry_bytes > ALLOCATION_ITEM_BYTES):
+            yield part
+            part, size = [], 0
+        part.append(entry)
+        size += entry_bytes
+    if part:
+        yield part
+
+
 _Role = tuple[str, "_Prepared | None"]  # "invoice", "allocations" (of that draft) or "counter"
-
-
-def _reasons(error: ClientError) -> list[dict[str, Any]]:
-    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        raise error
-    return [dict(reason) for reason in error.response.get("CancellationReasons", [])]
 
 
 class InvoiceRepository:
@@ -393,13 +400,10 @@ class InvoiceRepository:
                 }
             }
             puts = [{"Put": {"TableName": self._table, "Item": to_item(item)}} for item in batch]
-            try:
-                self._client.transact_write_items(TransactItems=[check, *puts])  # type: ignore[list-item]
-            except ClientError as error:
-                reasons = _reasons(error)
-                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed" and reasons[0].get("Item"):
-                    return from_item(reasons[0]["Item"])
-                raise
+            written = transact_write(self._client, [check, *puts], sleep=self._sleep)
+            if written.failed_conditions == [0] and (found := written.reasons[0].item):
+                return from_item(found)
+            written.raise_for_conditions()
             return None
 
         for item in entry.allocation_items:
@@ -435,7 +439,7 @@ class InvoiceRepository:
 
     def _read_cancellation(
         self,
-        reasons: list[dict[str, Any]],
+        reasons: list[CancellationReason],
         roles: list[_Role],
         pending: list[_Prepared],
         current: int,
@@ -448,21 +452,20 @@ class InvoiceRepository:
         next_current: int | None = current
         retry_now = False
         for reason, (role, entry) in zip(reasons, roles, strict=False):
-            code = reason.get("Code") or "None"
-            if code == "None":
+            if not reason.failed:
                 continue
             if role == "counter":
-                if code == "ConditionalCheckFailed":
-                    moved = reason.get("Item")
+                if reason.condition_failed:
+                    moved = reason.item
                     next_current = int(from_item(moved)["value"]) if moved else 0
                     self.conflicts += 1
                 else:
                     next_current = None  # a transaction conflict: read the counter again
-            elif entry is None or entry not in pending or code != "ConditionalCheckFailed":
+            elif entry is None or entry not in pending or not reason.condition_failed:
                 continue
             elif role == "invoice":
                 pending.remove(entry)  # issued already: settled without another request
-                settled.append((entry, self._existing(entry, from_item(reason["Item"]), run_id)))
+                settled.append((entry, self._existing(entry, from_item(reason.item or {}), run_id)))
                 retry_now = True
             else:  # another run's allocations under this key: write ours again, unless it issued
                 if (existing := self._write_allocations(entry)) is not None:
@@ -542,7 +545,7 @@ class InvoiceRepository:
             try:
                 self._client.transact_write_items(TransactItems=actions)
             except ClientError as error:
-                reasons = _reasons(error)
+                reasons = cancellation_reasons(error)
             else:
                 for offset, entry in enumerate(pending, start=1):
                     issued = IssuedInvoice(

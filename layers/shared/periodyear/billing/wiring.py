@@ -7,6 +7,7 @@ use: the planner of a fanned-out run never loads the pricing, the catalog or the
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from periodyear.adapters import clients
@@ -15,6 +16,11 @@ from periodyear.config import BillingSettings, DocumentSettings, FanOutSettings,
 if TYPE_CHECKING:
     from periodyear.billing.fanout import FanOut
     from periodyear.billing.service import BillingService
+
+
+def processing_clock() -> datetime:
+    """The time of processing (for the announcement's claim), as opposed to the run's ``now``."""
+    return datetime.now(UTC)
 
 
 @functools.cache
@@ -67,6 +73,7 @@ def fan_out() -> FanOut:
         queue=BillingQueue(clients.sqs(), fanning.billing_queue_url),
         announcer=BillingEvents(clients.events(), DocumentSettings.load().event_bus_name),
         batch_size=fanning.billing_batch_size,
+        clock=lambda: processing_clock(),  # noqa: PLW0108  (looked up on each call, so tests can move it)
     )
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+# Who claims a run's announcement holds it this long: longer than the worker's timeout (so a
+# live holder is never overtaken), shorter than the queue's visibility timeout (so the
+# redelivery of a holder that died finds the claim run out). test_template checks both.
+ANNOUNCE_LEASE = timedelta(minutes=5)
+# BillingRunCompleted's detail stays under this many bytes: EventBridge takes an entry of at
+# most 256 KB, source, detail-type and time included.
+EVENT_DETAIL_BYTES = 240_000
+SUMMARY_LISTS = ("failed_tenants", "documents_pending", "documents_held", "invoice_numbers")
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,8 @@ class RunRecord:
     batches_sent: bool
     summary: dict[str, Any] | None
     announced: bool
+    plan_id: str = ""  # the planning attempt whose batches the run hands on
+    announcing_until: datetime | None = None  # the claim of whoever puts BillingRunCompleted
 
     @property
     def run_id(self) -> str:
@@ -102,3 +115,33 @@ def run_summary(
         "documents_held": [{"tenant_id": h["tenant_id"], "reason": h["reason"]} for h in held],
         "invoice_numbers": list(invoice_numbers),
     }
+
+
+def _json_size(value: Any) -> int:
+    """Bytes of ``value`` as the bus adapter serialises it (``json.dumps``, ASCII-escaped)."""
+    return len(json.dumps(value, default=str))
+
+
+def fit_summary(summary: Mapping[str, Any], limit: int = EVENT_DETAIL_BYTES) -> dict[str, Any]:
+    """The summary with its lists cut, entry by entry, to fit ``limit`` bytes of JSON. A cut
+    list says how many it left out (``<name>_omitted``) of how many (``<name>_total``); the
+    whole lists stay in the run's batch reports (``report run`` prints them)."""
+    fitted = {k: v for k, v in summary.items() if k not in SUMMARY_LISTS}
+    present = [name for name in SUMMARY_LISTS if name in summary]
+    fitted.update({name: [] for name in present})
+    room = {f"{name}_{part}": 10**9 for name in present for part in ("omitted", "total")}
+    size = _json_size({**fitted, **room})  # as if every list were cut, with its counts
+    for name in present:
+        entries = list(summary[name])
+        kept: list[Any] = []
+        for entry in entries:
+            extra = _json_size(entry) + 2  # ", " before it
+            if size + extra > limit:
+                break
+            kept.append(entry)
+            size += extra
+        fitted[name] = kept
+        if len(kept) < len(entries):
+            fitted[f"{name}_omitted"] = len(entries) - len(kept)
+            fitted[f"{name}_total"] = len(entries)
+    return fitted
