@@ -25,10 +25,16 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
-from pydantic import ValidationError
 from rich.console import Console
 
-from periodyear.config import BillingSettings, DocumentSettings, EnvSettings, MigrationEnvironment, Seller
+from periodyear.config import (
+    BillingSettings,
+    ConfigurationError,
+    DocumentSettings,
+    EnvSettings,
+    MigrationEnvironment,
+    Seller,
+)
 from periodyear.domain.calendar import (
     Period,
     PeriodKind,
@@ -62,28 +68,14 @@ class _Parser(argparse.ArgumentParser):
 # ------------------------------------------------------------------ settings
 
 
-def _settings_problem(error: ValidationError, model: type[EnvSettings]) -> str:
-    prefix = model.env_prefix
-    missing, other = [], []
-    for problem in error.errors(include_url=False):
-        where = ".".join(str(p) for p in problem["loc"])
-        if problem["type"] == "missing":
-            missing.append((prefix + where).upper())
-        else:
-            message = str(problem["msg"]).removeprefix("Value error, ")
-            other.append(message if not where else f"{(prefix + where).upper()}: {message}")
-    parts = ([f"set {', '.join(missing)}"] if missing else []) + other
-    return "; ".join(parts)
-
-
 def check_settings(*models: type[EnvSettings]) -> None:
     """Build each settings model from the environment now, so a gap is named before any work."""
     problems = []
     for model in models:
         try:
             model.load()
-        except ValidationError as error:
-            problems.append(_settings_problem(error, model))
+        except ConfigurationError as error:
+            problems.append(error.problem)
     if problems:
         raise CliError(
             "not configured: " + "; ".join(problems) + " (or give --stack NAME to read a deployed stack)"
@@ -345,6 +337,23 @@ def _window(text: str) -> tuple[str, str]:
     return start, end
 
 
+def stalled(now: datetime) -> int:
+    """The tenants whose move is not going on by itself, and why (read only)."""
+    from periodyear.adapters import clients  # noqa: PLC0415
+    from periodyear.adapters.migration_state import MigrationStateRepository  # noqa: PLC0415
+    from periodyear.domain.migration_state import stuck  # noqa: PLC0415
+
+    states = MigrationStateRepository(clients.dynamodb(), MigrationEnvironment.load().migration_table)
+    found = stuck(states.every_state(), now)
+    for state, why in found:
+        console.print(
+            f"{state.tenant_id}: {state.status.value}, move at {format_instant(state.move_at)}: {why}",
+            highlight=False,
+        )
+    console.print(f"{len(found)} tenants not moving on by themselves", highlight=False)
+    return 1 if found else 0
+
+
 def migrate(args: argparse.Namespace) -> int:
     from periodyear.adapters.register import register_items  # noqa: PLC0415
     from periodyear.migration import wiring as migration_wiring  # noqa: PLC0415
@@ -355,6 +364,8 @@ def migrate(args: argparse.Namespace) -> int:
     with configured(args.stack, [MIGRATION_FUNCTION]):
         check_settings(MigrationEnvironment)
         migration_wiring.reset()
+        if args.action == "stalled":
+            return stalled(parse_instant(at))
         if args.action == "plan":
             window_start, window_end = _window(args.window)
             if args.capacity < 1:
@@ -473,12 +484,13 @@ def parser() -> argparse.ArgumentParser:
     tenant_cmd.add_argument("--dry-run", action="store_true", help="print what would be written and sent")
     due_cmd = actions.add_parser("due", help="deliver the move now (refused before the move time)")
     due_cmd.add_argument("tenant")
+    stalled_cmd = actions.add_parser("stalled", help="list tenants whose move is not going on by itself")
     plan_cmd = actions.add_parser("plan", help="plan waves for every tenant not yet moved")
     plan_cmd.add_argument("--start", required=True, help="first move no earlier than, YYYY-MM-DDTHH:MM:SSZ")
     plan_cmd.add_argument("--window", default="01:00-05:00", help="nightly Oslo window, HH:MM-HH:MM")
     plan_cmd.add_argument("--capacity", type=int, required=True, help="moves per night")
     plan_cmd.add_argument("--dry-run", action="store_true", help="plan and report, request nothing")
-    for action in (tenant_cmd, due_cmd, plan_cmd):  # --at and --stack before or after the action
+    for action in (tenant_cmd, due_cmd, plan_cmd, stalled_cmd):  # --at and --stack either side
         action.add_argument("--at", default=argparse.SUPPRESS, help=at_help)
         action.add_argument("--stack", default=argparse.SUPPRESS, help=stack_help)
     return root

@@ -275,12 +275,18 @@ class MemorySchedules:
 
     moves: dict[str, datetime] = field(default_factory=dict)
     resumes: dict[str, datetime] = field(default_factory=dict)
+    resume_steps: dict[str, str] = field(default_factory=dict)  # the step a tenant's resume takes on
 
     def set_move(self, tenant_id: str, move_at: datetime) -> None:
         self.moves[tenant_id] = move_at
 
     def set_resume(self, tenant_id: str, at: datetime) -> None:
         self.resumes[tenant_id] = at
+        self.resume_steps[tenant_id] = "move"
+
+    def set_notice_resume(self, tenant_id: str, at: datetime) -> None:
+        self.resumes[tenant_id] = at
+        self.resume_steps[tenant_id] = "notice"
 
 
 @dataclass

@@ -217,7 +217,7 @@ class MemoryRuns:
     def start(
         self, header: Mapping[str, Any], *, batches: Sequence[Sequence[str]], plan_id: str, at: datetime
     ) -> RunRecord:
-        self.requests("BatchWriteItem plan", -(-len(batches) // 2000))
+        self.requests("PutItem plan", -(-len(batches) // 2000))
         self.requests("PutItem run")
         run_id = str(header["run_id"])
         self.plans[(run_id, plan_id)] = [list(b) for b in batches]

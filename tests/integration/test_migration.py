@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from periodyear.adapters.register import RegisterRepository, RegisterWriter
 from periodyear.domain.errors import NoticeNotSent
 from periodyear.migration import wiring
 from periodyear.observability import logger
+from periodyear_local.cli import main
 from periodyear_local.sandbox import (
     REGION,
     Provisioned,
@@ -950,3 +952,120 @@ def test_no_address_reaches_the_logs_of_a_refused_tenant_or_a_notice_ses_refused
         assert address not in logged
         assert address not in str(refused_by_ses.value)
     assert "MessageRejected" in str(refused_by_ses.value)  # the cause is still named
+
+
+# ---------------------------------------------------------------- second round (issue 16)
+
+
+def test_a_firm_with_more_than_50_admins_gets_its_notice_through_several_sends(migration: Migration) -> None:
+    # Given a firm with 60 admins, one at an international domain and one SES can never take
+    admins = [(f"u{n:02d}", f"Admin {n}", f"admin{n:02d}@firm.example", "admin") for n in range(58)]
+    admins += [("u90", "Bård", "bard@blåbær.no", "admin"), ("u91", "Åse", "åse@firm.example", "admin")]
+    migration.legacy("t1", name="Stor Regnskap AS", email="post@stor.example", users=tuple(admins))
+    # When its move is requested
+    result = migration.request("t1")
+    # Then every address SES can take gets the notice, 50 to a send, the punycode form for the
+    # international domain, and the one it cannot take is reported without its address
+    assert (result["outcome"], result["recipients"]) == ("notified", 60)
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    assert [len(set(m.destinations)) for m in sent] == [25, 25, 10]  # 25 a copy (To field and destinations)
+    reached = [d for m in sent for d in m.destinations]
+    assert "bard@xn--blbr-roah.no" in reached
+    assert len(set(reached)) == 60
+    assert result["recipients_refused"] == [
+        "admin user u91: its part before the @ is not ASCII, which SES cannot send to"
+    ]
+    # and the firm moves with all 60 users, the refused one's address as the old platform had it
+    assert migration.due("t1", at=DEFAULT_MOVE)["outcome"] == "moved"
+    assert migration.items("RegisterTable", "t1")["USER#u91"]["email"] == "åse@firm.example"
+
+
+def test_a_notice_step_that_died_after_ses_took_it_is_brought_on_by_its_resume_and_counted(
+    migration: Migration, clock: Clock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aws_lambda_powertools import Metrics  # noqa: PLC0415
+
+    from periodyear.migration.job import handle_migration_event  # noqa: PLC0415
+
+    migration.legacy("t1", name="Fjord Regnskap AS", email="post@fjord.example")
+    clock.now = datetime(2021, 11, 1, 9, 0, tzinfo=UTC)
+    real_send = Mailer.send
+
+    def send_then_die(self: Mailer, message: Any, recipients: Any) -> str:
+        real_send(self, message, recipients)
+        raise Crash
+
+    monkeypatch.setattr(Mailer, "send", send_then_die)
+    with pytest.raises(Crash):
+        migration.request("t1")
+    monkeypatch.setattr(Mailer, "send", real_send)
+    # Lambda's retries come within the lease: in progress, and nothing else would come back
+    clock.advance(3)
+    assert migration.request("t1")["outcome"] == "in_progress"
+    # But the resume the notice step set before its lease is due once the lease has run out
+    resume = boto3.client("scheduler", region_name=REGION).get_schedule(
+        Name=resume_schedule_name("t1"), GroupName=migration.names["MigrationScheduleGroup"]
+    )
+    target = resume["Target"]
+    assert target["EventBridgeParameters"]["DetailType"] == "TenantMigrationRequested"
+    assert json.loads(target["Input"]) == {"tenant_id": "t1", "resume": True}
+    assert resume["ScheduleExpression"] == "at(2021-11-01T09:11:00)"
+    # and an operator sees the tenant as stuck once the lease has run out, not before
+    assert main(["migrate", "stalled", "--at", "2021-11-01T09:05:00Z"]) == 0
+    assert main(["migrate", "stalled", "--at", "2021-11-01T09:11:00Z"]) == 1
+    listed = capsys.readouterr().out
+    assert (
+        "t1: REQUESTED, move at 2021-11-15T09:00:00Z: the notice's delivery died and its lease ran out"
+        in listed
+    )
+    assert "1 tenants not moving on by themselves" in listed
+    clock.now = datetime(2021, 11, 1, 9, 11, tzinfo=UTC)
+    metrics = Metrics(namespace="PeriodeOgAr", service="periodyear")
+    metrics.clear_metrics()
+    try:
+        event = eventbridge_event(
+            "TenantMigrationRequested", json.loads(target["Input"]), "2021-11-01T09:11:00Z"
+        )
+        result = handle_migration_event(event, metrics)
+        counted = {name: metric.get("Value") for name, metric in metrics.metric_set.items()}
+    finally:
+        metrics.clear_metrics()
+    # Then the notice goes out again (SES overwrites Message-ID: the copy cannot be merged), the
+    # move keeps the full lead from it, and the stalled step is counted for the alarm
+    assert (result["outcome"], result["taken_over"], result["move_at"]) == (
+        "notified",
+        True,
+        "2021-11-15T09:11:00Z",
+    )
+    assert counted["MigrationStepsStalled"] == [1.0]
+    assert len(migration.notices()) == 2
+    assert migration.state("t1")["status"] == "NOTIFIED"
+    assert main(["migrate", "stalled", "--at", "2021-11-01T09:12:00Z"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        (
+            "TERMS_URL",
+            "http://example.no/vilkar",
+            "TERMS_URL 'http://example.no/vilkar' is not an https:// page",
+        ),
+        ("NOTICE_LEAD_DAYS", "fourteen", "NOTICE_LEAD_DAYS: Input should be a valid integer"),
+        ("MIGRATION_TABLE", None, "set MIGRATION_TABLE"),
+    ],
+)
+def test_a_setting_missing_or_malformed_fails_the_function_naming_it_instead_of_refusing_events(
+    migration: Migration, monkeypatch: pytest.MonkeyPatch, variable: str, value: str | None, named: str
+) -> None:
+    from periodyear.config import ConfigurationError  # noqa: PLC0415
+
+    migration.legacy("t1", name="Fjord Regnskap AS", email="post@fjord.example")
+    if value is None:
+        monkeypatch.delenv(variable)
+    else:
+        monkeypatch.setenv(variable, value)
+    wiring.reset()
+    with pytest.raises(ConfigurationError, match=re.escape(named)):
+        migration.request("t1")  # raised: the invocation fails (Errors alarm, retries, dead letters)
+    assert migration.notices() == []

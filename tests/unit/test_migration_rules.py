@@ -17,6 +17,7 @@ from periodyear.domain.migration import (
     plan_waves,
     register_content,
 )
+from periodyear.domain.migration_state import MigrationState, Status, why_stuck
 
 CATALOG = load_catalog()
 DEADLINE = datetime(2021, 12, 31, 23, 59, 59, tzinfo=OSLO)
@@ -47,7 +48,7 @@ def test_the_bureau_client_joins_the_clients_flagged_and_wins_a_shared_id() -> N
 
 
 def test_recipients_are_the_tenant_and_admins_each_once() -> None:
-    assert notice_recipients(legacy()) == ("post@firma.example", "ada@x.example")
+    assert notice_recipients(legacy()).addresses == ("post@firma.example", "ada@x.example")
 
 
 @pytest.mark.parametrize("interval", [True, 6, "3", None])
@@ -183,3 +184,43 @@ def test_a_malformed_address_or_reference_is_refused_with_the_reason(
     tenant = with_profile(**profile)
     with pytest.raises(MigrationRefused, match=reason):
         register_content(tenant, new_terms(tenant, CATALOG), T0)
+
+
+def _state(status: Status, **fields: object) -> MigrationState:
+    values: dict[str, object] = {
+        "tenant_id": "t1",
+        "status": status,
+        "move_at": T0 + timedelta(days=14),
+        "version": 3,
+        "notices_sent": 1,
+        "schedule_set": True,
+        "lease_until": None,
+        "failure_reason": None,
+        "terms": None,
+    }
+    return MigrationState(**(values | fields))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("state", "at", "why"),
+    [
+        (_state(Status.NOTIFIED), T0, None),  # waiting for its move: fine
+        (_state(Status.MOVED), T0 + timedelta(days=30), None),
+        (_state(Status.REQUESTED, lease_until=T0 + timedelta(minutes=10)), T0, None),  # being sent
+        (
+            _state(Status.REQUESTED, lease_until=T0 + timedelta(minutes=10)),
+            T0 + timedelta(minutes=11),
+            "notice's delivery died",
+        ),
+        (_state(Status.REQUESTED, notices_sent=0), T0, "SES refused it"),
+        (_state(Status.MOVING, lease_until=T0), T0 + timedelta(seconds=1), "move's delivery died"),
+        (_state(Status.NOTIFIED, schedule_set=False), T0, "schedule is not set"),
+        (_state(Status.NOTIFIED), T0 + timedelta(days=14, minutes=61), "has not begun"),
+        (_state(Status.FAILED, failure_reason="verification failed"), T0, "verification failed; request"),
+    ],
+)
+def test_a_tenant_not_moving_on_by_itself_is_named_with_why(
+    state: MigrationState, at: datetime, why: str | None
+) -> None:
+    found = why_stuck(state, at)
+    assert found is None if why is None else why in str(found)

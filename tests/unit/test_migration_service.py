@@ -146,8 +146,15 @@ class Migration:
         self.states = RacedStates(self.states, self.clock)
 
     # When
-    def request(self, tenant_id: str, at: datetime = REQUESTED_AT, move_at: datetime | None = None) -> Result:
-        return self.service.request(tenant_id, move_at, at)
+    def request(
+        self,
+        tenant_id: str,
+        at: datetime = REQUESTED_AT,
+        move_at: datetime | None = None,
+        *,
+        resume: bool = False,
+    ) -> Result:
+        return self.service.request(tenant_id, move_at, at, resume=resume)
 
     def due(self, tenant_id: str, at: datetime = DEFAULT_MOVE, *, resume: bool = False) -> Result:
         return self.service.due(tenant_id, at, resume=resume)
@@ -676,3 +683,169 @@ def test_a_resume_event_leaves_a_failed_or_finished_move_alone(migration: Migrat
 def register_content_of(migration: Migration, tenant_id: str, at: datetime) -> RegisterTenant:
     legacy = migration.legacy.load(tenant_id)
     return register_content(legacy, new_terms(legacy, CATALOG), at)
+
+
+# ---------------------------------------------------------------------------- second round (issue 16)
+
+
+def _die_after(owner: Any, name: str) -> Any:
+    """Make ``owner.name`` do its work, then kill the delivery (once); returns the real one."""
+    real = getattr(owner, name)
+
+    def once(*args: Any, **kwargs: Any) -> Any:
+        setattr(owner, name, real)
+        real(*args, **kwargs)
+        raise Crash
+
+    setattr(owner, name, once)
+    return real
+
+
+def test_a_delivery_that_dies_after_ses_took_the_notice_is_brought_on_by_its_resume(
+    migration: Migration,
+) -> None:
+    # Given a request whose delivery dies after SES took the notice, before it is recorded
+    migration.clock.now = REQUESTED_AT
+    _die_after(migration.mail, "send")
+    with pytest.raises(Crash):
+        migration.request("t1")
+    # Then the retries inside the lease answer in_progress, as before
+    assert migration.request("t1").outcome == "in_progress"
+    assert migration.state("t1").status is Status.REQUESTED
+    # and the resume the notice step set before its lease comes once the lease has run out
+    resume_at = migration.schedules.resumes["t1"]
+    assert (resume_at, migration.schedules.resume_steps["t1"]) == (
+        REQUESTED_AT + timedelta(minutes=11),
+        "notice",
+    )
+    migration.clock.now = resume_at
+    result = migration.request("t1", at=resume_at, resume=True)
+    # When it comes, the notice is sent again with the full lead from this notice, as an update
+    assert (result.outcome, result.details["taken_over"], result.details["updated"]) == (
+        "notified",
+        True,
+        True,
+    )
+    state = migration.state("t1")
+    assert (state.status, state.move_at, state.schedule_set) == (
+        Status.NOTIFIED,
+        resume_at + timedelta(days=14),
+        True,
+    )
+    assert migration.schedules.moves == {"t1": resume_at + timedelta(days=14)}
+    assert len(migration.mail.sent) == 2  # SES overwrites Message-ID: the copy cannot be merged
+    # and the tenant moves at that time
+    migration.clock.now = state.move_at
+    assert migration.due("t1", at=state.move_at).outcome == "moved"
+
+
+def test_a_notice_resume_finishes_a_schedule_a_crash_left_unset_and_leaves_the_rest_alone(
+    migration: Migration,
+) -> None:
+    migration.clock.now = REQUESTED_AT
+    _die_after(migration.states, "notice_sent")
+    with pytest.raises(Crash):
+        migration.request("t1")
+    assert migration.schedules.moves == {}  # the crash came before the move's schedule
+    migration.clock.now = migration.schedules.resumes["t1"]
+    result = migration.request("t1", at=migration.clock.now, resume=True)
+    assert (result.outcome, result.reason) == ("unchanged", "the move is already set and its notice sent")
+    assert migration.schedules.moves == {"t1": DEFAULT_MOVE}
+    assert len(migration.mail.sent) == 1  # recorded as sent: never sent again
+
+
+def test_a_delivery_that_dies_as_it_takes_the_move_is_resumed(migration: Migration) -> None:
+    migration.request("t1")
+    migration.clock.now = DEFAULT_MOVE
+    _die_after(migration.states, "claim_move")  # before any write of the move's own
+    with pytest.raises(Crash):
+        migration.due("t1")
+    assert migration.due("t1").outcome == "in_progress"
+    resume_at = migration.schedules.resumes["t1"]
+    assert (resume_at, migration.schedules.resume_steps["t1"]) == (
+        DEFAULT_MOVE + timedelta(minutes=11),
+        "move",
+    )
+    migration.clock.now = resume_at
+    result = migration.due("t1", at=resume_at, resume=True)
+    assert (result.outcome, result.details["taken_over"]) == ("moved", True)
+
+
+def test_a_request_again_after_a_notice_that_never_went_out_gives_the_full_lead(
+    migration: Migration,
+) -> None:
+    # Given a notice SES refused past every retry (the tenant was never told)
+    migration.mail.failures = 1
+    with pytest.raises(NoticeNotSent):
+        migration.request("t1")
+    # When the move is requested again 13 days later
+    later = REQUESTED_AT + timedelta(days=13)
+    migration.clock.now = later
+    result = migration.request("t1", at=later)
+    # Then the move is 14 days after the notice actually sent, not one
+    assert result.outcome == "notified"
+    assert migration.state("t1").move_at == later + timedelta(days=14)
+    assert migration.schedules.moves == {"t1": later + timedelta(days=14)}
+    assert result.details["updated"] is False  # the first notice the tenant gets
+
+
+def test_a_failed_move_requested_again_as_its_reason_advises_gets_a_new_notice_and_moves(
+    migration: Migration,
+) -> None:
+    # Given a move that failed: the agreement changed after the notice
+    migration.request("t1")
+    migration.legacy.add(legacy_tenant("t1", agreement={"interval_months": 12}))
+    migration.clock.now = DEFAULT_MOVE
+    failed = migration.due("t1")
+    assert failed.outcome == "failed"
+    assert "request the move again" in str(failed.reason)
+    # When it is requested again, as the reason says
+    again_at = DEFAULT_MOVE + timedelta(hours=2)
+    migration.clock.now = again_at
+    result = migration.request("t1", at=again_at)
+    # Then an updated notice tells the new terms, with the full lead, and the move goes ahead then
+    assert (result.outcome, result.details["updated"]) == ("notified", True)
+    assert result.details["price_switch_date"] == "2022-12-01"  # 12 months from 15 November 2021
+    state = migration.state("t1")
+    assert (state.status, state.move_at) == (Status.NOTIFIED, again_at + timedelta(days=14))
+    migration.clock.now = state.move_at
+    assert migration.due("t1", at=state.move_at).outcome == "moved"
+    assert len(migration.mail.sent) == 2
+
+
+def test_a_resume_never_requests_a_failed_move_again(migration: Migration) -> None:
+    migration.request("t1")
+    migration.legacy.add(legacy_tenant("t1", agreement={"interval_months": 12}))
+    migration.clock.now = DEFAULT_MOVE
+    assert migration.due("t1").outcome == "failed"
+    result = migration.request("t1", at=DEFAULT_MOVE, resume=True)
+    assert (result.outcome, result.reason) == ("unchanged", "no notice to resume: the tenant is FAILED")
+    assert len(migration.mail.sent) == 1
+
+
+def test_every_address_ses_can_take_gets_the_notice_and_the_others_are_reported_without_their_address(
+    migration: Migration,
+) -> None:
+    users = (
+        Person("u1", "Åse", "åse@firm.example", "admin"),  # a local part SES cannot send to
+        Person("u2", "Bård", "bard@blåbær.no", "admin"),  # an international domain: punycode
+        Person("u3", "Ola", "ola@firm.example", "admin"),
+    )
+    migration.legacy.add(legacy_tenant("t2", users=users))
+    result = migration.request("t2")
+    assert result.outcome == "notified"
+    (mail,) = migration.mail.sent
+    assert mail.recipients == ("post@t2.example", "bard@xn--blbr-roah.no", "ola@firm.example")
+    assert result.details["recipients_refused"] == [
+        "admin user u1: its part before the @ is not ASCII, which SES cannot send to"
+    ]
+    assert "åse" not in str(result.as_dict())
+
+
+def test_a_tenant_no_address_of_which_ses_can_take_is_refused_with_the_reasons(migration: Migration) -> None:
+    users = (Person("u1", "Åse", "åse@firm.example", "admin"),)
+    migration.legacy.add(legacy_tenant("t3", profile={"email": "ø@t3.example"}, users=users))
+    result = migration.request("t3")
+    assert result.outcome == "refused"
+    assert "the profile's email: its part before the @ is not ASCII" in str(result.reason)
+    assert migration.mail.sent == []

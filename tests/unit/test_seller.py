@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from periodyear.config import SELLER_PARAMETERS, MigrationEnvironment, Seller
+from periodyear.config import SELLER_PARAMETERS, ConfigurationError, MigrationEnvironment, Seller
 from periodyear_local.sandbox import patched_environ
 from periodyear_local.template import (
     LOCAL_PARAMETERS,
@@ -122,7 +122,7 @@ def test_the_migration_function_gets_the_notice_contact_and_terms_page() -> None
 def test_an_unconfigured_seller_stops_with_the_variables_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable, _ in SELLER_PARAMETERS.values():
         monkeypatch.delenv(variable, raising=False)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ConfigurationError) as refused:
         Seller.load()
     message = str(refused.value)
     assert "the seller is not configured: set SELLER_NAME, SELLER_ORG_NUMBER, SELLER_BANK_ACCOUNT" in message

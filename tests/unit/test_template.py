@@ -87,6 +87,7 @@ def test_failures_raise_alarms() -> None:
         ("DocumentsPending", json.dumps([service, {"Name": "kind", "Value": "MONTHLY"}])),
         ("DocumentsPending", json.dumps([service, {"Name": "kind", "Value": "ANNUAL"}])),
         ("MigrationsFailed", json.dumps([service])),
+        ("MigrationStepsStalled", json.dumps([service])),
     }
 
 

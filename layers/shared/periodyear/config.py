@@ -13,9 +13,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from periodyear.domain.calendar import OSLO
+
+
+class ConfigurationError(Exception):
+    """A deployment setting is missing or malformed: the function cannot run until it is fixed.
+    Not a ``PeriodYearError``: no handler turns it into a refusal of the event."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"not configured: {problem}")
+        self.problem = problem
+
+
+def settings_problem(error: ValidationError, model: type[EnvSettings]) -> str:
+    """What a settings model's validation error says, by environment variable."""
+    prefix = model.env_prefix
+    missing, other = [], []
+    for problem in error.errors(include_url=False):
+        where = ".".join(str(p) for p in problem["loc"])
+        if problem["type"] == "missing":
+            missing.append((prefix + where).upper())
+        else:
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            other.append(message if not where else f"{(prefix + where).upper()}: {message}")
+    parts = ([f"set {', '.join(missing)}"] if missing else []) + other
+    return "; ".join(parts)
 
 
 class EnvSettings(BaseModel):
@@ -27,8 +51,12 @@ class EnvSettings(BaseModel):
 
     @classmethod
     def load(cls) -> Self:
-        """The settings as the environment gives them; a ``ValidationError`` names what is wrong."""
-        return cls.model_validate(cls.from_environment())
+        """The settings as the environment gives them; ``ConfigurationError`` names each variable
+        that is missing or wrong."""
+        try:
+            return cls.model_validate(cls.from_environment())
+        except ValidationError as error:
+            raise ConfigurationError(settings_problem(error, cls)) from error
 
     @classmethod
     def variable(cls, field: str) -> str:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from copy import deepcopy as copy_message
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from periodyear.domain.events import BILLING_SOURCE, MIGRATION_SOURCE
+from periodyear.domain.migration import SES_RECIPIENTS_PER_MESSAGE
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -30,13 +32,27 @@ class Mailer:
         self._sender = sender
 
     def send(self, message: EmailMessage, recipients: Iterable[str]) -> str:
-        """Send a complete MIME message; returns SES's message id."""
-        response = self._client.send_email(
-            FromEmailAddress=self._sender,
-            Destination={"ToAddresses": list(recipients)},
-            Content={"Raw": {"Data": message.as_bytes()}},
-        )
-        return response["MessageId"]
+        """Send a complete MIME message to every recipient; returns SES's message ids,
+        comma-separated. SES takes at most 50 recipients a message, its To, CC and BCC fields and
+        its destinations counted together: more than 25 go out as copies, each addressed (``To``
+        and destination) to its own 25, within the limit even where an address in both counts
+        twice (moto counts so)."""
+        addresses = list(recipients)
+        ids = []
+        per_copy = SES_RECIPIENTS_PER_MESSAGE // 2
+        for start in range(0, len(addresses), per_copy):
+            part = addresses[start : start + per_copy]
+            copy = message
+            if len(part) < len(addresses):
+                copy = copy_message(message)
+                copy.replace_header("To", ", ".join(part))
+            response = self._client.send_email(
+                FromEmailAddress=self._sender,
+                Destination={"ToAddresses": part},
+                Content={"Raw": {"Data": copy.as_bytes()}},
+            )
+            ids.append(response["MessageId"])
+        return ",".join(ids)
 
 
 def schedule_name(tenant_id: str) -> str:
@@ -70,7 +86,15 @@ class MoveScheduler:
     def set_resume(self, tenant_id: str, at: datetime) -> None:
         self._due_at(resume_schedule_name(tenant_id), at, {"tenant_id": tenant_id, "resume": True})
 
-    def _due_at(self, name: str, at: datetime, detail: Mapping[str, Any]) -> None:
+    def set_notice_resume(self, tenant_id: str, at: datetime) -> None:
+        """``TenantMigrationRequested`` with ``resume`` once a notice's lease has run out: brings
+        on a tenant whose notice step died (the move's own resume later takes the same name)."""
+        detail = {"tenant_id": tenant_id, "resume": True}
+        self._due_at(resume_schedule_name(tenant_id), at, detail, "TenantMigrationRequested")
+
+    def _due_at(
+        self, name: str, at: datetime, detail: Mapping[str, Any], detail_type: str = "TenantMigrationDue"
+    ) -> None:
         """Create the schedule, or move it to ``at`` when it exists."""
         arguments: dict[str, Any] = {
             "Name": name,
@@ -83,7 +107,7 @@ class MoveScheduler:
                 "Arn": self._bus_arn,
                 "RoleArn": self._role_arn,
                 "Input": json.dumps(dict(detail)),
-                "EventBridgeParameters": {"DetailType": "TenantMigrationDue", "Source": MIGRATION_SOURCE},
+                "EventBridgeParameters": {"DetailType": detail_type, "Source": MIGRATION_SOURCE},
                 "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
             },
         }

@@ -9,6 +9,7 @@ outlives its holder (a crash) expires, and the next delivery takes over.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,20 @@ class MigrationStateRepository:
             "Item"
         )
         return _state(tenant_id, from_item(raw)) if raw else None
+
+    def every_state(self) -> Iterator[MigrationState]:
+        """Every tenant's state: a Scan, for the operator's ``migrate stalled`` only (one small
+        item per tenant; no run reads it)."""
+        pages = self._client.get_paginator("scan").paginate(
+            TableName=self._table,
+            FilterExpression="sk = :sk",
+            ExpressionAttributeValues={":sk": {"S": "MIGRATION"}},
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for raw in page["Items"]:
+                item = from_item(raw)
+                yield _state(str(item["pk"]).removeprefix("TENANT#"), item)
 
     def _update(self, tenant_id: str, expression: str, condition: str, values: dict[str, Any]) -> None:
         names = {"#status": "status", "#version": "version"}

@@ -16,6 +16,10 @@ class CatalogError(PeriodYearError):
         super().__init__(f"catalog refused: {detail}")
 
 
+class UnsendableAddress(PeriodYearError):
+    """An e-mail address SES can never send to (the reason names no address)."""
+
+
 class InvalidRequest(PeriodYearError):
     """A job was started with an event it cannot act on."""
 

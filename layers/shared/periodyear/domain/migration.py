@@ -17,7 +17,7 @@ from email.headerregistry import Address as MailAddress
 from periodyear.domain.agreement import INTERVALS, paid_through, price_switch_date
 from periodyear.domain.calendar import OSLO
 from periodyear.domain.catalog import Catalog
-from periodyear.domain.errors import MigrationRefused, WavesDoNotFit
+from periodyear.domain.errors import MigrationRefused, UnsendableAddress, WavesDoNotFit
 from periodyear.domain.tenant import Address, parse_address, parse_reference
 
 TERMS_PROVIDER = "Visma Software AS"
@@ -159,13 +159,18 @@ def is_address(value: object) -> bool:
         return False
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
         return False
+    # An internationalised local part (RFC 6531) is an address too, though SES cannot send to it
+    # (``ses_address`` says so, and the notice goes to the others): its syntax is checked as if
+    # each non-ASCII letter were an ASCII one, which Python's parser accepts.
+    local, at, rest = value.rpartition("@")
+    spec = "".join(c if c.isascii() else "a" for c in local) + at + rest
     try:
-        address = MailAddress(addr_spec=value)
+        address = MailAddress(addr_spec=spec)
     except (ValueError, MessageError, IndexError):
         return False
     domain = address.domain
     return (
-        address.addr_spec == value
+        address.addr_spec == spec
         and bool(address.username)
         and "." in domain
         and not domain.startswith("[")
@@ -262,11 +267,55 @@ def register_content(legacy: LegacyTenant, terms: NewTerms, migrated_at: datetim
     )
 
 
-def notice_recipients(legacy: LegacyTenant) -> tuple[str, ...]:
+SES_RECIPIENTS_PER_MESSAGE = 50  # SES v2 SendEmail: To, Cc and Bcc together
+
+
+def ses_address(address: str) -> str:
+    """The address as SES takes it: the domain in its IDNA (punycode) form, so ``post@blåbær.no``
+    is sent to ``post@xn--blbr-roah.no``. SES cannot send to a local part (before the @) that is
+    not ASCII; such an address, or one that is not an address at all, raises ``UnsendableAddress``."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in address.strip()):
+        raise UnsendableAddress("it is not an e-mail address")
+    if not local.isascii():
+        raise UnsendableAddress("its part before the @ is not ASCII, which SES cannot send to")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")  # IDNA 2003: æ, ø, å as in 2008
+    except UnicodeError as error:
+        raise UnsendableAddress("its domain is not a valid international domain name") from error
+    if "." not in ascii_domain:
+        raise UnsendableAddress("its domain has no dot")
+    return f"{local}@{ascii_domain}"
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Whom a notice goes to, as SES takes them, and whom it cannot reach and why (each named by
+    where the address came from, never by the address: reasons reach logs)."""
+
+    addresses: tuple[str, ...]
+    refused: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.addresses)
+
+
+def notice_recipients(legacy: LegacyTenant) -> Recipients:
     """The tenant's e-mail and every admin user's, each once, in a stable order."""
     profile = legacy.profile or {}
-    addresses = [str(profile.get("email") or "")] + [u.email for u in legacy.users if u.role == "admin"]
-    return tuple(dict.fromkeys(a for a in addresses if a))
+    candidates = [("the profile's email", str(profile.get("email") or ""))] + [
+        (f"admin user {u.user_id}", u.email) for u in legacy.users if u.role == "admin"
+    ]
+    addresses: dict[str, None] = {}
+    refused: list[str] = []
+    for whose, address in candidates:
+        if not address:
+            continue
+        try:
+            addresses[ses_address(address)] = None
+        except UnsendableAddress as why:
+            refused.append(f"{whose}: {why}")
+    return Recipients(tuple(addresses), tuple(refused))
 
 
 def move_time(requested: datetime | None, event_time: datetime, lead_days: int) -> datetime:

@@ -7,6 +7,7 @@ outlives its holder (a crash) expires after ``LEASE`` and the next delivery take
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -67,3 +68,32 @@ class MigrationState:
 class Lease:
     tenant_id: str
     token: str
+
+
+# A move not begun this long after its time is overdue (its schedule fires at the time).
+MOVE_OVERDUE = timedelta(hours=1)
+
+
+def why_stuck(state: MigrationState, now: datetime) -> str | None:
+    """Why a tenant is not moving on by itself, or None while it is (or is moved)."""
+    if state.leased(now) or state.status is Status.MOVED:
+        return None
+    if state.status is Status.FAILED:
+        return f"the move failed: {state.failure_reason}; request the move again"
+    if state.status is Status.MOVING:
+        return "the move's delivery died and its lease ran out; its resume has not taken it over"
+    if state.status is Status.REQUESTED:
+        if state.lease_until is not None:
+            return "the notice's delivery died and its lease ran out; its resume has not taken it over"
+        return "the notice was not sent (SES refused it); request the move again"
+    if not state.schedule_set:
+        return "the notice was sent but the move's schedule is not set; request the move again"
+    if now - state.move_at > MOVE_OVERDUE:
+        return "the move time passed and the move has not begun; deliver it with 'migrate due'"
+    return None
+
+
+def stuck(states: Iterable[MigrationState], now: datetime) -> list[tuple[MigrationState, str]]:
+    """The tenants not moving on by themselves, with why, by tenant id."""
+    found = [(state, why) for state in states if (why := why_stuck(state, now)) is not None]
+    return sorted(found, key=lambda pair: pair[0].tenant_id)

@@ -42,6 +42,7 @@ class Envelope(_Model):
 class Requested(_Model):
     tenant_id: Text
     move_at: StrictStr | None = None
+    resume: StrictBool = False  # put by the notice step's resume schedule
 
 
 class Due(_Model):
@@ -63,6 +64,9 @@ def _refused(reason: str, tenant_id: str | None = None) -> dict[str, Any]:
 
 
 def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[str, Any]:
+    # Built before the event is read: a setting that is missing or malformed fails every
+    # invocation loudly (ConfigurationError naming it), never as a refusal of the event.
+    service = wiring.migration_service()
     try:
         envelope = Envelope.model_validate(event)
         now = parse_instant(envelope.time)
@@ -72,12 +76,11 @@ def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[s
         if not event_time_allowed(now, clock_now):
             tenant = envelope.detail.get("tenant_id")
             return _refused(future_event_reason(now, clock_now), tenant if isinstance(tenant, str) else None)
-        service = wiring.migration_service()
         match envelope.detail_type:
             case "TenantMigrationRequested":
                 request = Requested.model_validate(envelope.detail)
                 move_at = parse_instant(request.move_at) if request.move_at is not None else None
-                result = service.request(request.tenant_id, move_at, now).as_dict()
+                result = service.request(request.tenant_id, move_at, now, resume=request.resume).as_dict()
             case "TenantMigrationDue":
                 due = Due.model_validate(envelope.detail)
                 result = service.due(due.tenant_id, now, resume=due.resume).as_dict()
@@ -119,4 +122,6 @@ def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[s
     }.get(str(result["outcome"]))
     if metric:
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    if result.get("taken_over"):  # a step whose delivery died, brought on after its lease
+        metrics.add_metric(name="MigrationStepsStalled", unit=MetricUnit.Count, value=1)
     return result

@@ -18,6 +18,7 @@ from periodyear.domain.errors import Conflict, MigrationRefused, NoticeNotSent
 from periodyear.domain.migration import (
     LegacyTenant,
     NewTerms,
+    Recipients,
     RegisterProfile,
     RegisterTenant,
     Wave,
@@ -74,10 +75,12 @@ class Schedules(Protocol):
 
 
 class Resumes(Protocol):
-    def set_resume(self, tenant_id: str, at: datetime) -> None: ...
+    def set_resume(self, tenant_id: str, at: datetime) -> None: ...  # TenantMigrationDue, resume
+    def set_notice_resume(self, tenant_id: str, at: datetime) -> None: ...  # ...Requested, resume
 
 
-# A resume event comes this long after the lease it follows has run out.
+# A resume event comes this long after the lease it follows has run out. Each step's resume is
+# set before its lease is taken: whatever a crash leaves, a scheduled event brings the tenant on.
 RESUME_MARGIN = timedelta(minutes=1)
 
 
@@ -132,6 +135,18 @@ def _notice(
     )
 
 
+def _settled_for_request(tenant_id: str, state: MigrationState | None, *, resume: bool) -> Result | None:
+    """The answer to a request that its state settles before anything is read, or None."""
+    if state is not None and state.status is Status.MOVED:
+        return Result(tenant_id, "unchanged", "the tenant has been moved")
+    if state is not None and state.status is Status.MOVING:
+        return Result(tenant_id, "refused", "the move is under way; it can no longer be changed")
+    if resume and (state is None or state.status is Status.FAILED):
+        status = state.status.value if state else "not requested"
+        return Result(tenant_id, "unchanged", f"no notice to resume: the tenant is {status}")
+    return None
+
+
 class MigrationService:
     def __init__(
         self,
@@ -161,9 +176,14 @@ class MigrationService:
         self._clock = clock
 
     # ------------------------------------------------------------------ TenantMigrationRequested
-    def request(self, tenant_id: str, requested_move_at: datetime | None, now: datetime) -> Result:
+    def request(
+        self, tenant_id: str, requested_move_at: datetime | None, now: datetime, *, resume: bool = False
+    ) -> Result:
+        """Set the move and send its notice; ``resume`` marks the event the notice step's resume
+        schedule put on the bus, which acts only on a notice not known to be sent (REQUESTED) or
+        a move whose schedule is not yet set, never on a FAILED or moved tenant."""
         with logger.append_context_keys(tenant_id=tenant_id, step="request"):
-            result = self._request(tenant_id, requested_move_at, now)
+            result = self._request(tenant_id, requested_move_at, now, resume=resume)
             logger.info(
                 "migration request handled", extra={"outcome": result.outcome, "reason": result.reason}
             )
@@ -175,9 +195,19 @@ class MigrationService:
         content = register_content(legacy, terms, now)  # validates what the register will receive
         return legacy, terms, content
 
+    def _move_for(self, state: MigrationState | None, requested: datetime | None, now: datetime) -> datetime:
+        """The move a request sets. A move whose notice went out (NOTIFIED) keeps its time when
+        no other is asked for; any other move gets the full notice lead from the notice this
+        request sends (a notice that never went out gave no lead, and a FAILED move's time passed)."""
+        if state is not None and requested is None:
+            if state.status is Status.NOTIFIED:
+                return state.move_at
+            requested = state.move_at
+        return move_time(requested, now, self._settings.lead_days)
+
     def _check_request(
         self, tenant_id: str, state: MigrationState | None, requested_move_at: datetime | None, now: datetime
-    ) -> tuple[NewTerms, RegisterTenant, tuple[str, ...], datetime] | None:
+    ) -> tuple[NewTerms, RegisterTenant, Recipients, datetime] | None:
         """What the request would do, or None when the tenant is already moved; refuses with the reason."""
         legacy, terms, content = self._prepare(tenant_id, now)
         if legacy.migrated:
@@ -186,34 +216,27 @@ class MigrationService:
             raise MigrationRefused("the tenant is already in the client register")
         recipients = notice_recipients(legacy)
         if not recipients:
-            raise MigrationRefused("the tenant has no e-mail address and no admin user with one")
-        if state is not None and requested_move_at is None:
-            move_at = state.move_at  # a repeated request keeps the move it set
-        else:
-            move_at = move_time(requested_move_at, now, self._settings.lead_days)
+            why = f" ({'; '.join(recipients.refused)})" if recipients.refused else ""
+            raise MigrationRefused(f"the tenant has no e-mail address and no admin user with one{why}")
+        move_at = self._move_for(state, requested_move_at, now)
         check_deadline(move_at, self._settings.deadline)
         return terms, content, recipients, move_at
 
-    def _request(self, tenant_id: str, requested_move_at: datetime | None, now: datetime) -> Result:
+    def _request(
+        self, tenant_id: str, requested_move_at: datetime | None, now: datetime, *, resume: bool
+    ) -> Result:
         state = self._states.get(tenant_id)
-        if state is not None and state.status is Status.MOVED:
-            return Result(tenant_id, "unchanged", "the tenant has been moved")
-        if state is not None and state.status is Status.MOVING:
-            return Result(tenant_id, "refused", "the move is under way; it can no longer be changed")
+        if (settled := _settled_for_request(tenant_id, state, resume=resume)) is not None:
+            return settled
         try:
-            checked = self._check_request(tenant_id, state, requested_move_at, now)
+            checked = self._check_request(tenant_id, state, None if resume else requested_move_at, now)
         except MigrationRefused as refusal:
             logger.warning("migration refused", extra={"reason": str(refusal)})
             return Result(tenant_id, "refused", str(refusal))
         if checked is None:
             return Result(tenant_id, "unchanged", "the old platform marks the tenant as moved")
-        terms, content, recipients, move_at = checked
-
-        if (
-            state is not None
-            and state.move_at == move_at
-            and state.status in (Status.NOTIFIED, Status.FAILED)
-        ):
+        move_at = checked[3]
+        if state is not None and state.move_at == move_at and state.status is Status.NOTIFIED:
             if not state.schedule_set:  # a crash after the notice: finish the step it skipped
                 self._set_schedule(tenant_id, move_at)
             return Result(
@@ -224,48 +247,75 @@ class MigrationService:
             )
         if state is not None and state.leased(self._clock()):
             return Result(tenant_id, "in_progress", "another delivery is sending the notice")
+        self._resumes.set_notice_resume(tenant_id, self._clock() + LEASE + RESUME_MARGIN)
         try:
             lease = self._states.claim_notice(
-                tenant_id, move_at=move_at, now=self._clock(), expected=state, terms=PromisedTerms.of(terms)
+                tenant_id,
+                move_at=move_at,
+                now=self._clock(),
+                expected=state,
+                terms=PromisedTerms.of(checked[0]),
             )
         except Conflict:
             return Result(tenant_id, "in_progress", "another delivery changed the move first")
+        return self._send_notice(lease, state, checked, now)
 
-        updated = state is not None and state.notices_sent > 0
+    def _send_notice(
+        self,
+        lease: Lease,
+        state: MigrationState | None,
+        checked: tuple[NewTerms, RegisterTenant, Recipients, datetime],
+        now: datetime,
+    ) -> Result:
+        """Send the notice under ``lease``, record it, and set the move's schedule."""
+        terms, content, recipients, move_at = checked
+        # A delivery that died holding the lease left the notice's fate unknown (SES may have
+        # taken it): this one sends it again, as an update when its move time has changed.
+        taken_over = state is not None and state.status is Status.REQUESTED and state.lease_until is not None
+        if taken_over:
+            logger.warning("notice step taken over from a delivery that died")
+        updated = state is not None and (state.notices_sent > 0 or (taken_over and state.move_at != move_at))
         notice = _notice(content, terms, move_at, updated=updated, details=self._settings.notice, now=now)
         message = notice_message(
-            notice, sender=self._settings.sender, recipients=recipients, sent_at=now, tenant_id=tenant_id
+            notice,
+            sender=self._settings.sender,
+            recipients=recipients.addresses,
+            sent_at=now,
+            tenant_id=lease.tenant_id,
         )
         try:
-            message_id = self._mail.send(message, recipients)
+            message_id = self._mail.send(message, recipients.addresses)
         except Exception as error:
             self._states.release(lease, reason=f"notice not sent: {type(error).__name__}", now=self._clock())
             # The error's code only: SES's message can name the recipients, which stay out of logs.
-            raise NoticeNotSent(f"the notice to {tenant_id} was not sent: {_error_code(error)}") from error
+            raise NoticeNotSent(
+                f"the notice to {lease.tenant_id} was not sent: {_error_code(error)}"
+            ) from error
         self._states.notice_sent(lease, message_id=message_id, recipients=len(recipients), now=self._clock())
         logger.info(
             "notice sent",
             extra={
                 "recipients": len(recipients),
+                "recipients_refused": list(recipients.refused),
                 "language": notice.language,
                 "updated": updated,
                 "move_at": format_instant(move_at),
             },
         )
-        self._set_schedule(tenant_id, move_at)
-        return Result(
-            tenant_id,
-            "notified",
-            None,
-            {
-                "move_at": format_instant(move_at),
-                "recipients": len(recipients),
-                "language": notice.language,
-                "updated": updated,
-                "package": terms.package,
-                "price_switch_date": terms.price_switch_date.isoformat(),
-            },
-        )
+        self._set_schedule(lease.tenant_id, move_at)
+        details: dict[str, Any] = {
+            "move_at": format_instant(move_at),
+            "recipients": len(recipients),
+            "language": notice.language,
+            "updated": updated,
+            "package": terms.package,
+            "price_switch_date": terms.price_switch_date.isoformat(),
+        }
+        if recipients.refused:
+            details["recipients_refused"] = list(recipients.refused)
+        if taken_over:
+            details["taken_over"] = True
+        return Result(lease.tenant_id, "notified", None, details)
 
     def preview(
         self, tenant_id: str, requested_move_at: datetime | None, now: datetime
@@ -315,13 +365,17 @@ class MigrationService:
             return Result(tenant_id, "refused", str(refusal))
         if state.leased(self._clock()):
             return Result(tenant_id, "in_progress", "another delivery is moving the tenant")
+        taken_over = state.status is Status.MOVING  # its holder died: its lease ran out unfinished
+        # Before the lease is taken: should this delivery die anywhere from here on, a resume
+        # event takes the move over once its lease has run out (a delivery meeting the lease
+        # meanwhile answers in_progress).
+        self._resumes.set_resume(tenant_id, self._clock() + LEASE + RESUME_MARGIN)
         try:
             lease = self._states.claim_move(state, now=self._clock())
         except Conflict:
             return Result(tenant_id, "in_progress", "another delivery took the move first")
-        # Before anything is copied: should this delivery die, a resume event takes the move over
-        # once its lease has run out (a delivery meeting the lease meanwhile answers in_progress).
-        self._resumes.set_resume(tenant_id, self._clock() + LEASE + RESUME_MARGIN)
+        if taken_over:
+            logger.warning("move taken over from a delivery that died")
         if state.terms != PromisedTerms.of(terms):
             promised = state.terms.as_record() if state.terms else None
             reason = (
@@ -339,17 +393,15 @@ class MigrationService:
         self._legacy.mark_migrated(tenant_id, now)
         clients, users = len(content.clients), len(content.users)
         self._states.moved(lease, now=self._clock(), clients=clients, users=users)
-        return Result(
-            tenant_id,
-            "moved",
-            None,
-            {
-                "items_written": written,
-                "clients": clients,
-                "users": users,
-                "bureau_client": content.has_bureau_client,
-            },
-        )
+        details: dict[str, Any] = {
+            "items_written": written,
+            "clients": clients,
+            "users": users,
+            "bureau_client": content.has_bureau_client,
+        }
+        if taken_over:
+            details["taken_over"] = True
+        return Result(tenant_id, "moved", None, details)
 
     # ------------------------------------------------------------------ MigrationWavePlanRequested
     def plan(
