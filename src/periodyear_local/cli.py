@@ -40,6 +40,7 @@ from periodyear.domain.calendar import (
     PeriodKind,
     format_instant,
     oslo_date,
+    parse_date,
     parse_instant,
 )
 from periodyear.domain.errors import InvalidInstant, PeriodYearError
@@ -130,9 +131,7 @@ def _instant(option: str, text: str) -> datetime:
 
 def _day(option: str, text: str) -> date:
     try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return date.fromisoformat(text)
+        return parse_date(text)
     except ValueError:
         raise CliError(f"{option} {text} is not a date: write YYYY-MM-DD") from None
 

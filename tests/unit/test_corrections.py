@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from periodyear.domain.allocation import allocate
 from periodyear.domain.calendar import Period, oslo_date, parse_instant
 from periodyear.domain.catalog import Catalog, VolumeCharge, load_catalog, parse_catalog
 from periodyear.domain.corrections import outstanding, review, review_meters
-from periodyear.domain.errors import CatalogError
+from periodyear.domain.errors import CatalogError, TenantDataError
 from periodyear.domain.invoice import Invoice, InvoiceDraft, InvoiceLine, compose_invoice
 from periodyear.domain.meters import Meter
 from periodyear.domain.money import to_ore
@@ -357,3 +358,47 @@ def test_the_report_says_what_to_do_with_usage_no_invoice_billed() -> None:
     assert action(1, None, True) == "run 2022-03 for it (no invoice yet)"
     assert action(1, 2, True) == "correct by hand"
     assert action(None, None, True) == "run 2022-02 for it (never invoiced)"
+
+
+def _renamed(old: str, new: str) -> Catalog:
+    """The late-usage catalog with a charge code renamed (a price list's edit between two runs)."""
+    text = (DATA / "late_usage_catalog.json").read_text(encoding="utf-8")
+    assert f'"code": "{old}"' in text
+    return parse_catalog(text.replace(f'"code": "{old}"', f'"code": "{new}"'))
+
+
+def test_a_charge_code_renamed_after_the_period_does_not_bill_the_period_again() -> None:
+    # Given February billed on code PERIOD, and the catalog renaming it PERIOD-V2 before March
+    february = issue(1, FEBRUARY, FIVE)
+    renamed = _renamed("PERIOD", "PERIOD-V2")
+    # When March reviews February with nothing late
+    assert review(february, FIVE, subscription=STANDARD, catalog=renamed) == ()
+    # and with the sixth client late: only the difference, under the new code
+    (line,) = review(february, [*FIVE, SIXTH], subscription=STANDARD, catalog=renamed)
+    assert (line.code, line.quantity, line.amount, [a.client_id for a in line.allocations]) == (
+        "PERIOD-V2@2022-02",
+        1,
+        Decimal("-80.00"),
+        ["c6"],
+    )
+    # and the late-usage report, after March carried it, finds nothing outstanding
+    march = issue(2, MARCH, [], catalog=renamed, corrections=(line,))
+    assert outstanding(february, march, [*FIVE, SIXTH], subscription=STANDARD, catalog=renamed) == ()
+
+
+def test_two_renamed_codes_on_one_meter_are_not_guessed_at() -> None:
+    february = issue(1, FEBRUARY, FIVE)
+    old_line = february.draft.lines[0]
+    twice = Invoice(
+        1,
+        replace(
+            february.draft,
+            lines=(
+                replace(old_line, code="OLD-A"),
+                replace(old_line, code="OLD-B"),
+                *february.draft.lines[1:],
+            ),
+        ),
+    )
+    with pytest.raises(TenantDataError, match="cannot be told"):
+        review(twice, [*FIVE, SIXTH], subscription=STANDARD, catalog=LATE)

@@ -224,3 +224,9 @@ def test_a_tenant_not_moving_on_by_itself_is_named_with_why(
 ) -> None:
     found = why_stuck(state, at)
     assert found is None if why is None else why in str(found)
+
+
+@pytest.mark.parametrize("start", ["20211115", "2021-W46-1", "2021-319"])
+def test_a_prepaid_start_in_another_iso_form_is_refused(start: str) -> None:
+    with pytest.raises(MigrationRefused, match="current_period_start is not an ISO date"):
+        new_terms(legacy(current_period_start=start), CATALOG)

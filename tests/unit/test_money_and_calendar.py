@@ -10,9 +10,10 @@ from periodyear.domain.calendar import (
     PeriodKind,
     add_months,
     oslo_date,
+    parse_date,
     parse_instant,
 )
-from periodyear.domain.errors import InvalidInstant
+from periodyear.domain.errors import InvalidDate, InvalidInstant
 from periodyear.domain.money import ore, parse_decimal_string, to_ore
 
 
@@ -110,3 +111,25 @@ def test_every_day_belongs_to_exactly_one_month(day: date) -> None:
     assert period.contains(day)
     assert not Period.month_before(period.start).contains(day)
     assert not Period.month_before(period.end).end > period.end
+
+
+@pytest.mark.parametrize(
+    "text", ["20220301", "2022-W09-2", "2022-060", "2022-3-1", "2022-02-30", " 2022-03-01", 20220301]
+)
+def test_a_date_is_only_the_contracts_form_and_a_real_day(text: object) -> None:
+    with pytest.raises(InvalidDate):
+        parse_date(text)
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)))
+def test_every_day_reads_back_from_its_contract_form(day: date) -> None:
+    assert parse_date(day.isoformat()) == day
+
+
+def test_a_subscription_date_in_another_iso_form_is_refused_naming_the_field() -> None:
+    from periodyear.adapters.register import _optional_date  # noqa: PLC0415
+    from periodyear.domain.errors import TenantDataError  # noqa: PLC0415
+
+    assert _optional_date("t1", {"paid_through": "2022-02-27"}, "paid_through") == date(2022, 2, 27)
+    with pytest.raises(TenantDataError, match="paid_through is not an ISO date: '20220227'"):
+        _optional_date("t1", {"paid_through": "20220227"}, "paid_through")

@@ -30,7 +30,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,7 @@ from botocore.exceptions import ClientError
 from periodyear.adapters.errors import CancellationReason, cancellation_reasons, transact_write
 from periodyear.adapters.items import from_item, item_size, tenant_pk, to_item
 from periodyear.domain.allocation import Allocation
-from periodyear.domain.calendar import Period, PeriodKind, format_instant
+from periodyear.domain.calendar import Period, PeriodKind, format_instant, parse_date
 from periodyear.domain.errors import InvoiceContention, InvoiceTooLarge
 from periodyear.domain.invoice import (
     DOCUMENT_STEPS,
@@ -122,7 +122,7 @@ def invoice_from_record(
     """The invoice as it was issued, from its stored record; ``allocations`` (by line code) are
     the merged allocation items of a large invoice."""
     kind = PeriodKind(record["kind"])
-    start, end = date.fromisoformat(record["period_start"]), date.fromisoformat(record["period_end"])
+    start, end = parse_date(record["period_start"]), parse_date(record["period_end"])
     lines = tuple(
         InvoiceLine(
             code=line["code"],
@@ -145,8 +145,8 @@ def invoice_from_record(
     draft = InvoiceDraft(
         tenant_id=record["tenant_id"],
         period=Period(kind, start, end),
-        issue_date=date.fromisoformat(record["issue_date"]),
-        due_date=date.fromisoformat(record["due_date"]),
+        issue_date=parse_date(record["issue_date"]),
+        due_date=parse_date(record["due_date"]),
         package=record["package"],
         price_list=record["price_list"],
         currency=record["currency"],
@@ -271,8 +271,8 @@ class InvoiceRepository:
         count = int(record.get("allocation_items", 0))
         period = Period(
             PeriodKind(record["kind"]),
-            date.fromisoformat(record["period_start"]),
-            date.fromisoformat(record["period_end"]),
+            parse_date(record["period_start"]),
+            parse_date(record["period_end"]),
         )
         allocations = self._allocations(record["tenant_id"], period, count) if count else None
         return IssuedInvoice(

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from periodyear.adapters.items import from_item, tenant_pk, to_item
-from periodyear.domain.calendar import format_instant, parse_instant
+from periodyear.domain.calendar import format_instant, parse_date, parse_instant
 from periodyear.domain.errors import Conflict
 from periodyear.domain.migration_state import LEASE, Lease, MigrationState, PromisedTerms, Status
 
@@ -30,8 +30,8 @@ def _promised_terms(item: dict[str, Any]) -> PromisedTerms | None:
         return PromisedTerms(
             package=str(item["package"]),
             legacy_package=str(item["legacy_package"]),
-            paid_through=date.fromisoformat(item["paid_through"]),
-            price_switch_date=date.fromisoformat(item["price_switch_date"]),
+            paid_through=parse_date(item["paid_through"]),
+            price_switch_date=parse_date(item["price_switch_date"]),
         )
     except (KeyError, TypeError, ValueError):
         return None

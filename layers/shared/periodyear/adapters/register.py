@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from periodyear.adapters import items as dynamo_items
 from periodyear.adapters.items import from_item, tenant_partition, tenant_pk
-from periodyear.domain.calendar import format_instant
-from periodyear.domain.errors import TenantDataError, TenantNotFound
+from periodyear.domain.calendar import format_instant, parse_date
+from periodyear.domain.errors import InvalidDate, TenantDataError, TenantNotFound
 from periodyear.domain.migration import TERMS_PROVIDER, RegisterProfile, RegisterTenant
 from periodyear.domain.tenant import (
     Client,
@@ -30,11 +30,10 @@ def _optional_date(tenant_id: str, item: dict[str, Any], name: str) -> date | No
     value = item.get(name)
     if value is None:
         return None
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
+    try:
+        return parse_date(value)
+    except InvalidDate:
+        pass
     raise TenantDataError(f"tenant {tenant_id}'s subscription {name} is not an ISO date: {value!r}")
 
 

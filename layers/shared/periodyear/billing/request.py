@@ -21,12 +21,19 @@ from periodyear.domain.calendar import (
     PeriodKind,
     format_instant,
     oslo_date,
+    parse_date,
     parse_instant,
 )
 from periodyear.domain.clock import event_time_allowed, future_event_reason
-from periodyear.domain.errors import EventFromTheFuture, InvalidInstant, InvalidRequest, PeriodNotEnded
+from periodyear.domain.errors import (
+    EventFromTheFuture,
+    InvalidDate,
+    InvalidInstant,
+    InvalidRequest,
+    PeriodNotEnded,
+)
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_FORM = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class BillingEvent(BaseModel):
@@ -77,7 +84,7 @@ class BillingPlan:
         period = Period.parse_month(label) if kind is PeriodKind.MONTHLY else Period.annual(int(label))
         return cls(
             period=period,
-            issue_date=date.fromisoformat(message["issue_date"]),
+            issue_date=parse_date(message["issue_date"]),
             dry_run=False,
             tenant_ids=None,
             run_id=str(message["run_id"]),
@@ -132,12 +139,12 @@ def plan_run(kind: PeriodKind, event: Mapping[str, Any], *, clock_now: datetime,
     period = _manual_period(kind, request) if manual else _scheduled_period(kind, today)
     issue_date = today
     if request.issue_date is not None:
-        if not _ISO_DATE.match(request.issue_date):
-            raise InvalidRequest(f"issue_date is written YYYY-MM-DD, not {request.issue_date!r}")
         try:
-            issue_date = date.fromisoformat(request.issue_date)
-        except ValueError as error:
-            raise InvalidRequest(f"issue_date is not a real date: {request.issue_date!r}") from error
+            issue_date = parse_date(request.issue_date)
+        except InvalidDate as error:
+            written = _DATE_FORM.match(request.issue_date)
+            why = "is not a real date" if written else "is written YYYY-MM-DD, not"
+            raise InvalidRequest(f"issue_date {why}: {request.issue_date!r}") from error
     if not request.dry_run:
         if period.end > today:
             raise PeriodNotEnded(

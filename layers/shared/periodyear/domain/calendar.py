@@ -14,11 +14,23 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from periodyear.domain.errors import InvalidInstant
+from periodyear.domain.errors import InvalidDate, InvalidInstant
 
 OSLO = ZoneInfo("Europe/Oslo")
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(text: object) -> date:
+    """A date from the contract's form ``YYYY-MM-DD`` only, or ``InvalidDate``: ``date.fromisoformat``
+    also takes ``20220301`` and ``2022-W09-2``, which no contract item holds."""
+    if not isinstance(text, str) or not _DATE.match(text):
+        raise InvalidDate(f"not of the form YYYY-MM-DD: {text!r}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:  # e.g. 2022-02-30
+        raise InvalidDate(f"not a real date: {text!r}") from error
 
 
 def parse_instant(text: object) -> datetime:

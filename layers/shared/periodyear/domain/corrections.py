@@ -56,6 +56,10 @@ def _reviewed_charges(reviewed: Invoice, catalog: Catalog) -> list[_Reviewed]:
     ]
 
 
+def _charges(reviewed: Invoice, catalog: Catalog) -> list[Charge]:
+    return [entry.charge for entry in _reviewed_charges(reviewed, catalog)]
+
+
 def review_meters(reviewed: Invoice, catalog: Catalog, subscription: Subscription) -> frozenset[Meter]:
     """The meters whose usage in the reviewed period the review needs (none of a package's while
     ``paid_through`` covered the whole period: none of that usage could be billed)."""
@@ -66,6 +70,32 @@ def review_meters(reviewed: Invoice, catalog: Catalog, subscription: Subscriptio
         for entry in _reviewed_charges(reviewed, catalog)
         if not isinstance(entry.charge, FlatCharge) and not (prepaid and entry.package)
     )
+
+
+def _billed_lines(reviewed: Invoice, charges: Sequence[Charge]) -> dict[str, InvoiceLine]:
+    """Each reviewed charge's line on the reviewed invoice, by the charge's code now: the line of
+    its code, else, for a code renamed in the catalog since, the one line on the charge's meter
+    whose code no reviewed charge has any longer. Two renamed lines on one meter cannot be told
+    apart, and the period is not reviewed (never billed again by guess)."""
+    own = {line.code: line for line in reviewed.draft.lines if line.correction_of is None}
+    codes = {charge.code for charge in charges}
+    found: dict[str, InvoiceLine] = {}
+    for charge in charges:
+        if charge.code in own:
+            found[charge.code] = own[charge.code]
+            continue
+        meter = getattr(charge, "meter", None)
+        orphans = [line for code, line in own.items() if code not in codes and line.meter == meter]
+        rivals = [c for c in charges if getattr(c, "meter", None) == meter and c.code not in own]
+        if len(orphans) == 1 and len(rivals) == 1:
+            found[charge.code] = orphans[0]  # the same charge under its old code
+        elif orphans:
+            old = sorted(line.code for line in orphans)
+            raise TenantDataError(
+                f"invoice {reviewed.invoice_number}'s lines {old} have codes the catalog no longer has "
+                f"on {meter}; which charge each was cannot be told, so its period cannot be reviewed"
+            )
+    return found
 
 
 def correction_code(code: str, period: Period) -> str:
@@ -82,9 +112,10 @@ def review(
     """The correction lines for the reviewed invoice's period, given all usage now known for it."""
     records: Sequence[UsageRecord] = list(usage)
     period = reviewed.draft.period
-    billed = {line.code: line for line in reviewed.draft.lines if line.correction_of is None}
+    entries = _reviewed_charges(reviewed, catalog)
+    billed = _billed_lines(reviewed, [entry.charge for entry in entries])
     corrections: list[InvoiceLine] = []
-    for entry in _reviewed_charges(reviewed, catalog):
+    for entry in entries:
         charge = entry.charge
         if isinstance(charge, FlatCharge):
             continue
@@ -100,7 +131,7 @@ def review(
         if METER_SOURCES[charge.meter].counts_clients:
             if line and len(line.allocations) != line.quantity:
                 raise TenantDataError(
-                    f"invoice {reviewed.invoice_number}'s line {charge.code} has {len(line.allocations)} "
+                    f"invoice {reviewed.invoice_number}'s line {line.code} has {len(line.allocations)} "
                     f"allocations for {line.quantity} clients; its period cannot be reviewed"
                 )
             allocated = {a.client_id for a in line.allocations} if line else set()
@@ -138,10 +169,13 @@ def outstanding(
         for line in (corrected_on.draft.corrections if corrected_on else ())
         if line.correction_of == reviewed.invoice_number
     }
+    # The reviewed lines under their charges' codes now, as the corrections carried them.
+    current = {id(line): code for code, line in _billed_lines(reviewed, _charges(reviewed, catalog)).items()}
     lines: list[InvoiceLine] = []
-    for line in reviewed.draft.lines:
-        if line.correction_of is not None:
+    for original in reviewed.draft.lines:
+        if original.correction_of is not None:
             continue
+        line = replace(original, code=current.get(id(original), original.code))
         extra = carried.pop(line.code, None)
         lines.append(
             line

@@ -68,6 +68,10 @@ class InvalidInstant(ValueError):
     """Not of the exact form ``YYYY-MM-DDTHH:MM:SSZ``, or not a real instant."""
 
 
+class InvalidDate(ValueError):
+    """Not of the exact form ``YYYY-MM-DD``, or not a real date."""
+
+
 class DocumentError(PeriodYearError):
     """The invoice cannot be written as a valid document (e.g. a buyer without a valid org number)."""
 

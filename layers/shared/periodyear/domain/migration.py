@@ -15,9 +15,9 @@ from email.errors import MessageError
 from email.headerregistry import Address as MailAddress
 
 from periodyear.domain.agreement import INTERVALS, paid_through, price_switch_date
-from periodyear.domain.calendar import OSLO
+from periodyear.domain.calendar import OSLO, parse_date
 from periodyear.domain.catalog import Catalog
-from periodyear.domain.errors import MigrationRefused, UnsendableAddress, WavesDoNotFit
+from periodyear.domain.errors import InvalidDate, MigrationRefused, UnsendableAddress, WavesDoNotFit
 from periodyear.domain.tenant import Address, parse_address, parse_reference
 
 TERMS_PROVIDER = "Visma Software AS"
@@ -128,8 +128,8 @@ def new_terms(legacy: LegacyTenant, catalog: Catalog) -> NewTerms:
         raise MigrationRefused(f"interval_months is {interval!r}; an agreement runs 3 or 12 months")
     start_text = legacy.agreement.get("current_period_start")
     try:
-        start = date.fromisoformat(start_text) if isinstance(start_text, str) else None
-    except ValueError:
+        start = parse_date(start_text)
+    except InvalidDate:
         start = None
     if start is None:
         raise MigrationRefused(f"current_period_start is not an ISO date: {start_text!r}")
