@@ -1,0 +1,294 @@
+"""A tenant's clients in the register table, as the register API changes them (CONTRACT §9).
+
+Beside ``CLIENT#<id>`` (CONTRACT §2, plus ``version``, ``created_at``, ``updated_at`` and
+``archived_at``) each org number in use has a guard item, ``ORGNR#<org_number>``, whose string set
+``client_ids`` names the active clients holding it. A client is added or renumbered on
+condition that the number's set is empty, and archived by leaving its set, in one transaction
+with the client, so two requests at once can never give two active clients one org number.
+Clients the migration wrote have no guards yet: before the first change of a tenant's clients
+they join their numbers' sets (an org number the old platform gave two clients stays held
+until both are archived) and the PROFILE is marked ``org_guards``; every change checks that
+mark in its transaction. Billing reads only ``CLIENT#`` items.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from itertools import batched
+from typing import TYPE_CHECKING, Any
+
+from periodyear.adapters.errors import transact_write
+from periodyear.adapters.items import from_item, tenant_pk, to_item
+from periodyear.domain.calendar import format_instant
+from periodyear.domain.client_register import Conflict, Invalid, Member, RegisterClient, Stale
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_GUARDED = "org_guards"
+TRANSACTION_ACTIONS = 100
+
+
+def _client(item: dict[str, Any]) -> RegisterClient:
+    return RegisterClient(
+        client_id=str(item.get("client_id") or str(item["sk"]).removeprefix("CLIENT#")),
+        name=str(item.get("name", "")),
+        org_number=str(item.get("org_number", "")),
+        is_bureau_client=item.get("is_bureau_client") is True,
+        version=int(item.get("version", 0)),
+        archived_at=item.get("archived_at"),
+        created_at=item.get("created_at"),
+        updated_at=item.get("updated_at"),
+    )
+
+
+def _client_item(tenant_id: str, client: RegisterClient) -> dict[str, Any]:
+    return {
+        "pk": tenant_pk(tenant_id),
+        "sk": f"CLIENT#{client.client_id}",
+        "client_id": client.client_id,
+        "name": client.name,
+        "org_number": client.org_number,
+        "is_bureau_client": client.is_bureau_client,
+        "version": client.version,
+        "created_at": client.created_at,
+        "updated_at": client.updated_at,
+        "archived_at": client.archived_at,
+    }
+
+
+def encode_cursor(client_id: str) -> str:
+    return base64.urlsafe_b64encode(client_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The client id a cursor continues after; a cursor names no key, so it cannot reach out of
+    the caller's own partition (the partition comes from the caller, never from the cursor)."""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Invalid("cursor is not one this API gave", fields={"cursor": "not a cursor"}) from None
+
+
+class ClientStore:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        *,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._table = table
+        self._clock = clock
+        self._sleep = sleep
+
+    def _key(self, tenant_id: str, sk: str) -> dict[str, Any]:
+        return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": sk}}
+
+    # ------------------------------------------------------------------ reads
+    def _get_many(self, keys: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Items by sk, in one BatchGetItem (resending what DynamoDB leaves unprocessed)."""
+        found: dict[str, dict[str, Any]] = {}
+        request: dict[str, Any] = {self._table: {"Keys": list(keys), "ConsistentRead": True}}
+        for attempt in range(8):
+            response = self._client.batch_get_item(RequestItems=request)
+            for raw in response["Responses"].get(self._table, []):
+                item = from_item(raw)
+                found[str(item["sk"])] = item
+            request = dict(response.get("UnprocessedKeys") or {})
+            if not request:
+                return found
+            self._sleep(min(1.0, 0.02 * 2**attempt))
+        raise RuntimeError("the register table left keys unread after 8 attempts")
+
+    @staticmethod
+    def _member(items: dict[str, dict[str, Any]], user_id: str) -> Member:
+        profile, user = items.get("PROFILE"), items.get(f"USER#{user_id}")
+        active = profile is not None and profile.get("status") == "ACTIVE"
+        return Member(tenant_active=active, role=str(user["role"]) if user and user.get("role") else None)
+
+    def member(self, tenant_id: str, user_id: str) -> Member:
+        items = self._get_many([self._key(tenant_id, "PROFILE"), self._key(tenant_id, f"USER#{user_id}")])
+        return self._member(items, user_id)
+
+    def member_and_client(
+        self, tenant_id: str, user_id: str, client_id: str
+    ) -> tuple[Member, RegisterClient | None]:
+        keys = ["PROFILE", f"USER#{user_id}", f"CLIENT#{client_id}"]
+        items = self._get_many([self._key(tenant_id, sk) for sk in keys])
+        client = items.get(f"CLIENT#{client_id}")
+        return self._member(items, user_id), _client(client) if client else None
+
+    def clients(
+        self, tenant_id: str, *, limit: int, after: str | None, include_archived: bool
+    ) -> tuple[list[RegisterClient], str | None]:
+        """Up to ``limit`` clients in client id order after the cursor's, and the next cursor."""
+        found: list[RegisterClient] = []
+        start: dict[str, Any] | None = (
+            self._key(tenant_id, f"CLIENT#{decode_cursor(after)}") if after is not None else None
+        )
+        while len(found) < limit:
+            arguments: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :client)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": tenant_pk(tenant_id)},
+                    ":client": {"S": "CLIENT#"},
+                },
+                "Limit": limit - len(found),
+                "ConsistentRead": True,
+            }
+            if not include_archived:
+                arguments["FilterExpression"] = "attribute_not_exists(archived_at)"
+            if start is not None:
+                arguments["ExclusiveStartKey"] = start
+            page = self._client.query(**arguments)
+            found += [_client(from_item(raw)) for raw in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if start is None:
+                return found, None
+        return found, encode_cursor(found[-1].client_id)
+
+    # ------------------------------------------------------------------ writes
+    def _guarded(self, tenant_id: str) -> dict[str, Any]:
+        return {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": self._key(tenant_id, "PROFILE"),
+                "ConditionExpression": f"attribute_exists({_GUARDED})",
+            }
+        }
+
+    def _guard(self, tenant_id: str, client: RegisterClient, *, join: bool) -> dict[str, Any]:
+        """Join the org number's holders (on condition it has none) or leave them."""
+        action: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": self._key(tenant_id, f"ORGNR#{client.org_number}"),
+            "UpdateExpression": ("ADD" if join else "DELETE") + " client_ids :id",
+            "ExpressionAttributeValues": {":id": {"SS": [client.client_id]}},
+        }
+        if join:
+            action["ConditionExpression"] = "attribute_not_exists(client_ids)"
+        return {"Update": action}
+
+    def guard_existing(self, tenant_id: str) -> None:
+        """Write the guards of the clients the migration wrote, then mark the tenant guarded
+        (a tenant of 50,000 clients: about 500 transactions, once)."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :client)",
+            ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant_id)}, ":client": {"S": "CLIENT#"}},
+            ConsistentRead=True,
+        )
+        holders: dict[str, set[str]] = {}
+        for raw in (raw for page in pages for raw in page["Items"]):
+            client = _client(from_item(raw))
+            if not client.archived:  # a number the old platform gave two clients keeps both
+                holders.setdefault(client.org_number, set()).add(client.client_id)
+        unguarded = {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": self._key(tenant_id, "PROFILE"),
+                "ConditionExpression": f"attribute_not_exists({_GUARDED})",
+            }
+        }
+        # 99 numbers a transaction, each on condition that the tenant is not yet marked: once a
+        # concurrent guarding has marked it (and changes may follow), this one writes no more.
+        for chunk in batched(sorted(holders.items()), TRANSACTION_ACTIONS - 1, strict=False):
+            joins = [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": self._key(tenant_id, f"ORGNR#{number}"),
+                        "UpdateExpression": "ADD client_ids :ids",
+                        "ExpressionAttributeValues": {":ids": {"SS": sorted(ids)}},
+                    }
+                }
+                for number, ids in chunk
+            ]
+            if not transact_write(self._client, [unguarded, *joins], sleep=self._sleep).committed:
+                return  # marked meanwhile by another request's guarding
+        self._client.update_item(
+            TableName=self._table,
+            Key=self._key(tenant_id, "PROFILE"),
+            UpdateExpression=f"SET {_GUARDED} = if_not_exists({_GUARDED}, :now)",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":now": {"S": format_instant(self._clock())}},
+        )
+
+    def _write(self, tenant_id: str, actions: list[dict[str, Any]]) -> list[int]:
+        """Run a change whose first action is the guard mark's check; the failed conditions' positions."""
+        for _ in range(2):
+            written = transact_write(self._client, actions, sleep=self._sleep)
+            if written.committed:
+                return []
+            if 0 not in written.failed_conditions:
+                return written.failed_conditions
+            self.guard_existing(tenant_id)  # the tenant's first change: guard its clients, then again
+        raise RuntimeError(f"tenant {tenant_id}'s clients could not be guarded")
+
+    def add_client(self, tenant_id: str, client: RegisterClient) -> None:
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(_client_item(tenant_id, client)),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        failed = self._write(
+            tenant_id, [self._guarded(tenant_id), put, self._guard(tenant_id, client, join=True)]
+        )
+        if 1 in failed:
+            raise Conflict(f"a client {client.client_id} exists already")
+        if 2 in failed:
+            raise Conflict(f"another active client has org_number {client.org_number}")
+
+    def _client_update(self, tenant_id: str, before: RegisterClient, after: RegisterClient) -> dict[str, Any]:
+        values = {
+            k: v for k, v in _client_item(tenant_id, after).items() if k not in ("pk", "sk", "client_id")
+        }
+        names = {f"#{k}": k for k in values if values[k] is not None}
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(tenant_id, f"CLIENT#{before.client_id}"),
+                "UpdateExpression": "SET "
+                + ", ".join(f"#{k} = :{k}" for k in values if values[k] is not None),
+                "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(archived_at) AND "
+                "(#version = :before OR (attribute_not_exists(#version) AND :before = :zero))",
+                "ExpressionAttributeNames": {**names, "#version": "version"},
+                "ExpressionAttributeValues": to_item(
+                    {f":{k}": v for k, v in values.items() if v is not None}
+                    | {":before": before.version, ":zero": 0}
+                ),
+            }
+        }
+
+    def replace_client(self, tenant_id: str, before: RegisterClient, after: RegisterClient) -> None:
+        actions = [self._guarded(tenant_id), self._client_update(tenant_id, before, after)]
+        renumbered = after.org_number != before.org_number
+        if renumbered:
+            actions += [self._guard(tenant_id, before, join=False), self._guard(tenant_id, after, join=True)]
+        failed = self._write(tenant_id, actions)
+        if 1 in failed:
+            raise Stale(f"client {before.client_id} changed since it was read")
+        if renumbered and 3 in failed:
+            raise Conflict(f"another active client has org_number {after.org_number}")
+
+    def archive_client(self, tenant_id: str, client: RegisterClient, at: str) -> None:
+        archived = replace(client, archived_at=at, updated_at=at, version=client.version + 1)
+        actions = [
+            self._guarded(tenant_id),
+            self._client_update(tenant_id, client, archived),
+            self._guard(tenant_id, client, join=False),
+        ]
+        if self._write(tenant_id, actions):
+            raise Stale(f"client {client.client_id} changed since it was read")

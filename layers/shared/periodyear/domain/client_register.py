@@ -1,0 +1,186 @@
+"""The client register's rules as its API applies them (CONTRACT §9), with no I/O.
+
+Ids, organisation numbers (9 digits, MOD11), the clients a tenant may change, and the errors
+the API maps to problem+json in one place (each carries its HTTP status). Who the caller is
+comes from the token's claims alone; a user's role from its register item, read on each call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from periodyear.domain.errors import PeriodYearError
+
+ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+OPERATORS_GROUP = "operators"
+
+
+class RegisterError(PeriodYearError):
+    """A request the register refuses; ``status`` is the HTTP status its problem carries."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fields = fields or {}
+
+
+class Unauthenticated(RegisterError):
+    status, title = 401, "Not signed in"
+
+
+class Forbidden(RegisterError):
+    status, title = 403, "Not allowed"
+
+
+class NotFound(RegisterError):
+    status, title = 404, "Not found"
+
+
+class Conflict(RegisterError):
+    status, title = 409, "Conflict"
+
+
+class Stale(RegisterError):
+    status, title = 412, "Changed since it was read"
+
+
+class Invalid(RegisterError):
+    status, title = 422, "Invalid fields"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls, from the token's claims only: a tenant's user, or an operator."""
+
+    tenant_id: str | None
+    user_id: str | None
+    operator: bool
+
+    @property
+    def is_user(self) -> bool:
+        return self.tenant_id is not None and self.user_id is not None
+
+
+def _groups(value: object) -> list[str]:
+    """``cognito:groups`` as API Gateway passes it (``[operators other]``) or as a JSON list."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if not isinstance(value, str):
+        return []
+    text = value.strip()
+    if text.startswith("[") and '"' in text:
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return [str(v) for v in parsed]
+    return [part for part in text.strip("[]").replace(",", " ").split() if part]
+
+
+def caller_from_claims(claims: object) -> Caller:
+    """The caller the JWT authorizer's claims name; ``Unauthenticated`` when they name none."""
+    if not isinstance(claims, dict):
+        raise Unauthenticated("the request carries no verified token")
+    tenant, user = claims.get("custom:tenant_id"), claims.get("custom:user_id")
+    operator = OPERATORS_GROUP in _groups(claims.get("cognito:groups"))
+    tenant_id = tenant if isinstance(tenant, str) and ID.match(tenant) else None
+    user_id = user if isinstance(user, str) and ID.match(user) else None
+    if tenant_id is None or user_id is None:
+        tenant_id = user_id = None
+    if not operator and tenant_id is None:
+        raise Unauthenticated("the token names no tenant's user and no operator")
+    return Caller(tenant_id, user_id, operator)
+
+
+def check_id(name: str, value: str) -> str:
+    if not ID.match(value):
+        raise Invalid(
+            f"{name} must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            fields={name: "not an id"},
+        )
+    return value
+
+
+def org_number(value: str, name: str = "org_number") -> str:
+    """A Norwegian organisation number: 9 digits whose last is the MOD11 check digit."""
+    from stdnum.no import orgnr  # noqa: PLC0415 (only the register's writes need it)
+
+    if not (len(value) == 9 and value.isascii() and value.isdigit()):
+        raise Invalid(f"{name} must be 9 digits", fields={name: "not 9 digits"})
+    if not orgnr.is_valid(value):
+        raise Invalid(f"{name} {value} fails the MOD11 check digit", fields={name: "MOD11 check digit"})
+    return value
+
+
+@dataclass(frozen=True)
+class Member:
+    """The caller's standing in its tenant, as the register holds it now."""
+
+    tenant_active: bool
+    role: str | None  # None: no USER# item (removed, or never added)
+
+
+@dataclass(frozen=True)
+class RegisterClient:
+    """A client of a tenant, as the register keeps it (CONTRACT §2, with the API's additions)."""
+
+    client_id: str
+    name: str
+    org_number: str
+    is_bureau_client: bool
+    version: int = 0  # 0: written by the migration, never changed through the API
+    archived_at: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+    def as_resource(self) -> dict[str, object]:
+        shown: dict[str, object] = {
+            "client_id": self.client_id,
+            "name": self.name,
+            "org_number": self.org_number,
+            "is_bureau_client": self.is_bureau_client,
+        }
+        if self.archived_at is not None:
+            shown["archived_at"] = self.archived_at
+        return shown
+
+
+@dataclass(frozen=True)
+class ClientChange:
+    """What a PATCH asks for: only the fields it names."""
+
+    name: str | None = None
+    org_number: str | None = None
+    asked: frozenset[str] = field(default_factory=frozenset)
+
+
+def check_changeable(client: RegisterClient) -> None:
+    if client.archived:
+        raise Conflict(f"client {client.client_id} is archived, and an archived client is read-only")
+
+
+def check_archivable(client: RegisterClient) -> None:
+    if client.is_bureau_client:
+        raise Conflict(f"client {client.client_id} is the firm's own (bureau) client, which stays")
+
+
+def check_version(client: RegisterClient, if_match: int | None) -> None:
+    """``If-Match`` (the version an ETag named) must still be the client's version."""
+    if if_match is not None and if_match != client.version:
+        raise Stale(f"client {client.client_id} changed since that version was read (If-Match)")
