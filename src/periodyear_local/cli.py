@@ -457,6 +457,7 @@ def parser() -> argparse.ArgumentParser:
     invoice_cmd.add_argument("--tenant", action="append", default=[], help="limit to a tenant (repeatable)")
     invoice_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
 
+    commands.add_parser("openapi", help="print the register API's OpenAPI document, as the code describes it")
     run_cmd = commands.add_parser("run", help="a fanned-out run's status and every one of its failures")
     run_cmd.add_argument("run_id", help="as the monthly or annual handler returned it")
     run_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
@@ -510,6 +511,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report(args)
         if args.command == "run":
             return show_run(args)
+        if args.command == "openapi":
+            from periodyear.register.api import openapi_document  # noqa: PLC0415
+
+            print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
+            return 0
         return migrate(args)
     except CliError as mistake:
         print(f"periodyear: {mistake}", file=sys.stderr)

@@ -410,3 +410,26 @@ def test_every_checkov_skip_gives_its_reason() -> None:
     for name, skip in skips:
         assert skip["id"].startswith("CKV_"), name
         assert len(skip.get("comment", "")) >= 20, (name, skip)
+
+
+def test_the_register_api_takes_only_verified_tokens_and_users_cannot_write_who_they_are() -> None:
+    api = resource("RegisterApi")["Properties"]
+    assert api["Auth"]["DefaultAuthorizer"] == "RegisterJwt"
+    jwt = api["Auth"]["Authorizers"]["RegisterJwt"]["JwtConfiguration"]
+    assert jwt["audience"] == [{"Ref": "RegisterAppClient"}]
+    assert "${RegisterUserPool}" in jwt["issuer"]["Fn::Sub"]
+    pool = resource("RegisterUserPool")["Properties"]
+    assert (pool["DeletionProtection"], pool["MfaConfiguration"]) == ("ACTIVE", "OPTIONAL")
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    assert {a["Name"] for a in pool["Schema"]} == {"tenant_id", "user_id"}
+    client = resource("RegisterAppClient")["Properties"]
+    assert not [a for a in client["WriteAttributes"] if a.startswith("custom:")]
+    assert resource("RegisterOperatorsGroup")["Properties"]["GroupName"] == "operators"
+    function = resource("RegisterApiFunction")["Properties"]
+    (route,) = function["Events"].values()
+    assert route["Properties"]["ApiId"] == {"Ref": "RegisterApi"}
+    (statement, announce) = function["Policies"][0]["Statement"]
+    assert "dynamodb:Scan" not in statement["Action"]
+    assert "dynamodb:DeleteItem" not in statement["Action"]
+    assert announce["Condition"]["StringEquals"]["events:source"] == "periodyear.register"

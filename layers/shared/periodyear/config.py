@@ -232,3 +232,10 @@ class DocumentSettings(EnvSettings):
 
     documents_bucket: str
     event_bus_name: str
+
+
+class RegisterSettings(EnvSettings):
+    """The register API's environment."""
+
+    register_table: str
+    event_bus_name: str

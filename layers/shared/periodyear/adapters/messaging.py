@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from periodyear.domain.events import BILLING_SOURCE, MIGRATION_SOURCE
+from periodyear.domain.events import BILLING_SOURCE, MIGRATION_SOURCE, REGISTER_SOURCE
 from periodyear.domain.migration import SES_RECIPIENTS_PER_MESSAGE
 
 if TYPE_CHECKING:
@@ -249,3 +249,23 @@ class BillingQueue:
                     break
             if pending:
                 raise RuntimeError(f"{len(pending)} billing batches could not be queued")
+
+
+class RegisterEvents:
+    """One event on the project's bus per change of the register (``source`` periodyear.register);
+    a detail names ids and the actor, never an e-mail address."""
+
+    def __init__(self, client: EventBridgeClient, bus_name: str) -> None:
+        self._client = client
+        self._bus = bus_name
+
+    def changed(self, detail_type: str, detail: dict[str, str]) -> None:
+        entry = {
+            "Source": REGISTER_SOURCE,
+            "DetailType": detail_type,
+            "Detail": json.dumps(detail),
+            "EventBusName": self._bus,
+        }
+        (failure,) = put_events(self._client, [entry])
+        if failure is not None:
+            raise RuntimeError(f"{detail_type} was not put on the bus: {failure}")

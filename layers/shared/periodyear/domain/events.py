@@ -4,3 +4,4 @@ from __future__ import annotations
 
 MIGRATION_SOURCE = "periodyear.migration"
 BILLING_SOURCE = "periodyear.billing"
+REGISTER_SOURCE = "periodyear.register"

@@ -1,0 +1,288 @@
+"""The register's HTTP API (CONTRACT §9) on Powertools' ``APIGatewayHttpResolver``.
+
+Routes parse with pydantic models (Powertools' validation, which also writes the OpenAPI
+document), call the service with the caller the token's claims name, and answer; every error,
+from a route, the validation or a route that does not exist, becomes one problem+json here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
+
+from periodyear.domain.client_register import (
+    Caller,
+    ClientChange,
+    Invalid,
+    RegisterClient,
+    RegisterError,
+    Stale,
+    caller_from_claims,
+)
+from periodyear.observability import logger
+from periodyear.register.service import ClientService
+
+PROBLEM = "application/problem+json"
+MAX_BODY_BYTES = 16 * 1024
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OrgNumber = Annotated[
+    str, Field(description="9 digits, the last a MOD11 check digit", examples=["974760673"])
+]
+ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["c1"])]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)  # a typo is a 422 naming it, never dropped
+
+
+class _Out(BaseModel):
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}  # absent fields are omitted
+
+
+class NewClient(_In):
+    name: Name
+    org_number: OrgNumber
+    client_id: ClientId | None = None
+
+
+class ClientFields(_In):
+    name: Name | None = None
+    org_number: OrgNumber | None = None
+
+
+class Client(_Out):
+    client_id: str
+    name: str
+    org_number: str
+    is_bureau_client: bool
+    archived_at: str | None = None
+
+    @classmethod
+    def of(cls, client: RegisterClient) -> Client:
+        return cls.model_validate(client.as_resource())
+
+
+class ClientPage(_Out):
+    items: list[Client]
+    next_cursor: str | None = None
+
+
+class Problem(_Out):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: dict[str, str] | None = None
+
+
+def _problem_json(status: int, title: str, detail: str, errors: dict[str, str] | None = None) -> str:
+    return Problem(title=title, status=status, detail=detail, errors=errors or None).model_dump_json()
+
+
+def problem(status: int, title: str, detail: str, errors: dict[str, str] | None = None) -> Response[str]:
+    return Response(status, PROBLEM, _problem_json(status, title, detail, errors))
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _if_match(header: str | None) -> int | None:
+    """The version an ``If-Match`` names; ``*`` (or none) applies to any; anything else matches none."""
+    if header is None or header.strip() == "*":
+        return None
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise Stale("If-Match names no version of this resource (use the ETag a GET returned)")
+    return int(text)
+
+
+app = APIGatewayHttpResolver(enable_validation=True)
+app.configure_openapi(
+    title="Periode & År client register",
+    version="1.0.0",
+    summary="The customer's and the operator's entry point (CONTRACT §9)",
+    security_schemes={"cognito": HTTPBearer(bearerFormat="JWT", description="An ID token of the user pool")},
+    security=[{"cognito": []}],
+)
+
+
+def _problems(*statuses: int) -> dict[int, OpenAPIResponse]:
+    """The problem+json answers a route may give, for its OpenAPI operation."""
+    titles = {
+        400: "Unreadable JSON",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "Not found (another tenant's resource too)",
+        409: "Conflict with the register's rules",
+        412: "Changed since the If-Match version",
+        413: "Body over 16 KiB",
+        422: "Invalid fields, each named",
+    }
+    return {
+        status: {"description": titles[status], "content": {PROBLEM: {"model": Problem}}}
+        for status in (401, 403, 422, *statuses)
+    }
+
+
+@functools.cache
+def _default_clients() -> ClientService:
+    from periodyear.register.wiring import client_service  # noqa: PLC0415
+
+    return client_service()
+
+
+clients_service: Callable[[], ClientService] = _default_clients  # tests and the local server set their own
+
+
+def _caller() -> Caller:
+    claims = app.current_event.request_context.authorizer.jwt_claim
+    return caller_from_claims(claims)
+
+
+@app.exception_handler(RegisterError)  # type: ignore[untyped-decorator]
+def _refused(error: RegisterError) -> Response[str]:
+    return problem(error.status, error.title, error.detail, error.fields)
+
+
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def _invalid(error: RequestValidationError) -> Response[str]:
+    errors = error.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem(400, "Unreadable JSON", "the body is not a JSON document")
+    fields = {
+        ".".join(str(part) for part in e.get("loc", ())[1:]) or str(e.get("loc", ("body",))[0]): str(
+            e.get("msg")
+        )
+        for e in errors
+    }
+    return problem(422, Invalid.title, "some fields are invalid: " + ", ".join(sorted(fields)), fields)
+
+
+@app.not_found
+def _no_route(_: Exception) -> Response[str]:
+    return problem(404, "Not found", "no such route")
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def _failed(error: Exception) -> Response[str]:
+    logger.exception("register request failed", extra={"error": type(error).__name__})
+    return problem(500, "Internal error", "the request could not be completed; try again")
+
+
+# ------------------------------------------------------------------ clients
+
+
+@app.get(
+    "/v1/clients",
+    summary="The tenant's clients",
+    responses={200: {"description": "A page of clients"}, **_problems()},
+)
+def list_clients(
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    include_archived: Annotated[bool, Query()] = False,
+) -> Response[ClientPage]:
+    page = clients_service().list_clients(
+        _caller(), limit=limit, cursor=cursor, include_archived=include_archived
+    )
+    body = ClientPage(items=[Client.of(c) for c in page.items], next_cursor=page.next_cursor)
+    return Response(200, "application/json", body)
+
+
+@app.post(
+    "/v1/clients",
+    summary="Add a client",
+    responses={201: {"description": "Added; Location names it"}, **_problems(400, 409, 413)},
+)
+def add_client(client: NewClient) -> Response[Client]:
+    added = clients_service().add_client(
+        _caller(), name=client.name, org=client.org_number, client_id=client.client_id
+    )
+    headers = {"Location": f"/v1/clients/{added.client_id}", "ETag": _etag(added.version)}
+    return Response(201, "application/json", Client.of(added), headers=headers)
+
+
+@app.get(
+    "/v1/clients/<client_id>",
+    summary="One client",
+    responses={200: {"description": "The client, with its ETag"}, **_problems(404)},
+)
+def get_client(client_id: Annotated[str, Path(max_length=200)]) -> Response[Client]:
+    found = clients_service().client(_caller(), client_id)
+    return Response(200, "application/json", Client.of(found), headers={"ETag": _etag(found.version)})
+
+
+@app.patch(
+    "/v1/clients/<client_id>",
+    summary="Rename or renumber a client",
+    responses={200: {"description": "Changed"}, **_problems(400, 404, 409, 412, 413)},
+)
+def change_client(
+    client_id: Annotated[str, Path(max_length=200)],
+    fields: ClientFields,
+    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+) -> Response[Client]:
+    change = ClientChange(
+        name=fields.name, org_number=fields.org_number, asked=frozenset(fields.model_fields_set)
+    )
+    changed = clients_service().change_client(_caller(), client_id, change, if_match=_if_match(if_match))
+    return Response(
+        200,
+        "application/json",
+        Client.of(changed),
+        headers={"ETag": _etag(changed.version)},
+    )
+
+
+@app.delete(
+    "/v1/clients/<client_id>",
+    summary="Archive a client (it stays, read-only)",
+    responses={204: {"description": "Archived"}, **_problems(404, 409, 412)},
+)
+def archive_client(
+    client_id: Annotated[str, Path(max_length=200)],
+    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+) -> Response[None]:
+    clients_service().archive_client(_caller(), client_id, if_match=_if_match(if_match))
+    return Response(204, None, None)
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one HTTP API request: a body over 16 KiB is refused before anything reads it."""
+    body = event.get("body") or ""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(str(body).encode())
+    if size > MAX_BODY_BYTES:
+        return {
+            "statusCode": 413,
+            "headers": {"Content-Type": PROBLEM},
+            "body": _problem_json(
+                413, "Body too large", f"a request body holds at most {MAX_BODY_BYTES} bytes"
+            ),
+            "isBase64Encoded": False,
+        }
+    return app.resolve(event, context)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document the routes above describe (docs/openapi.json holds a copy)."""
+    document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+    return document

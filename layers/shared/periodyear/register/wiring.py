@@ -1,0 +1,32 @@
+"""Builds the register API's services once per process from the environment."""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+
+from periodyear.adapters import clients
+from periodyear.adapters.client_store import ClientStore
+from periodyear.adapters.messaging import RegisterEvents
+from periodyear.config import RegisterSettings
+from periodyear.register.service import ClientService
+
+
+def processing_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@functools.cache
+def client_service() -> ClientService:
+    settings = RegisterSettings.load()
+    store = ClientStore(clients.dynamodb(), settings.register_table, clock=lambda: processing_clock())  # noqa: PLW0108
+    return ClientService(
+        store=store,
+        events=RegisterEvents(clients.events(), settings.event_bus_name),
+        clock=lambda: processing_clock(),  # noqa: PLW0108  (looked up on each call, so tests can move it)
+    )
+
+
+def reset() -> None:
+    client_service.cache_clear()
+    clients.reset()

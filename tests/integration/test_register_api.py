@@ -1,0 +1,205 @@
+"""The register API through its Lambda handler, as API Gateway's HTTP API (payload 2.0) calls it
+behind the JWT authorizer, on the template's register table and bus in moto."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from periodyear.register import wiring
+from periodyear.register.api import openapi_document
+from periodyear_local.sandbox import drain_queue, local_aws, route_to_queue
+from periodyear_local.seed import batch_put, register_items
+from tests.conftest import LambdaContext
+
+OPENAPI_COPY = Path(__file__).parents[2] / "docs" / "openapi.json"
+ADA = {"custom:tenant_id": "firm-a", "custom:user_id": "u1"}
+BOB = {"custom:tenant_id": "firm-b", "custom:user_id": "u9"}
+
+
+def request(
+    method: str,
+    path: str,
+    claims: dict[str, Any] | None = ADA,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    app = importlib.import_module("functions.register_api.app")
+    raw = body if isinstance(body, str) or body is None else json.dumps(body)
+    event = {
+        "version": "2.0",
+        "routeKey": "ANY /v1/{proxy+}",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": {"content-type": "application/json", **(headers or {})},
+        "queryStringParameters": query,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "local",
+            "domainName": "local",
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "t",
+            },
+            "requestId": "r1",
+            "routeKey": "ANY /v1/{proxy+}",
+            "stage": "$default",
+            "time": "05/Sep/2022:10:00:00 +0000",
+            "timeEpoch": 1662372000000,
+            **({"authorizer": {"jwt": {"claims": claims, "scopes": None}}} if claims is not None else {}),
+        },
+        "body": raw,
+        "isBase64Encoded": False,
+    }
+    response: dict[str, Any] = app.handler(event, LambdaContext(function_name="register_api"))
+    return response
+
+
+def body_of(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"]) if response.get("body") else None
+
+
+@pytest.fixture
+def api() -> Iterator[str]:
+    with local_aws("RegisterApiFunction") as aws:
+        wiring.reset()
+        table = aws["tables"]["RegisterTable"]
+        for tenant, user in (("firm-a", "u1"), ("firm-b", "u9")):
+            items = register_items(
+                tenant,
+                package="KOMPLETT",
+                price_switch_date=date(2022, 3, 1),
+                clients=[
+                    ("b1", f"{tenant} Regnskap AS", "923609016", True),
+                    ("c1", "Bakeri AS", "974760673", False),
+                ],
+            )
+            items.append(
+                {
+                    "pk": f"TENANT#{tenant}",
+                    "sk": f"USER#{user}",
+                    "user_id": user,
+                    "name": "A",
+                    "email": f"{user}@x.example",
+                    "role": "admin",
+                }
+            )
+            batch_put(aws["dynamodb"], table, items)
+        yield route_to_queue(
+            os.environ["EVENT_BUS_NAME"],
+            ["ClientCreated", "ClientUpdated", "ClientArchived"],
+            "register-events",
+        )
+        wiring.reset()
+
+
+def test_a_user_adds_renames_and_archives_a_client_with_one_event_each(api: str) -> None:
+    created = request(
+        "POST", "/v1/clients", body={"name": "Rør AS", "org_number": "914778271", "client_id": "c2"}
+    )
+    assert (created["statusCode"], created["headers"]["Location"], created["headers"]["ETag"]) == (
+        201,
+        "/v1/clients/c2",
+        '"1"',
+    )
+    assert body_of(created) == {
+        "client_id": "c2",
+        "name": "Rør AS",
+        "org_number": "914778271",
+        "is_bureau_client": False,
+    }
+    got = request("GET", "/v1/clients/c2")
+    assert (got["statusCode"], got["headers"]["ETag"]) == (200, '"1"')
+    renamed = request(
+        "PATCH", "/v1/clients/c2", body={"name": "Rør og Varme AS"}, headers={"if-match": '"1"'}
+    )
+    assert (renamed["statusCode"], body_of(renamed)["name"], renamed["headers"]["ETag"]) == (
+        200,
+        "Rør og Varme AS",
+        '"2"',
+    )
+    stale = request("PATCH", "/v1/clients/c2", body={"name": "Feil"}, headers={"if-match": '"1"'})
+    assert (stale["statusCode"], stale["headers"]["Content-Type"]) == (412, "application/problem+json")
+    assert request("DELETE", "/v1/clients/c2", headers={"if-match": '"2"'})["statusCode"] == 204
+    listed = body_of(request("GET", "/v1/clients", query={"include_archived": "true"}))
+    assert [(c["client_id"], "archived_at" in c) for c in listed["items"]] == [
+        ("b1", False),
+        ("c1", False),
+        ("c2", True),
+    ]
+    events = drain_queue(api)
+    assert sorted(e["detail-type"] for e in events) == ["ClientArchived", "ClientCreated", "ClientUpdated"]
+    assert all(e["source"] == "periodyear.register" and e["detail"]["actor"] == "u1" for e in events)
+    assert "@" not in json.dumps([e["detail"] for e in events])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "named"),
+    [
+        ("POST", "/v1/clients", "{not json", 400, None),
+        ("POST", "/v1/clients", {"name": "X", "org_number": "914778272"}, 422, "org_number"),
+        ("POST", "/v1/clients", {"name": "X", "org_number": "914778271", "orgnr": "1"}, 422, "orgnr"),
+        ("POST", "/v1/clients", {"name": "X", "org_number": "974760673"}, 409, None),
+        ("POST", "/v1/clients", {"name": "X" * 20_000, "org_number": "914778271"}, 413, None),
+        ("PATCH", "/v1/clients/c1", {"org_number": "12"}, 422, "org_number"),
+        ("DELETE", "/v1/clients/b1", None, 409, None),
+        ("GET", "/v1/clients", None, 200, None),
+        ("GET", "/v1/nothing-here", None, 404, None),
+    ],
+)
+def test_every_refusal_is_problem_json_naming_what_is_wrong(
+    api: str, method: str, path: str, body: Any, status: int, named: str | None
+) -> None:
+    response = request(method, path, body=body)
+    assert response["statusCode"] == status
+    if status >= 400:
+        problem = body_of(response)
+        assert response["headers"]["Content-Type"] == "application/problem+json"
+        assert problem["status"] == status
+        assert problem["title"]
+        assert problem["detail"]
+        assert "Traceback" not in response["body"]
+        assert "TENANT#" not in response["body"]
+        if named:
+            assert named in problem["errors"]
+
+
+def test_another_tenants_clients_are_not_found_by_any_route_or_id(api: str) -> None:
+    before = body_of(request("GET", "/v1/clients/c1", claims=BOB))
+    for claims_path in ["/v1/clients/TENANT%23firm-b", "/v1/clients/a%23b", "/v1/clients/TENANT#firm-b"]:
+        assert request("GET", claims_path)["statusCode"] in (404, 422)
+    # firm-a's requests never reach firm-b's c1, whatever they name
+    assert request("PATCH", "/v1/clients/c1", body={"name": "Mine"})["statusCode"] == 200  # firm-a's own c1
+    assert body_of(request("GET", "/v1/clients/c1", claims=BOB)) == before
+    body_naming_other = {"name": "X", "org_number": "914778271", "client_id": "c9", "tenant_id": "firm-b"}
+    assert request("POST", "/v1/clients", body=body_naming_other)["statusCode"] == 422  # an unknown field
+    assert request("GET", "/v1/clients/c9", claims=BOB)["statusCode"] == 404
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [None, {}, {"custom:tenant_id": "firm-a"}, {"custom:tenant_id": "firm-a", "custom:user_id": "u-gone"}],
+)
+def test_no_verified_user_means_401(api: str, claims: dict[str, Any] | None) -> None:
+    response = request("GET", "/v1/clients", claims=claims)
+    assert (response["statusCode"], response["headers"]["Content-Type"]) == (401, "application/problem+json")
+
+
+def test_the_openapi_document_in_docs_is_the_one_the_code_generates() -> None:
+    generated = openapi_document()
+    assert json.loads(OPENAPI_COPY.read_text(encoding="utf-8")) == generated, (
+        "docs/openapi.json is out of date: .venv/bin/python -m periodyear_local openapi > docs/openapi.json"
+    )
+    assert {"/v1/clients", "/v1/clients/{client_id}"} <= set(generated["paths"])
