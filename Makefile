@@ -7,7 +7,7 @@ CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 PYDIR := $(dir $(PYTHON))
 
-.PHONY: demo check lint typecheck template test clean
+.PHONY: demo check lint typecheck template test api-check clean
 
 $(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found (pyenv 3.13.0 or python3.13 on PATH)"; exit 1; }
@@ -47,7 +47,11 @@ template: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest -n 2
 
-check: lint typecheck template test
+# Schemathesis against the register API served on localhost over the in-process moto stack.
+api-check: $(VENV)/.installed
+	$(PY) -m periodyear_local.api_check
+
+check: lint typecheck template test api-check
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) build .aws-sam out

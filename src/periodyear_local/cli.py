@@ -275,6 +275,52 @@ def report(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# ------------------------------------------------------------------ serve
+
+
+def serve(args: argparse.Namespace) -> int:
+    """The register API on localhost over the in-process moto stack, with a firm to call it as."""
+    import threading  # noqa: PLC0415
+
+    from periodyear.register import wiring as register_wiring  # noqa: PLC0415
+    from periodyear.register.api import openapi_document  # noqa: PLC0415
+    from periodyear_local.api_check import ADMIN, FIRM, seed  # noqa: PLC0415
+    from periodyear_local.api_server import LocalApi, serving  # noqa: PLC0415
+    from periodyear_local.sandbox import local_aws  # noqa: PLC0415
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port} is not a port: 1 to 65535 (0: any free one)")
+    with local_aws("RegisterApiFunction") as aws:
+        register_wiring.reset()
+        seed(aws["dynamodb"], aws["tables"]["RegisterTable"])
+        app = LocalApi(openapi=openapi_document())
+        token = app.mint(tenant_id=FIRM, user_id=ADMIN)
+        try:
+            context = serving(app, args.port)
+            url = context.__enter__()
+        except OSError as error:
+            raise CliError(f"cannot serve on 127.0.0.1:{args.port}: {error.strerror}") from None
+        try:
+            console.print(
+                f"The register API on {url} (in-process moto; Ctrl-C stops it).\n"
+                f"Firm {FIRM}, admin {ADMIN}; a token for them, valid one hour:\n\n"
+                f"  export TOKEN={token}\n\n"
+                f'  curl -s {url}/v1/clients -H "Authorization: Bearer $TOKEN"\n'
+                f'  curl -s {url}/v1/clients -H "Authorization: Bearer $TOKEN" '
+                '-H "Content-Type: application/json" '
+                """-d '{"name": "Rør AS", "org_number": "914778271"}'\n"""
+                f"  curl -s {url}/openapi.json",
+                highlight=False,
+                soft_wrap=True,
+            )
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            console.print("stopped", highlight=False)
+        finally:
+            context.__exit__(None, None, None)
+    return 0
+
+
 # ------------------------------------------------------------------ run
 
 
@@ -457,6 +503,10 @@ def parser() -> argparse.ArgumentParser:
     invoice_cmd.add_argument("--tenant", action="append", default=[], help="limit to a tenant (repeatable)")
     invoice_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
 
+    serve_cmd = commands.add_parser("serve", help="serve the register API on localhost over in-process moto")
+    serve_cmd.add_argument(
+        "--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0: any free)"
+    )
     commands.add_parser("openapi", help="print the register API's OpenAPI document, as the code describes it")
     run_cmd = commands.add_parser("run", help="a fanned-out run's status and every one of its failures")
     run_cmd.add_argument("run_id", help="as the monthly or annual handler returned it")
@@ -511,6 +561,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report(args)
         if args.command == "run":
             return show_run(args)
+        if args.command == "serve":
+            return serve(args)
         if args.command == "openapi":
             from periodyear.register.api import openapi_document  # noqa: PLC0415
 

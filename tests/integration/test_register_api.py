@@ -203,3 +203,30 @@ def test_the_openapi_document_in_docs_is_the_one_the_code_generates() -> None:
         "docs/openapi.json is out of date: .venv/bin/python -m periodyear_local openapi > docs/openapi.json"
     )
     assert {"/v1/clients", "/v1/clients/{client_id}"} <= set(generated["paths"])
+
+
+def test_the_local_server_takes_only_tokens_it_minted_and_not_after_they_expire(api: str) -> None:
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    from periodyear_local.api_server import LocalApi, serving  # noqa: PLC0415
+
+    local = LocalApi(openapi=openapi_document())
+    other = LocalApi()
+
+    def status(url: str, token: str | None) -> int:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            with urllib.request.urlopen(
+                urllib.request.Request(f"{url}/v1/clients", headers=headers), timeout=10
+            ) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    with serving(local) as url:
+        assert status(url, local.mint(tenant_id="firm-a", user_id="u1")) == 200
+        assert status(url, None) == 401
+        assert status(url, other.mint(tenant_id="firm-a", user_id="u1")) == 401  # another key
+        assert status(url, local.mint(tenant_id="firm-a", user_id="u1", ttl=-10)) == 401  # expired
+        assert status(url, local.mint(operator=True)) == 403  # an operator is no tenant's user

@@ -13,8 +13,6 @@ mark in its transaction. Billing reads only ``CLIENT#`` items.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -24,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from periodyear.adapters.errors import transact_write
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import format_instant
-from periodyear.domain.client_register import Conflict, Invalid, Member, RegisterClient, Stale
+from periodyear.domain.client_register import Conflict, Member, RegisterClient, Stale
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -64,16 +62,14 @@ def _client_item(tenant_id: str, client: RegisterClient) -> dict[str, Any]:
 
 
 def encode_cursor(client_id: str) -> str:
-    return base64.urlsafe_b64encode(client_id.encode()).decode().rstrip("=")
+    """A page's cursor: the last client id it showed, opaque to the caller."""
+    return client_id
 
 
 def decode_cursor(cursor: str) -> str:
-    """The client id a cursor continues after; a cursor names no key, so it cannot reach out of
-    the caller's own partition (the partition comes from the caller, never from the cursor)."""
-    try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise Invalid("cursor is not one this API gave", fields={"cursor": "not a cursor"}) from None
+    """Where a page starts: after this client id, in the caller's own partition (the partition
+    comes from the caller, never from the cursor, so no cursor reaches another tenant's)."""
+    return cursor
 
 
 class ClientStore:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -41,10 +45,20 @@ from periodyear.register.service import ClientService
 PROBLEM = "application/problem+json"
 MAX_BODY_BYTES = 16 * 1024
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]+")$'
 OrgNumber = Annotated[
-    str, Field(description="9 digits, the last a MOD11 check digit", examples=["974760673"])
+    str,
+    Field(
+        pattern=r"^[0-9]{9}$", description="9 digits, the last a MOD11 check digit", examples=["974760673"]
+    ),
 ]
-ClientId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["c1"])]
+ClientId = Annotated[str, Field(pattern=ID_PATTERN, examples=["c1"])]
+PathClientId = Annotated[str, Path(pattern=ID_PATTERN, description="the client's id", examples=["c1"])]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="if-match", pattern=IF_MATCH_PATTERN, description="the ETag of the version to change"),
+]
 
 
 class _In(BaseModel):
@@ -137,10 +151,15 @@ def _problems(*statuses: int) -> dict[int, OpenAPIResponse]:
         413: "Body over 16 KiB",
         422: "Invalid fields, each named",
     }
-    return {
+    answers: dict[int, OpenAPIResponse] = {
         status: {"description": titles[status], "content": {PROBLEM: {"model": Problem}}}
         for status in (401, 403, 422, *statuses)
     }
+    # The JWT authorizer answers a missing or unverified token itself, before the function.
+    answers[401]["content"]["application/json"] = {
+        "schema": {"type": "object", "properties": {"message": {"type": "string"}}}
+    }
+    return answers
 
 
 @functools.cache
@@ -177,6 +196,13 @@ def _invalid(error: RequestValidationError) -> Response[str]:
     return problem(422, Invalid.title, "some fields are invalid: " + ", ".join(sorted(fields)), fields)
 
 
+@app.exception_handler([RequestUnsupportedContentType, UnicodeDecodeError])  # type: ignore[untyped-decorator]
+def _not_json(_: Exception) -> Response[str]:
+    return problem(
+        400, "Unreadable JSON", "the body must be UTF-8 JSON, sent as Content-Type: application/json"
+    )
+
+
 @app.not_found
 def _no_route(_: Exception) -> Response[str]:
     return problem(404, "Not found", "no such route")
@@ -198,7 +224,7 @@ def _failed(error: Exception) -> Response[str]:
 )
 def list_clients(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the page before")] = None,
     include_archived: Annotated[bool, Query()] = False,
 ) -> Response[ClientPage]:
     page = clients_service().list_clients(
@@ -226,7 +252,7 @@ def add_client(client: NewClient) -> Response[Client]:
     summary="One client",
     responses={200: {"description": "The client, with its ETag"}, **_problems(404)},
 )
-def get_client(client_id: Annotated[str, Path(max_length=200)]) -> Response[Client]:
+def get_client(client_id: PathClientId) -> Response[Client]:
     found = clients_service().client(_caller(), client_id)
     return Response(200, "application/json", Client.of(found), headers={"ETag": _etag(found.version)})
 
@@ -237,9 +263,9 @@ def get_client(client_id: Annotated[str, Path(max_length=200)]) -> Response[Clie
     responses={200: {"description": "Changed"}, **_problems(400, 404, 409, 412, 413)},
 )
 def change_client(
-    client_id: Annotated[str, Path(max_length=200)],
+    client_id: PathClientId,
     fields: ClientFields,
-    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+    if_match: IfMatch = None,
 ) -> Response[Client]:
     change = ClientChange(
         name=fields.name, org_number=fields.org_number, asked=frozenset(fields.model_fields_set)
@@ -259,30 +285,68 @@ def change_client(
     responses={204: {"description": "Archived"}, **_problems(404, 409, 412)},
 )
 def archive_client(
-    client_id: Annotated[str, Path(max_length=200)],
-    if_match: Annotated[str | None, Header(alias="if-match")] = None,
+    client_id: PathClientId,
+    if_match: IfMatch = None,
 ) -> Response[None]:
     clients_service().archive_client(_caller(), client_id, if_match=_if_match(if_match))
     return Response(204, None, None)
 
 
-def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Answer one HTTP API request: a body over 16 KiB is refused before anything reads it."""
+def _answer(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": PROBLEM, **(headers or {})},
+        "body": _problem_json(status, title, detail),
+        "isBase64Encoded": False,
+    }
+
+
+@functools.cache
+def _routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """Each path of the API as a pattern, with the methods it answers."""
+    return [
+        (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), frozenset(m.upper() for m in methods))
+        for path, methods in openapi_document()["paths"].items()
+    ]
+
+
+def _refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
+    """What is refused before a route reads the request: too large, not JSON, a method the path
+    does not answer (405 with ``Allow``, where an unknown path is the routes' 404)."""
     body = event.get("body") or ""
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(str(body).encode())
     if size > MAX_BODY_BYTES:
-        return {
-            "statusCode": 413,
-            "headers": {"Content-Type": PROBLEM},
-            "body": _problem_json(
-                413, "Body too large", f"a request body holds at most {MAX_BODY_BYTES} bytes"
-            ),
-            "isBase64Encoded": False,
-        }
-    return app.resolve(event, context)
+        return _answer(413, "Body too large", f"a request body holds at most {MAX_BODY_BYTES} bytes")
+    context = event.get("requestContext", {}).get("http", {})
+    method, path = str(context.get("method", "")).upper(), str(context.get("path", event.get("rawPath", "")))
+    for pattern, methods in _routes():
+        if pattern.match(path) and method not in methods:
+            allowed = ", ".join(sorted(methods))
+            return _answer(405, "Method not allowed", f"{path} answers {allowed}", {"Allow": allowed})
+    content_type = str(
+        {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
+    )
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if body and media != "application/json" and not media.endswith("+json"):
+        return _answer(
+            400, "Unreadable JSON", "a request body is JSON, sent as Content-Type: application/json"
+        )
+    return None
 
 
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one HTTP API request."""
+    refused = _refused_before_routing(event)
+    return refused if refused is not None else app.resolve(event, context)
+
+
+@functools.cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document the routes above describe (docs/openapi.json holds a copy)."""
     document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                if status == "204":
+                    answer.pop("content", None)  # no body, so no media type
     return document

@@ -1,0 +1,187 @@
+"""The register API on localhost, as the HTTP API and its JWT authorizer put it in front of the
+function: a WSGI app that verifies a bearer token, turns the request into the payload 2.0
+event API Gateway sends (the token's claims in ``requestContext.authorizer.jwt.claims``) and
+answers with what the handler returns. Tokens are minted locally (HS256, a key made per
+process) in place of the user pool's; nothing else differs from the deployed path.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import parse_qsl
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+@dataclass
+class _Context:
+    function_name: str = "register_api"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-north-1:123456789012:function:register_api"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+def http_api_event(
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    body: str | None = None,
+    claims: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The event API Gateway's HTTP API (payload 2.0) gives the function for one request."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    context: dict[str, Any] = {
+        "accountId": "123456789012",
+        "apiId": "local",
+        "domainName": "localhost",
+        "domainPrefix": "localhost",
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1",
+            "userAgent": "local",
+        },
+        "requestId": str(uuid.uuid4()),
+        "routeKey": "ANY /v1/{proxy+}",
+        "stage": "$default",
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+        "timeEpoch": int(time.time() * 1000),
+    }
+    if claims is not None:
+        context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+    return {
+        "version": "2.0",
+        "routeKey": "ANY /v1/{proxy+}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {k.lower(): v for k, v in (headers or {}).items()},
+        "queryStringParameters": {k: v for k, v in pairs} or None,
+        "requestContext": context,
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+class LocalApi:
+    """The WSGI app: ``mint`` gives a token for a tenant's user or an operator."""
+
+    def __init__(self, handler: Handler | None = None, *, openapi: dict[str, Any] | None = None) -> None:
+        self._handler = handler
+        self._key = OctKey.generate_key(256)
+        self._openapi = openapi
+
+    def mint(
+        self,
+        *,
+        tenant_id: str | None = None,
+        user_id: str | None = None,
+        operator: bool = False,
+        ttl: int = 3600,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {"iss": "periodyear-local", "iat": now, "exp": now + ttl, "token_use": "id"}
+        if tenant_id is not None and user_id is not None:
+            claims |= {"custom:tenant_id": tenant_id, "custom:user_id": user_id}
+        if operator:
+            claims["cognito:groups"] = "[operators]"  # as API Gateway passes a list claim
+        return jwt.encode({"alg": "HS256"}, claims, self._key)
+
+    def _claims(self, authorization: str) -> dict[str, Any] | None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            decoded = jwt.decode(token, self._key, algorithms=["HS256"])
+            jwt.JWTClaimsRegistry(exp={"essential": True}).validate(decoded.claims)
+        except (JoseError, ValueError):
+            return None
+        return dict(decoded.claims)
+
+    def _handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        handler = self._handler or importlib.import_module("functions.register_api.app").handler
+        return handler(event, _Context())
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/"
+        if method == "GET" and path == "/openapi.json" and self._openapi is not None:
+            return _answer(
+                start_response, 200, {"Content-Type": "application/json"}, json.dumps(self._openapi).encode()
+            )
+        claims = self._claims(environ.get("HTTP_AUTHORIZATION", ""))
+        if claims is None:  # what the JWT authorizer answers, before the function is reached
+            return _answer(
+                start_response, 401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}'
+            )
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        try:
+            body: str | None = raw.decode() if raw else None
+            encoded = False
+        except UnicodeDecodeError:
+            body, encoded = base64.b64encode(raw).decode(), True
+        event = http_api_event(
+            method, path, query=environ.get("QUERY_STRING", ""), headers=headers, body=body, claims=claims
+        )
+        event["isBase64Encoded"] = encoded
+        response = self._handle(event)
+        payload = response.get("body") or ""
+        data = base64.b64decode(payload) if response.get("isBase64Encoded") else str(payload).encode()
+        return _answer(start_response, int(response["statusCode"]), dict(response.get("headers") or {}), data)
+
+
+def _answer(
+    start_response: StartResponse, status: int, headers: dict[str, str], body: bytes
+) -> Iterator[bytes]:
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}", [*headers.items(), ("Content-Length", str(len(body)))]
+    )
+    yield body
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serving(app: LocalApi, port: int = 0) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 in a thread for the block; its base URL."""
+    server = make_server("127.0.0.1", port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
