@@ -230,3 +230,21 @@ def test_the_local_server_takes_only_tokens_it_minted_and_not_after_they_expire(
         assert status(url, other.mint(tenant_id="firm-a", user_id="u1")) == 401  # another key
         assert status(url, local.mint(tenant_id="firm-a", user_id="u1", ttl=-10)) == 401  # expired
         assert status(url, local.mint(operator=True)) == 403  # an operator is no tenant's user
+
+
+def test_a_user_reads_its_tenant_and_its_users_and_nothing_of_another_tenant(api: str) -> None:
+    tenant = request("GET", "/v1/tenant")
+    assert tenant["statusCode"] == 200
+    shown = body_of(tenant)
+    assert {k: shown[k] for k in ("tenant_id", "status", "package", "price_switch_date")} == {
+        "tenant_id": "firm-a",
+        "status": "ACTIVE",
+        "package": "KOMPLETT",
+        "price_switch_date": "2022-03-01",
+    }
+    assert "paid_through" not in shown  # absent ones are omitted
+    assert not [k for k in shown if k.startswith(("gsi", "pk", "sk"))]
+    users = body_of(request("GET", "/v1/users"))
+    assert users == {"items": [{"user_id": "u1", "name": "A", "email": "u1@x.example", "role": "admin"}]}
+    assert body_of(request("GET", "/v1/users", claims=BOB))["items"][0]["user_id"] == "u9"
+    assert request("GET", "/v1/tenant", claims={"cognito:groups": "[operators]"})["statusCode"] == 403

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from periodyear.adapters.errors import transact_write
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import format_instant
-from periodyear.domain.client_register import Conflict, Member, RegisterClient, Stale
+from periodyear.domain.client_register import Conflict, Member, RegisterClient, RegisterUser, Stale
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -122,6 +122,40 @@ class ClientStore:
         items = self._get_many([self._key(tenant_id, sk) for sk in keys])
         client = items.get(f"CLIENT#{client_id}")
         return self._member(items, user_id), _client(client) if client else None
+
+    def member_and_tenant(
+        self, tenant_id: str, user_id: str
+    ) -> tuple[Member, dict[str, Any] | None, dict[str, Any] | None]:
+        """The caller's standing, the PROFILE and the SUBSCRIPTION, in one BatchGetItem."""
+        keys = ["PROFILE", "SUBSCRIPTION", f"USER#{user_id}"]
+        items = self._get_many([self._key(tenant_id, sk) for sk in keys])
+        return self._member(items, user_id), items.get("PROFILE"), items.get("SUBSCRIPTION")
+
+    def users(
+        self, tenant_id: str, *, limit: int, after: str | None
+    ) -> tuple[list[RegisterUser], str | None]:
+        """Up to ``limit`` users in user id order after the cursor's, and the next cursor."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :user)",
+            "ExpressionAttributeValues": {":pk": {"S": tenant_pk(tenant_id)}, ":user": {"S": "USER#"}},
+            "Limit": limit,
+            "ConsistentRead": True,
+        }
+        if after is not None:
+            arguments["ExclusiveStartKey"] = self._key(tenant_id, f"USER#{decode_cursor(after)}")
+        page = self._client.query(**arguments)
+        users = [
+            RegisterUser(
+                user_id=str(item.get("user_id") or str(item["sk"]).removeprefix("USER#")),
+                name=str(item.get("name", "")),
+                email=str(item.get("email", "")),
+                role=str(item.get("role", "")),
+            )
+            for item in map(from_item, page["Items"])
+        ]
+        more = page.get("LastEvaluatedKey") is not None and bool(users)
+        return users, encode_cursor(users[-1].user_id) if more else None
 
     def clients(
         self, tenant_id: str, *, limit: int, after: str | None, include_archived: bool

@@ -184,3 +184,43 @@ def check_version(client: RegisterClient, if_match: int | None) -> None:
     """``If-Match`` (the version an ETag named) must still be the client's version."""
     if if_match is not None and if_match != client.version:
         raise Stale(f"client {client.client_id} changed since that version was read (If-Match)")
+
+
+TENANT_FIELDS = (
+    "tenant_id",
+    "name",
+    "org_number",
+    "email",
+    "language",
+    "address",
+    "customer_reference",
+    "status",
+    "package",
+    "price_switch_date",
+    "paid_through",
+    "migrated_at",
+)
+
+
+def tenant_view(profile: dict[str, object], subscription: dict[str, object] | None) -> dict[str, object]:
+    """``GET /v1/tenant``: the profile and subscription fields of CONTRACT §9, absent ones omitted."""
+    merged = {
+        **{
+            k: v
+            for k, v in (subscription or {}).items()
+            if k in ("package", "price_switch_date", "paid_through")
+        }
+    }
+    merged |= {k: v for k, v in profile.items() if k in TENANT_FIELDS and k not in merged}
+    return {k: merged[k] for k in TENANT_FIELDS if merged.get(k) is not None}
+
+
+@dataclass(frozen=True)
+class RegisterUser:
+    user_id: str
+    name: str
+    email: str
+    role: str
+
+    def as_resource(self) -> dict[str, object]:
+        return {"user_id": self.user_id, "name": self.name, "email": self.email, "role": self.role}

@@ -40,7 +40,7 @@ from periodyear.domain.client_register import (
     caller_from_claims,
 )
 from periodyear.observability import logger
-from periodyear.register.service import ClientService
+from periodyear.register.service import ClientService, TenantReads
 
 PROBLEM = "application/problem+json"
 MAX_BODY_BYTES = 16 * 1024
@@ -96,6 +96,40 @@ class Client(_Out):
 
 class ClientPage(_Out):
     items: list[Client]
+    next_cursor: str | None = None
+
+
+class Address(_Out):
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+class Tenant(_Out):
+    tenant_id: str
+    name: str
+    org_number: str
+    email: str | None = None
+    language: str | None = None
+    address: Address | None = None
+    customer_reference: str | None = None
+    status: str
+    package: str | None = None
+    price_switch_date: str | None = None
+    paid_through: str | None = None
+    migrated_at: str | None = None
+
+
+class User(_Out):
+    user_id: str
+    name: str
+    email: str
+    role: str
+
+
+class UserPage(_Out):
+    items: list[User]
     next_cursor: str | None = None
 
 
@@ -162,14 +196,19 @@ def _problems(*statuses: int) -> dict[int, OpenAPIResponse]:
     return answers
 
 
-@functools.cache
-def _default_clients() -> ClientService:
+def _default_clients() -> ClientService:  # built once per process by the wiring
     from periodyear.register.wiring import client_service  # noqa: PLC0415
 
     return client_service()
 
 
 clients_service: Callable[[], ClientService] = _default_clients  # tests and the local server set their own
+
+
+def tenant_reads() -> TenantReads:
+    from periodyear.register.wiring import tenant_reads as build  # noqa: PLC0415
+
+    return build()
 
 
 def _caller() -> Caller:
@@ -212,6 +251,32 @@ def _no_route(_: Exception) -> Response[str]:
 def _failed(error: Exception) -> Response[str]:
     logger.exception("register request failed", extra={"error": type(error).__name__})
     return problem(500, "Internal error", "the request could not be completed; try again")
+
+
+# ------------------------------------------------------------------ the tenant and its users
+
+
+@app.get(
+    "/v1/tenant",
+    summary="The caller's tenant: profile and subscription",
+    responses={200: {"description": "The tenant"}, **_problems()},
+)
+def get_tenant() -> Response[Tenant]:
+    return Response(200, "application/json", Tenant.model_validate(tenant_reads().tenant(_caller())))
+
+
+@app.get(
+    "/v1/users",
+    summary="The tenant's users",
+    responses={200: {"description": "A page of users"}, **_problems()},
+)
+def list_users(
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200, description="next_cursor of the page before")] = None,
+) -> Response[UserPage]:
+    users, after = tenant_reads().users(_caller(), limit=limit, cursor=cursor)
+    page = UserPage(items=[User.model_validate(u.as_resource()) for u in users], next_cursor=after)
+    return Response(200, "application/json", page)
 
 
 # ------------------------------------------------------------------ clients

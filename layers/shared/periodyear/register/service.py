@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.client_register import (
@@ -22,12 +22,14 @@ from periodyear.domain.client_register import (
     Member,
     NotFound,
     RegisterClient,
+    RegisterUser,
     Unauthenticated,
     check_archivable,
     check_changeable,
     check_id,
     check_version,
     org_number,
+    tenant_view,
 )
 
 
@@ -48,6 +50,15 @@ class ClientStore(Protocol):
     def add_client(self, tenant_id: str, client: RegisterClient) -> None: ...  # Conflict: id or org taken
     def replace_client(self, tenant_id: str, before: RegisterClient, after: RegisterClient) -> None: ...
     def archive_client(self, tenant_id: str, client: RegisterClient, at: str) -> None: ...
+
+
+class TenantStore(Protocol):
+    def member_and_tenant(
+        self, tenant_id: str, user_id: str
+    ) -> tuple[Member, dict[str, Any] | None, dict[str, Any] | None]: ...
+    def users(
+        self, tenant_id: str, *, limit: int, after: str | None
+    ) -> tuple[list[RegisterUser], str | None]: ...
 
 
 class Events(Protocol):
@@ -150,3 +161,28 @@ class ClientService:
         self._events.changed(
             "ClientArchived", {"tenant_id": tenant_id, "actor": actor, "client_id": client_id}
         )
+
+
+class TenantReads:
+    """What a tenant's user reads of its own tenant: the profile and subscription, its users."""
+
+    def __init__(self, *, store: TenantStore) -> None:
+        self._store = store
+
+    def tenant(self, caller: Caller) -> dict[str, object]:
+        if not caller.is_user or caller.tenant_id is None or caller.user_id is None:
+            raise Forbidden("this route is for a tenant's users")
+        member, profile, subscription = self._store.member_and_tenant(caller.tenant_id, caller.user_id)
+        _active(member)
+        if profile is None:  # pragma: no cover - an active member's tenant has a profile
+            raise NotFound("no tenant")
+        return tenant_view(profile, subscription)
+
+    def users(
+        self, caller: Caller, *, limit: int, cursor: str | None
+    ) -> tuple[list[RegisterUser], str | None]:
+        if not caller.is_user or caller.tenant_id is None or caller.user_id is None:
+            raise Forbidden("this route is for a tenant's users")
+        member, _, _ = self._store.member_and_tenant(caller.tenant_id, caller.user_id)
+        _active(member)
+        return self._store.users(caller.tenant_id, limit=limit, after=cursor)

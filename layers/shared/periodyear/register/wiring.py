@@ -9,7 +9,7 @@ from periodyear.adapters import clients
 from periodyear.adapters.client_store import ClientStore
 from periodyear.adapters.messaging import RegisterEvents
 from periodyear.config import RegisterSettings
-from periodyear.register.service import ClientService
+from periodyear.register.service import ClientService, TenantReads
 
 
 def processing_clock() -> datetime:
@@ -27,6 +27,14 @@ def client_service() -> ClientService:
     )
 
 
+@functools.cache
+def tenant_reads() -> TenantReads:
+    settings = RegisterSettings.load()
+    store = ClientStore(clients.dynamodb(), settings.register_table, clock=lambda: processing_clock())  # noqa: PLW0108
+    return TenantReads(store=store)
+
+
 def reset() -> None:
     client_service.cache_clear()
+    tenant_reads.cache_clear()
     clients.reset()
