@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -77,7 +78,9 @@ def main(max_examples: int = 40) -> int:
             ]
             sys.stdout.write(f"schemathesis against {url} ({len(openapi_document()['paths'])} paths)\n")
             sys.stdout.flush()
-            return subprocess.run(command, check=False).returncode
+            # Its caches and reports go to a folder of its own, not the work tree.
+            with tempfile.TemporaryDirectory(prefix="schemathesis-") as scratch:
+                return subprocess.run(command, check=False, cwd=scratch).returncode
 
 
 if __name__ == "__main__":
