@@ -245,6 +245,60 @@ def test_a_user_reads_its_tenant_and_its_users_and_nothing_of_another_tenant(api
     assert "paid_through" not in shown  # absent ones are omitted
     assert not [k for k in shown if k.startswith(("gsi", "pk", "sk"))]
     users = body_of(request("GET", "/v1/users"))
-    assert users == {"items": [{"user_id": "u1", "name": "A", "email": "u1@x.example", "role": "admin"}]}
+    assert users == {
+        "items": [{"user_id": "u1", "name": "A", "email": "u1@x.example", "role": "admin"}],
+        "next_cursor": None,
+    }
     assert body_of(request("GET", "/v1/users", claims=BOB))["items"][0]["user_id"] == "u9"
     assert request("GET", "/v1/tenant", claims={"cognito:groups": "[operators]"})["statusCode"] == 403
+
+
+def test_a_user_fetches_its_invoices_their_records_and_short_lived_links_to_their_documents(api: str) -> None:
+    import boto3  # noqa: PLC0415
+
+    from periodyear.billing import wiring as billing_wiring  # noqa: PLC0415
+    from periodyear_local.sandbox import REGION  # noqa: PLC0415
+    from periodyear_local.seed import usage_item  # noqa: PLC0415
+
+    # Given firm-a billed for two months (firm-b for one), by the monthly job inline
+    usage = [usage_item("firm-a", "period.closed", f"2022-0{m}-10T10:00:00Z", client_id="c1") for m in (4, 5)]
+    usage.append(usage_item("firm-b", "period.closed", "2022-05-10T10:00:00Z", client_id="c1"))
+    batch_put(boto3.client("dynamodb", region_name=REGION), os.environ["USAGE_TABLE"], usage)
+    monthly = importlib.import_module("functions.monthly_invoice.app")
+    billing_wiring.reset()
+    for period, issued in (("2022-04", "2022-05-01T02:00:00Z"), ("2022-05", "2022-06-01T02:00:00Z")):
+        event = {
+            "period": period,
+            "time": issued,
+            "tenant_ids": ["firm-a", "firm-b"] if period == "2022-05" else ["firm-a"],
+        }
+        assert monthly.handler(event, LambdaContext(function_name="monthly_invoice"))["failed_tenants"] == []
+    # When firm-a lists its invoices, newest first
+    listed = body_of(request("GET", "/v1/invoices"))
+    assert [(i["invoice_number"], i["kind"], i["period"], i["document_type"]) for i in listed["items"]] == [
+        (2, "MONTHLY", "2022-05", "INVOICE"),
+        (1, "MONTHLY", "2022-04", "INVOICE"),
+    ]
+    assert listed["next_cursor"] is None
+    first = body_of(request("GET", "/v1/invoices", query={"limit": "1"}))
+    rest = body_of(request("GET", "/v1/invoices", query={"limit": "1", "cursor": first["next_cursor"]}))
+    assert [i["invoice_number"] for i in first["items"] + rest["items"]] == [2, 1]
+    # Then one record is CONTRACT §6's, amounts as decimal strings, allocations merged
+    record = body_of(request("GET", "/v1/invoices/2"))
+    assert (record["period_start"], record["period_end"], record["total"], record["currency"]) == (
+        "2022-05-01",
+        "2022-06-01",
+        listed["items"][0]["total"],
+        "NOK",
+    )
+    (period_line,) = [line for line in record["lines"] if line.get("meter") == "period_active_clients"]
+    assert [a["client_id"] for a in period_line["allocations"]] == ["c1"]
+    # and each document is a short-lived presigned link; the PDF stays in S3 under Object Lock
+    link = request("GET", "/v1/invoices/2/pdf")
+    assert link["statusCode"] == 307
+    assert "invoices/firm-a/2.pdf" in link["headers"]["Location"]
+    assert "X-Amz-Expires=900" in link["headers"]["Location"]
+    # and firm-b's invoice 3 is not found by firm-a, under any route
+    for path in ("/v1/invoices/3", "/v1/invoices/3/pdf", "/v1/invoices/3/basis"):
+        assert request("GET", path)["statusCode"] == 404
+    assert [i["invoice_number"] for i in body_of(request("GET", "/v1/invoices", claims=BOB))["items"]] == [3]

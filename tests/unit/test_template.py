@@ -429,7 +429,12 @@ def test_the_register_api_takes_only_verified_tokens_and_users_cannot_write_who_
     function = resource("RegisterApiFunction")["Properties"]
     (route,) = function["Events"].values()
     assert route["Properties"]["ApiId"] == {"Ref": "RegisterApi"}
-    (statement, announce) = function["Policies"][0]["Statement"]
-    assert "dynamodb:Scan" not in statement["Action"]
-    assert "dynamodb:DeleteItem" not in statement["Action"]
-    assert announce["Condition"]["StringEquals"]["events:source"] == "periodyear.register"
+    grants = {s["Sid"]: s for s in function["Policies"][0]["Statement"]}
+    assert "dynamodb:Scan" not in grants["ReadAndChangeTheRegister"]["Action"]
+    assert "dynamodb:DeleteItem" not in grants["ReadAndChangeTheRegister"]["Action"]
+    assert (
+        grants["AnnounceRegisterChanges"]["Condition"]["StringEquals"]["events:source"]
+        == "periodyear.register"
+    )
+    assert grants["ReadInvoices"]["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
+    assert grants["LinkInvoiceDocuments"]["Action"] == "s3:GetObject"  # read only: Object Lock stands

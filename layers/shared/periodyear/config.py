@@ -238,4 +238,6 @@ class RegisterSettings(EnvSettings):
     """The register API's environment."""
 
     register_table: str
+    invoices_table: str
+    documents_bucket: str
     event_bus_name: str

@@ -312,6 +312,52 @@ class InvoiceRepository:
         item = response.get("Item")
         return self._issued_from(from_item(item)) if item else None
 
+    # ------------------------------------------------------------------ the register API's reads
+    def newest(
+        self, tenant_id: str, kind: PeriodKind, *, limit: int, before: str | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to ``limit`` of the tenant's invoices of ``kind``, newest period first, each its
+        record without lines; ``before``: the period label to continue before. True: more."""
+        prefix = f"INVOICE#{kind.value}#"
+        condition = "pk = :pk AND begins_with(sk, :prefix)"
+        values: dict[str, Any] = {":pk": {"S": tenant_pk(tenant_id)}, ":prefix": {"S": prefix}}
+        if before is not None:
+            condition = "pk = :pk AND sk BETWEEN :prefix AND :before"
+            values[":before"] = {"S": f"{prefix}{before}"}
+        page = self._client.query(
+            TableName=self._table,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ProjectionExpression="sk, invoice_number, kind, period_start, issue_date, due_date, "
+            "document_type, #total, currency",
+            ExpressionAttributeNames={"#total": "total"},
+            ScanIndexForward=False,
+            # One more says whether there are more, and BETWEEN takes the bound itself, dropped here.
+            Limit=limit + 1 + (before is not None),
+            ConsistentRead=True,
+        )
+        items = [i for i in map(from_item, page["Items"]) if i["sk"] != f"{prefix}{before}"]
+        return items[:limit], len(items) > limit
+
+    def by_number(self, tenant_id: str, number: int) -> IssuedInvoice | None:
+        """The tenant's invoice of that number (allocations merged), or None: a query of the
+        tenant's own invoices, so another tenant's number is never found."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :invoice)",
+            FilterExpression="invoice_number = :number",
+            ExpressionAttributeValues={
+                ":pk": {"S": tenant_pk(tenant_id)},
+                ":invoice": {"S": "INVOICE#"},
+                ":number": {"N": str(number)},
+            },
+            ConsistentRead=True,
+        )
+        for page in pages:
+            for raw in page["Items"]:
+                return self._issued_from(from_item(raw))
+        return None
+
     def last_number(self) -> int:
         response = self._client.get_item(TableName=self._table, Key=to_item(COUNTER_KEY), ConsistentRead=True)
         item = response.get("Item")

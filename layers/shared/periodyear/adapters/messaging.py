@@ -204,6 +204,21 @@ class DocumentStore:
         )
 
 
+class DocumentLinks:
+    """Presigned GET URLs of stored invoice documents (the function may only read them)."""
+
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def url(self, key: str, seconds: int) -> str:
+        return str(
+            self._client.generate_presigned_url(
+                "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=seconds
+            )
+        )
+
+
 class BillingEvents:
     """``InvoiceIssued`` and ``BillingRunCompleted`` on the project's bus."""
 

@@ -11,7 +11,8 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -25,11 +26,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
     StringConstraints,
-    model_serializer,
 )
 
+from periodyear.adapters.invoices import invoice_record
+from periodyear.domain.calendar import PeriodKind
 from periodyear.domain.client_register import (
     Caller,
     ClientChange,
@@ -39,7 +40,9 @@ from periodyear.domain.client_register import (
     Stale,
     caller_from_claims,
 )
+from periodyear.domain.invoice import IssuedInvoice
 from periodyear.observability import logger
+from periodyear.register.invoices import InvoiceReads
 from periodyear.register.service import ClientService, TenantReads
 
 PROBLEM = "application/problem+json"
@@ -66,9 +69,16 @@ class _In(BaseModel):
 
 
 class _Out(BaseModel):
-    @model_serializer(mode="wrap")
-    def _without_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return {k: v for k, v in handler(self).items() if v is not None}  # absent fields are omitted
+    """An answer's model; a field that is ``absent()`` is left out when it holds None."""
+
+
+def _none(value: object) -> bool:
+    return value is None
+
+
+def absent(**info: Any) -> Any:
+    """An optional field the answer omits when it holds nothing (CONTRACT §9: "absent ones omitted")."""
+    return Field(default=None, exclude_if=_none, **info)
 
 
 class NewClient(_In):
@@ -87,38 +97,38 @@ class Client(_Out):
     name: str
     org_number: str
     is_bureau_client: bool
-    archived_at: str | None = None
+    archived_at: str | None = absent()
 
     @classmethod
     def of(cls, client: RegisterClient) -> Client:
         return cls.model_validate(client.as_resource())
 
 
-class ClientPage(_Out):
+class ClientPage(BaseModel):  # next_cursor is null on the last page, never absent
     items: list[Client]
     next_cursor: str | None = None
 
 
 class Address(_Out):
-    street: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    country: str | None = None
+    street: str | None = absent()
+    postal_code: str | None = absent()
+    city: str | None = absent()
+    country: str | None = absent()
 
 
 class Tenant(_Out):
     tenant_id: str
     name: str
     org_number: str
-    email: str | None = None
-    language: str | None = None
-    address: Address | None = None
-    customer_reference: str | None = None
+    email: str | None = absent()
+    language: str | None = absent()
+    address: Address | None = absent()
+    customer_reference: str | None = absent()
     status: str
-    package: str | None = None
-    price_switch_date: str | None = None
-    paid_through: str | None = None
-    migrated_at: str | None = None
+    package: str | None = absent()
+    price_switch_date: str | None = absent()
+    paid_through: str | None = absent()
+    migrated_at: str | None = absent()
 
 
 class User(_Out):
@@ -128,9 +138,90 @@ class User(_Out):
     role: str
 
 
-class UserPage(_Out):
+class UserPage(BaseModel):  # next_cursor is null on the last page, never absent
     items: list[User]
     next_cursor: str | None = None
+
+
+class InvoiceItem(_Out):
+    invoice_number: int
+    kind: Literal["MONTHLY", "ANNUAL"]
+    period: str
+    issue_date: str
+    due_date: str
+    document_type: Literal["INVOICE", "CREDIT_NOTE"]
+    total: str = Field(description="NOK, two decimals; negative on a credit note")
+    currency: str
+
+
+class InvoicePage(BaseModel):  # next_cursor is null on the last page, never absent
+    items: list[InvoiceItem]
+    next_cursor: str | None = None
+
+
+class Share(_Out):
+    client_id: str
+    quantity: int
+    amount: str
+
+
+class Line(_Out):
+    code: str
+    description: str
+    meter: str | None = absent()
+    quantity: int
+    amount: str
+    allocations: list[Share]
+    correction_of: int | None = absent()
+
+
+class InvoiceRecord(_Out):
+    """CONTRACT §6, allocations merged; amounts as decimal strings (two decimals)."""
+
+    invoice_number: int
+    tenant_id: str
+    kind: str
+    period_start: str
+    period_end: str = Field(description="exclusive")
+    issue_date: str
+    due_date: str
+    package: str
+    price_list: str
+    currency: str
+    lines: list[Line]
+    subtotal: str
+    vat_rate: str
+    vat_amount: str
+    total: str
+    status: str
+    document_type: str
+
+    @classmethod
+    def of(cls, issued: IssuedInvoice) -> InvoiceRecord:
+        record = invoice_record(issued.invoice)
+        money = ("subtotal", "vat_amount", "total")
+        lines = [
+            Line(
+                code=line["code"],
+                description=line["description"],
+                meter=line["meter"],
+                quantity=line["quantity"],
+                amount=f"{line['amount']:.2f}",
+                allocations=[
+                    Share(client_id=a["client_id"], quantity=a["quantity"], amount=f"{a['amount']:.2f}")
+                    for a in line["allocations"]
+                ],
+                correction_of=line["correction_of"],
+            )
+            for line in record["lines"]
+        ]
+        plain = {k: v for k, v in record.items() if k not in (*money, "lines", "vat_rate")}
+        return cls(
+            **plain,
+            lines=lines,
+            vat_rate=str(record["vat_rate"]),
+            **{k: f"{record[k]:.2f}" for k in money},
+        )
 
 
 class Problem(_Out):
@@ -138,7 +229,7 @@ class Problem(_Out):
     title: str
     status: int
     detail: str
-    errors: dict[str, str] | None = None
+    errors: dict[str, str] | None = absent()
 
 
 def _problem_json(status: int, title: str, detail: str, errors: dict[str, str] | None = None) -> str:
@@ -203,6 +294,12 @@ def _default_clients() -> ClientService:  # built once per process by the wiring
 
 
 clients_service: Callable[[], ClientService] = _default_clients  # tests and the local server set their own
+
+
+def invoice_reads() -> InvoiceReads:
+    from periodyear.register.wiring import invoice_reads as build  # noqa: PLC0415
+
+    return build()
 
 
 def tenant_reads() -> TenantReads:
@@ -277,6 +374,51 @@ def list_users(
     users, after = tenant_reads().users(_caller(), limit=limit, cursor=cursor)
     page = UserPage(items=[User.model_validate(u.as_resource()) for u in users], next_cursor=after)
     return Response(200, "application/json", page)
+
+
+# ------------------------------------------------------------------ invoices
+
+Number = Annotated[int, Path(ge=1, le=10**12, description="the invoice number")]
+
+
+@app.get(
+    "/v1/invoices",
+    summary="The tenant's invoices, newest first",
+    responses={200: {"description": "A page of invoices"}, **_problems()},
+)
+def list_invoices(
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[0-9~-]{0,7}\.[0-9~]{0,4}$", description="next_cursor")
+    ] = None,
+    kind: Annotated[Literal["MONTHLY", "ANNUAL"] | None, Query()] = None,
+) -> Response[InvoicePage]:
+    items, after = invoice_reads().invoices(
+        _caller(), limit=limit, cursor=cursor, kind=PeriodKind(kind) if kind else None
+    )
+    page = InvoicePage(items=[InvoiceItem.model_validate(asdict(i)) for i in items], next_cursor=after)
+    return Response(200, "application/json", page)
+
+
+@app.get(
+    "/v1/invoices/<number>",
+    summary="One invoice's record (CONTRACT §6), allocations merged",
+    responses={200: {"description": "The record"}, **_problems(404)},
+)
+def get_invoice(number: Number) -> Response[InvoiceRecord]:
+    return Response(200, "application/json", InvoiceRecord.of(invoice_reads().invoice(_caller(), number)))
+
+
+@app.get(
+    "/v1/invoices/<number>/<document>",
+    summary="A short-lived link to one of the invoice's documents",
+    responses={307: {"description": "Location: a presigned S3 GET URL, valid 15 minutes"}, **_problems(404)},
+)
+def get_invoice_document(
+    number: Number, document: Annotated[Literal["pdf", "ehf", "basis"], Path()]
+) -> Response[None]:
+    url = invoice_reads().document_link(_caller(), number, document)
+    return Response(307, None, None, headers={"Location": url, "Cache-Control": "no-store"})
 
 
 # ------------------------------------------------------------------ clients
@@ -412,6 +554,6 @@ def openapi_document() -> dict[str, Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
             for status, answer in operation.get("responses", {}).items():
-                if status == "204":
+                if status in ("204", "307"):
                     answer.pop("content", None)  # no body, so no media type
     return document

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from periodyear.adapters import clients
 from periodyear.adapters.client_store import ClientStore
-from periodyear.adapters.messaging import RegisterEvents
+from periodyear.adapters.invoices import InvoiceRepository
+from periodyear.adapters.messaging import DocumentLinks, RegisterEvents
 from periodyear.config import RegisterSettings
+from periodyear.register.invoices import InvoiceReads
 from periodyear.register.service import ClientService, TenantReads
 
 
@@ -34,7 +36,19 @@ def tenant_reads() -> TenantReads:
     return TenantReads(store=store)
 
 
+@functools.cache
+def invoice_reads() -> InvoiceReads:
+    settings = RegisterSettings.load()
+    dynamodb = clients.dynamodb()
+    return InvoiceReads(
+        members=ClientStore(dynamodb, settings.register_table, clock=lambda: processing_clock()),  # noqa: PLW0108
+        invoices=InvoiceRepository(dynamodb, settings.invoices_table),
+        links=DocumentLinks(clients.s3(), settings.documents_bucket),
+    )
+
+
 def reset() -> None:
+    invoice_reads.cache_clear()
     client_service.cache_clear()
     tenant_reads.cache_clear()
     clients.reset()

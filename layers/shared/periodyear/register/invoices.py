@@ -1,0 +1,135 @@
+"""What a tenant's user reads of its invoices (CONTRACT §9): the list, one record, its documents.
+
+Every read keys on the caller's tenant; a number of another tenant's invoice is not found. The
+documents stay under Object Lock in S3: a user gets a presigned GET URL of one, valid for at
+most 15 minutes, never the object through this function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from periodyear.domain.calendar import PeriodKind
+from periodyear.domain.client_register import Caller, Forbidden, Invalid, Member, NotFound, Unauthenticated
+from periodyear.domain.invoice import IssuedInvoice
+
+LINK_SECONDS = 900
+DOCUMENTS = {"pdf": "pdf", "ehf": "xml", "basis": "csv"}  # route name → stored extension
+_DONE = "~"
+
+
+class Members(Protocol):
+    def member(self, tenant_id: str, user_id: str) -> Member: ...
+
+
+class InvoiceStore(Protocol):
+    def newest(
+        self, tenant_id: str, kind: PeriodKind, *, limit: int, before: str | None
+    ) -> tuple[list[dict[str, Any]], bool]: ...
+    def by_number(self, tenant_id: str, number: int) -> IssuedInvoice | None: ...
+
+
+class Links(Protocol):
+    def url(self, key: str, seconds: int) -> str: ...
+
+
+@dataclass(frozen=True)
+class InvoiceSummary:
+    invoice_number: int
+    kind: str
+    period: str
+    issue_date: str
+    due_date: str
+    document_type: str
+    total: str
+    currency: str
+
+
+def _summary(kind: PeriodKind, item: Mapping[str, Any]) -> InvoiceSummary:
+    return InvoiceSummary(
+        invoice_number=int(item["invoice_number"]),
+        kind=kind.value,
+        period=str(item["sk"]).removeprefix(f"INVOICE#{kind.value}#"),
+        issue_date=str(item["issue_date"]),
+        due_date=str(item["due_date"]),
+        document_type=str(item.get("document_type", "INVOICE")),
+        total=f"{item['total']:.2f}",
+        currency=str(item["currency"]),
+    )
+
+
+def _positions(cursor: str | None) -> dict[PeriodKind, str | None]:
+    """A cursor holds where each kind's list goes on: ``<month>.<year>`` (empty: from the newest;
+    ``~``: no more of that kind)."""
+    if cursor is None:
+        return {PeriodKind.MONTHLY: None, PeriodKind.ANNUAL: None}
+    monthly, dot, annual = cursor.partition(".")
+    if not dot:
+        raise Invalid("cursor is not one this API gave", fields={"cursor": "not a cursor"})
+    return {PeriodKind.MONTHLY: monthly or None, PeriodKind.ANNUAL: annual or None}
+
+
+class InvoiceReads:
+    def __init__(self, *, members: Members, invoices: InvoiceStore, links: Links) -> None:
+        self._members = members
+        self._invoices = invoices
+        self._links = links
+
+    def _tenant(self, caller: Caller) -> str:
+        if not caller.is_user or caller.tenant_id is None or caller.user_id is None:
+            raise Forbidden("this route is for a tenant's users")
+        member = self._members.member(caller.tenant_id, caller.user_id)
+        if not member.tenant_active:
+            raise Forbidden("the tenant is not active in the register")
+        if member.role is None:
+            raise Unauthenticated("the signed-in user is no longer a user of the tenant")
+        return caller.tenant_id
+
+    def invoices(
+        self, caller: Caller, *, limit: int, cursor: str | None, kind: PeriodKind | None
+    ) -> tuple[list[InvoiceSummary], str | None]:
+        """Newest first (by number: the sequence is the order of issue), both kinds merged."""
+        tenant_id = self._tenant(caller)
+        positions = _positions(cursor)
+        kinds: Sequence[PeriodKind] = [kind] if kind is not None else list(positions)
+        found: list[InvoiceSummary] = []
+        more: dict[PeriodKind, bool] = {}
+        for each in kinds:
+            if positions[each] == _DONE:
+                more[each] = False
+                continue
+            items, more[each] = self._invoices.newest(tenant_id, each, limit=limit, before=positions[each])
+            found += [_summary(each, item) for item in items]
+        shown = sorted(found, key=lambda s: s.invoice_number, reverse=True)[:limit]
+        left = {
+            each: (more[each] or any(f.kind == each.value and f not in shown for f in found))
+            for each in kinds
+        }
+        if not any(left.values()):
+            return shown, None
+        next_positions = dict(positions)
+        for each in kinds:
+            last = [s.period for s in shown if s.kind == each.value]
+            next_positions[each] = last[-1] if last else positions[each]
+            if not left[each]:
+                next_positions[each] = _DONE
+        for each in positions:
+            if each not in kinds:
+                next_positions[each] = _DONE
+        return shown, f"{next_positions[PeriodKind.MONTHLY] or ''}.{next_positions[PeriodKind.ANNUAL] or ''}"
+
+    def invoice(self, caller: Caller, number: int) -> IssuedInvoice:
+        tenant_id = self._tenant(caller)
+        issued = self._invoices.by_number(tenant_id, number)
+        if issued is None:
+            raise NotFound(f"no invoice {number}")
+        return issued
+
+    def document_link(self, caller: Caller, number: int, document: str) -> str:
+        issued = self.invoice(caller, number)
+        key = issued.documents.get(DOCUMENTS[document])
+        if key is None:
+            raise NotFound(f"invoice {number}'s {document} is not stored yet")
+        return self._links.url(key, LINK_SECONDS)
