@@ -302,3 +302,34 @@ def test_a_user_fetches_its_invoices_their_records_and_short_lived_links_to_thei
     for path in ("/v1/invoices/3", "/v1/invoices/3/pdf", "/v1/invoices/3/basis"):
         assert request("GET", path)["statusCode"] == 404
     assert [i["invoice_number"] for i in body_of(request("GET", "/v1/invoices", claims=BOB))["items"]] == [3]
+
+
+def test_an_operator_lists_every_tenant_and_a_user_may_not(api: str) -> None:
+    operator = {"cognito:groups": "[operators]"}
+    listed = body_of(request("GET", "/v1/tenants", claims=operator))
+    assert listed == {
+        "items": [
+            {
+                "tenant_id": "firm-a",
+                "name": "firm-a",
+                "org_number": "999999999",
+                "status": "ACTIVE",
+                "package": "KOMPLETT",
+            },
+            {
+                "tenant_id": "firm-b",
+                "name": "firm-b",
+                "org_number": "999999999",
+                "status": "ACTIVE",
+                "package": "KOMPLETT",
+            },
+        ],
+        "next_cursor": None,
+    }
+    first = body_of(request("GET", "/v1/tenants", claims=operator, query={"limit": "1"}))
+    rest = body_of(
+        request("GET", "/v1/tenants", claims=operator, query={"limit": "1", "cursor": first["next_cursor"]})
+    )
+    assert [t["tenant_id"] for t in first["items"] + rest["items"]] == ["firm-a", "firm-b"]
+    refused = request("GET", "/v1/tenants")
+    assert (refused["statusCode"], refused["headers"]["Content-Type"]) == (403, "application/problem+json")

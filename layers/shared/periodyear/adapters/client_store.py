@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _GUARDED = "org_guards"
+TENANTS_INDEX = "gsi1"  # CONTRACT §2: gsi1pk = "TENANTS", gsi1sk = <tenant_id>
 TRANSACTION_ACTIONS = 100
 
 
@@ -90,20 +91,62 @@ class ClientStore:
         return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": sk}}
 
     # ------------------------------------------------------------------ reads
-    def _get_many(self, keys: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Items by sk, in one BatchGetItem (resending what DynamoDB leaves unprocessed)."""
-        found: dict[str, dict[str, Any]] = {}
+    def _get_many_items(self, keys: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """At most 100 items in one BatchGetItem (resending what DynamoDB leaves unprocessed)."""
+        found: list[dict[str, Any]] = []
         request: dict[str, Any] = {self._table: {"Keys": list(keys), "ConsistentRead": True}}
         for attempt in range(8):
             response = self._client.batch_get_item(RequestItems=request)
-            for raw in response["Responses"].get(self._table, []):
-                item = from_item(raw)
-                found[str(item["sk"])] = item
+            found += [from_item(raw) for raw in response["Responses"].get(self._table, [])]
             request = dict(response.get("UnprocessedKeys") or {})
             if not request:
                 return found
             self._sleep(min(1.0, 0.02 * 2**attempt))
         raise RuntimeError("the register table left keys unread after 8 attempts")
+
+    def _get_many(self, keys: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """One tenant's items by sk, in one BatchGetItem."""
+        return {str(item["sk"]): item for item in self._get_many_items(keys)}
+
+    def tenant_page(self, *, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Up to ``limit`` listed tenants in id order after the cursor's (``gsi1``, keys only),
+        each its PROFILE's fields with the SUBSCRIPTION's ``package``; and the next cursor."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": TENANTS_INDEX,
+            "KeyConditionExpression": "gsi1pk = :tenants",
+            "ExpressionAttributeValues": {":tenants": {"S": "TENANTS"}},
+            "Limit": limit,
+        }
+        if after is not None:
+            arguments["ExclusiveStartKey"] = {
+                "gsi1pk": {"S": "TENANTS"},
+                "gsi1sk": {"S": after},
+                "pk": {"S": tenant_pk(after)},
+                "sk": {"S": "PROFILE"},
+            }
+        page = self._client.query(**arguments)
+        ids = [str(item["gsi1sk"]["S"]) for item in page["Items"]]
+        keys = [self._key(t, sk) for t in ids for sk in ("PROFILE", "SUBSCRIPTION")]
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(keys), 100):  # BatchGetItem takes 100 keys
+            for item in self._get_many_items(keys[start : start + 100]):
+                found[(str(item["pk"]), str(item["sk"]))] = item
+        tenants = []
+        for tenant_id in ids:
+            profile = found.get((tenant_pk(tenant_id), "PROFILE"), {})
+            subscription = found.get((tenant_pk(tenant_id), "SUBSCRIPTION"), {})
+            tenants.append(
+                {
+                    "tenant_id": tenant_id,
+                    "name": profile.get("name"),
+                    "org_number": profile.get("org_number"),
+                    "status": profile.get("status"),
+                    "package": subscription.get("package"),
+                }
+            )
+        more = page.get("LastEvaluatedKey") is not None and bool(ids)
+        return tenants, ids[-1] if more else None
 
     @staticmethod
     def _member(items: dict[str, dict[str, Any]], user_id: str) -> Member:

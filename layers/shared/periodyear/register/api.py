@@ -43,7 +43,7 @@ from periodyear.domain.client_register import (
 from periodyear.domain.invoice import IssuedInvoice
 from periodyear.observability import logger
 from periodyear.register.invoices import InvoiceReads
-from periodyear.register.service import ClientService, TenantReads
+from periodyear.register.service import ClientService, OperatorReads, TenantReads
 
 PROBLEM = "application/problem+json"
 MAX_BODY_BYTES = 16 * 1024
@@ -224,6 +224,19 @@ class InvoiceRecord(_Out):
         )
 
 
+class TenantItem(_Out):
+    tenant_id: str
+    name: str | None = absent()
+    org_number: str | None = absent()
+    status: str | None = absent()
+    package: str | None = absent()
+
+
+class TenantPage(BaseModel):  # next_cursor is null on the last page, never absent
+    items: list[TenantItem]
+    next_cursor: str | None = None
+
+
 class Problem(_Out):
     type: str = "about:blank"
     title: str
@@ -302,6 +315,12 @@ def invoice_reads() -> InvoiceReads:
     return build()
 
 
+def operator_reads() -> OperatorReads:
+    from periodyear.register.wiring import operator_reads as build  # noqa: PLC0415
+
+    return build()
+
+
 def tenant_reads() -> TenantReads:
     from periodyear.register.wiring import tenant_reads as build  # noqa: PLC0415
 
@@ -373,6 +392,25 @@ def list_users(
 ) -> Response[UserPage]:
     users, after = tenant_reads().users(_caller(), limit=limit, cursor=cursor)
     page = UserPage(items=[User.model_validate(u.as_resource()) for u in users], next_cursor=after)
+    return Response(200, "application/json", page)
+
+
+# ------------------------------------------------------------------ operators
+
+
+@app.get(
+    "/v1/tenants",
+    summary="Every tenant of the register (operators)",
+    responses={200: {"description": "A page of tenants"}, **_problems()},
+)
+def list_tenants(
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[
+        str | None, Query(pattern=ID_PATTERN, description="next_cursor of the page before")
+    ] = None,
+) -> Response[TenantPage]:
+    tenants, after = operator_reads().tenants(_caller(), limit=limit, cursor=cursor)
+    page = TenantPage(items=[TenantItem.model_validate(t) for t in tenants], next_cursor=after)
     return Response(200, "application/json", page)
 
 

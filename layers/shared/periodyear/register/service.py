@@ -186,3 +186,21 @@ class TenantReads:
         member, _, _ = self._store.member_and_tenant(caller.tenant_id, caller.user_id)
         _active(member)
         return self._store.users(caller.tenant_id, limit=limit, after=cursor)
+
+
+class TenantList(Protocol):
+    def tenant_page(self, *, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+class OperatorReads:
+    """What an operator reads: every tenant of the register."""
+
+    def __init__(self, *, store: TenantList) -> None:
+        self._store = store
+
+    def tenants(
+        self, caller: Caller, *, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        if not caller.operator:
+            raise Forbidden("this route is for operators")
+        return self._store.tenant_page(limit=limit, after=cursor)

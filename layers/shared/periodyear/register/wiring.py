@@ -11,44 +11,49 @@ from periodyear.adapters.invoices import InvoiceRepository
 from periodyear.adapters.messaging import DocumentLinks, RegisterEvents
 from periodyear.config import RegisterSettings
 from periodyear.register.invoices import InvoiceReads
-from periodyear.register.service import ClientService, TenantReads
+from periodyear.register.service import ClientService, OperatorReads, TenantReads
 
 
 def processing_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def _now() -> datetime:
+    return processing_clock()  # looked up on each call, so tests can move it
+
+
+@functools.cache
+def _store() -> ClientStore:
+    return ClientStore(clients.dynamodb(), RegisterSettings.load().register_table, clock=_now)
+
+
 @functools.cache
 def client_service() -> ClientService:
-    settings = RegisterSettings.load()
-    store = ClientStore(clients.dynamodb(), settings.register_table, clock=lambda: processing_clock())  # noqa: PLW0108
-    return ClientService(
-        store=store,
-        events=RegisterEvents(clients.events(), settings.event_bus_name),
-        clock=lambda: processing_clock(),  # noqa: PLW0108  (looked up on each call, so tests can move it)
-    )
+    events = RegisterEvents(clients.events(), RegisterSettings.load().event_bus_name)
+    return ClientService(store=_store(), events=events, clock=_now)
 
 
 @functools.cache
 def tenant_reads() -> TenantReads:
-    settings = RegisterSettings.load()
-    store = ClientStore(clients.dynamodb(), settings.register_table, clock=lambda: processing_clock())  # noqa: PLW0108
-    return TenantReads(store=store)
+    return TenantReads(store=_store())
+
+
+@functools.cache
+def operator_reads() -> OperatorReads:
+    return OperatorReads(store=_store())
 
 
 @functools.cache
 def invoice_reads() -> InvoiceReads:
     settings = RegisterSettings.load()
-    dynamodb = clients.dynamodb()
     return InvoiceReads(
-        members=ClientStore(dynamodb, settings.register_table, clock=lambda: processing_clock()),  # noqa: PLW0108
-        invoices=InvoiceRepository(dynamodb, settings.invoices_table),
+        members=_store(),
+        invoices=InvoiceRepository(clients.dynamodb(), settings.invoices_table),
         links=DocumentLinks(clients.s3(), settings.documents_bucket),
     )
 
 
 def reset() -> None:
-    invoice_reads.cache_clear()
-    client_service.cache_clear()
-    tenant_reads.cache_clear()
+    for built in (_store, client_service, tenant_reads, operator_reads, invoice_reads):
+        built.cache_clear()
     clients.reset()
