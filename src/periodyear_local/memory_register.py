@@ -65,7 +65,7 @@ class MemoryClientStore:
         tenant = self.tenants[tenant_id]
         if tenant.clients.get(before.client_id) != before:
             raise Stale(f"client {before.client_id} changed since it was read")
-        if self._org_taken(tenant, after):
+        if after.org_number != before.org_number and self._org_taken(tenant, after):
             raise Conflict(f"another active client has org_number {after.org_number}")
         tenant.clients[before.client_id] = after
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -205,3 +208,77 @@ def test_the_caller_comes_from_the_claims(claims: dict[str, object], caller: Cal
 def test_claims_that_name_nobody_are_not_signed_in(claims: object) -> None:
     with pytest.raises(Unauthenticated):
         caller_from_claims(claims)
+
+
+def test_a_change_without_if_match_meeting_a_concurrent_change_reads_again_instead_of_412(
+    world: World,
+) -> None:
+    real = world.store.replace_client
+    raced: list[bool] = []
+
+    def another_change_first(tenant_id: str, before: RegisterClient, after: RegisterClient) -> None:
+        if not raced:  # another request renames the client between this one's read and its write
+            raced.append(True)
+            real(tenant_id, before, replace(before, name="Bakeri Vest AS", version=before.version + 1))
+        real(tenant_id, before, after)
+
+    world.store.replace_client = another_change_first  # type: ignore[method-assign]
+    changed = world.service.change_client(ADA, "c1", ClientChange(org_number="914778271"), if_match=None)
+    assert (changed.name, changed.org_number, changed.version) == ("Bakeri Vest AS", "914778271", 2)
+    raced.clear()
+    with pytest.raises(Stale):  # with If-Match, the same race is the caller's to settle
+        world.service.change_client(ADA, "c1", ClientChange(name="X"), if_match=2)
+
+
+class _Invoices:
+    """Two kinds' invoices, each newest period first; February invoiced late (number 9)."""
+
+    def __init__(self) -> None:
+        self.rows = {
+            "MONTHLY": [
+                ("2022-03", "2022-03-01", 2),
+                ("2022-02", "2022-02-01", 9),
+                ("2022-01", "2022-01-01", 1),
+            ],
+            "ANNUAL": [("2021", "2020-09-01", 8)],
+        }
+
+    def newest(
+        self, tenant_id: str, kind: Any, *, limit: int, before: str | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        rows = [r for r in self.rows[kind.value] if before is None or r[0] < before]
+        items = [
+            {
+                "sk": f"INVOICE#{kind.value}#{label}",
+                "invoice_number": number,
+                "period_start": start,
+                "issue_date": start,
+                "due_date": start,
+                "document_type": "INVOICE",
+                "total": Decimal("10"),
+                "currency": "NOK",
+            }
+            for label, start, number in rows
+        ]
+        return items[:limit], len(items) > limit
+
+    def by_number(self, tenant_id: str, number: int) -> None:
+        return None
+
+
+def test_pages_of_invoices_show_each_once_newest_period_first_even_one_issued_late() -> None:
+    from periodyear.register.invoices import InvoiceReads  # noqa: PLC0415
+
+    store = MemoryClientStore({"firm-a": MemoryTenant(users={"u1": "admin"})})
+    reads = InvoiceReads(members=store, invoices=_Invoices(), links=None)  # type: ignore[arg-type]
+    for limit in (1, 2, 3, 10):
+        seen: list[int] = []
+        cursor: str | None = None
+        while True:
+            items, cursor = reads.invoices(ADA, limit=limit, cursor=cursor, kind=None)
+            seen += [i.invoice_number for i in items]
+            if cursor is None:
+                break
+        assert seen == [2, 9, 1, 8], (
+            limit
+        )  # March, February (late), January, then the year from September 2020

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from periodyear.adapters.invoices import ALLOCATIONS_PER_ITEM, _allocation_parts
 from periodyear.adapters.items import item_size
+from periodyear.domain.errors import RunNotAnnounced
 from periodyear.domain.runs import ANNOUNCE_LEASE, EVENT_DETAIL_BYTES, BatchReport, Tally, fit_summary
 from tests.unit.test_billing_service import World, account
 
@@ -181,3 +182,27 @@ def test_a_retried_planner_hands_on_the_first_attempts_batches() -> None:
     assert first.plan_id == "first"
     assert [(m["batch"], m["tenant_ids"]) for m in world.queue.messages] == [(1, ["b", "c", "d"]), (2, ["e"])]
     assert (handed["tenants_handed_on"], handed["batches"]) == (4, 2)
+
+
+def test_a_run_of_no_tenants_whose_planner_died_announcing_fails_its_retry_then_announces_once() -> None:
+    world = World([])
+    clock = clocked(world)
+
+    def dies(summary: Mapping[str, Any]) -> None:
+        raise SystemExit("the sandbox died before the event was put")
+
+    real = world.events.run_completed
+    world.events.run_completed = dies  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        world.fan_out.plan(world.plan())
+    world.events.run_completed = real  # type: ignore[method-assign]
+    # Lambda's retry inside the claim fails loudly (no batch will come again to take it over)
+    with pytest.raises(RunNotAnnounced):
+        world.fan_out.plan(world.plan())
+    assert world.events.completed == []
+    # a retry after the claim has run out announces it, once
+    clock.now += ANNOUNCE_LEASE + timedelta(seconds=1)
+    world.fan_out.plan(world.plan())
+    world.fan_out.plan(world.plan())
+    (completed,) = world.events.completed
+    assert completed["tenants_seen"] == 0

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from copy import deepcopy as copy_message
 from datetime import datetime
@@ -135,7 +137,9 @@ def put_events(
     results: list[str | None] = [None] * len(entries)
     for start in range(0, len(entries), 10):
         pending = list(range(start, min(start + 10, len(entries))))
-        for _attempt in range(attempts):
+        for attempt in range(attempts):
+            if attempt:  # failed entries (throttled) again after a jittered pause
+                time.sleep(min(1.0, 0.05 * 2**attempt) * random.random())
             response = client.put_events(Entries=[dict(entries[i]) for i in pending])  # type: ignore[misc]
             failed = []
             for index, result in zip(pending, response["Entries"], strict=True):

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from periodyear.billing.request import BillingPlan
 from periodyear.domain.calendar import format_instant
+from periodyear.domain.errors import RunNotAnnounced
 from periodyear.domain.runs import (
     BatchReport,
     RunRecord,
@@ -144,8 +145,12 @@ class FanOut:
         batches its first call stored (batches count once either way)."""
         existing = self._runs.get(plan.run_id)
         if existing is not None and existing.batches_sent:
-            if existing.batches_planned == 0:
-                self._complete_if_done(plan.run_id, redelivered=True)  # a planner that died announcing
+            if existing.batches_planned == 0 and (
+                why := self._complete_if_done(plan.run_id, redelivered=True)
+            ):
+                # No batch will come again to take the announcement over: fail, so that the
+                # invocation is retried and, past its retries, kept in the dead-letter queue.
+                raise RunNotAnnounced(why)
             return handed_on(existing)
         if existing is None:
             tenants = list(dict.fromkeys(self._tenants.tenant_ids()))

@@ -76,5 +76,9 @@ class DocumentError(PeriodYearError):
     """The invoice cannot be written as a valid document (e.g. a buyer without a valid org number)."""
 
 
+class RunNotAnnounced(Exception):
+    """A run is complete but its announcement is claimed by a delivery that may have died."""
+
+
 class BatchNotDone(Exception):
     """Some tenants of a fanned-out run's batch failed in a way another delivery may cure."""

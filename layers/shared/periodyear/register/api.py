@@ -421,7 +421,7 @@ Number = Annotated[int, Path(ge=1, le=10**12, description="the invoice number")]
 
 @app.get(
     "/v1/invoices",
-    summary="The tenant's invoices, newest first",
+    summary="The tenant's invoices, newest period first",
     responses={200: {"description": "A page of invoices"}, **_problems()},
 )
 def list_invoices(
@@ -434,7 +434,10 @@ def list_invoices(
     items, after = invoice_reads().invoices(
         _caller(), limit=limit, cursor=cursor, kind=PeriodKind(kind) if kind else None
     )
-    page = InvoicePage(items=[InvoiceItem.model_validate(asdict(i)) for i in items], next_cursor=after)
+    shown = [
+        InvoiceItem.model_validate({k: v for k, v in asdict(i).items() if k != "period_start"}) for i in items
+    ]
+    page = InvoicePage(items=shown, next_cursor=after)
     return Response(200, "application/json", page)
 
 

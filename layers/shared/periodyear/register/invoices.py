@@ -37,6 +37,7 @@ class Links(Protocol):
 
 @dataclass(frozen=True)
 class InvoiceSummary:
+    period_start: str  # orders the list: newest period first (each kind's stream is in that order)
     invoice_number: int
     kind: str
     period: str
@@ -49,6 +50,7 @@ class InvoiceSummary:
 
 def _summary(kind: PeriodKind, item: Mapping[str, Any]) -> InvoiceSummary:
     return InvoiceSummary(
+        period_start=str(item["period_start"]),
         invoice_number=int(item["invoice_number"]),
         kind=kind.value,
         period=str(item["sk"]).removeprefix(f"INVOICE#{kind.value}#"),
@@ -90,7 +92,9 @@ class InvoiceReads:
     def invoices(
         self, caller: Caller, *, limit: int, cursor: str | None, kind: PeriodKind | None
     ) -> tuple[list[InvoiceSummary], str | None]:
-        """Newest first (by number: the sequence is the order of issue), both kinds merged."""
+        """Newest period first, both kinds merged (by period start, then number). Each kind's
+        stream comes in that order, so a kind's cursor is the last of its invoices shown: no
+        invoice is skipped or shown twice, even one issued late for an earlier period."""
         tenant_id = self._tenant(caller)
         positions = _positions(cursor)
         kinds: Sequence[PeriodKind] = [kind] if kind is not None else list(positions)
@@ -102,7 +106,7 @@ class InvoiceReads:
                 continue
             items, more[each] = self._invoices.newest(tenant_id, each, limit=limit, before=positions[each])
             found += [_summary(each, item) for item in items]
-        shown = sorted(found, key=lambda s: s.invoice_number, reverse=True)[:limit]
+        shown = sorted(found, key=lambda s: (s.period_start, s.invoice_number), reverse=True)[:limit]
         left = {
             each: (more[each] or any(f.kind == each.value and f not in shown for f in found))
             for each in kinds

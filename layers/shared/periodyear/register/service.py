@@ -23,6 +23,7 @@ from periodyear.domain.client_register import (
     NotFound,
     RegisterClient,
     RegisterUser,
+    Stale,
     Unauthenticated,
     check_archivable,
     check_changeable,
@@ -132,35 +133,55 @@ class ClientService:
     def change_client(
         self, caller: Caller, client_id: str, change: ClientChange, *, if_match: int | None
     ) -> RegisterClient:
-        tenant_id, client = self._client(caller, client_id)
-        check_changeable(client)
-        check_version(client, if_match)
-        changed = replace(
-            client,
-            name=change.name if change.name is not None else client.name,
-            org_number=org_number(change.org_number) if change.org_number is not None else client.org_number,
-        )
-        if changed == client:
-            return client  # nothing to change: no write, no event
-        changed = replace(changed, version=client.version + 1, updated_at=format_instant(self._clock()))
-        self._store.replace_client(tenant_id, client, changed)
-        actor = str(caller.user_id)
-        self._events.changed(
-            "ClientUpdated", {"tenant_id": tenant_id, "actor": actor, "client_id": client_id}
-        )
-        return changed
+        """Apply the change to the version ``If-Match`` names; without one, to the client as it is
+        (a concurrent change in between is read again, never answered 412)."""
+        for _ in range(3):
+            tenant_id, client = self._client(caller, client_id)
+            check_changeable(client)
+            check_version(client, if_match)
+            changed = replace(
+                client,
+                name=change.name if change.name is not None else client.name,
+                org_number=org_number(change.org_number)
+                if change.org_number is not None
+                else client.org_number,
+            )
+            if changed == client:
+                return client  # nothing to change: no write, no event
+            changed = replace(changed, version=client.version + 1, updated_at=format_instant(self._clock()))
+            try:
+                self._store.replace_client(tenant_id, client, changed)
+            except Stale:
+                if if_match is not None:
+                    raise
+                continue
+            actor = str(caller.user_id)
+            self._events.changed(
+                "ClientUpdated", {"tenant_id": tenant_id, "actor": actor, "client_id": client_id}
+            )
+            return changed
+        raise Stale(f"client {client_id} kept changing while it was changed; try again")
 
     def archive_client(self, caller: Caller, client_id: str, *, if_match: int | None) -> None:
-        tenant_id, client = self._client(caller, client_id)
-        if client.archived:
-            return  # archived already: DELETE repeated, nothing changes
-        check_archivable(client)
-        check_version(client, if_match)
-        self._store.archive_client(tenant_id, client, format_instant(self._clock()))
-        actor = str(caller.user_id)
-        self._events.changed(
-            "ClientArchived", {"tenant_id": tenant_id, "actor": actor, "client_id": client_id}
-        )
+        """Archive the version ``If-Match`` names; without one, the client as it is."""
+        for _ in range(3):
+            tenant_id, client = self._client(caller, client_id)
+            if client.archived:
+                return  # archived already: DELETE repeated, nothing changes
+            check_archivable(client)
+            check_version(client, if_match)
+            try:
+                self._store.archive_client(tenant_id, client, format_instant(self._clock()))
+            except Stale:
+                if if_match is not None:
+                    raise
+                continue
+            actor = str(caller.user_id)
+            self._events.changed(
+                "ClientArchived", {"tenant_id": tenant_id, "actor": actor, "client_id": client_id}
+            )
+            return
+        raise Stale(f"client {client_id} kept changing while it was archived; try again")
 
 
 class TenantReads:
