@@ -118,6 +118,21 @@ def provision(region: str = REGION) -> Provisioned:
         ]["QueueArn"]
     for name in resources("AWS::IAM::Role"):
         arns[name] = f"arn:aws:iam::123456789012:role/{STACK_NAME}-{name}"
+    cognito = boto3.client("cognito-idp", region_name=region)
+    for name, props in resources("AWS::Cognito::UserPool").items():  # the register API's sign-ins
+        pool = cognito.create_user_pool(
+            PoolName=f"{STACK_NAME}-{name}",
+            UsernameAttributes=props.get("UsernameAttributes", []),
+            Schema=[
+                {
+                    "Name": a["Name"],
+                    "AttributeDataType": a["AttributeDataType"],
+                    "Mutable": a.get("Mutable", True),
+                }
+                for a in props.get("Schema", [])
+            ],
+        )["UserPool"]
+        names[name], arns[name] = pool["Id"], pool["Arn"]
     sender = parameter_values()["NoticeSender"]
     boto3.client("sesv2", region_name=region).create_email_identity(EmailIdentity=sender)
     return Provisioned(names, arns)

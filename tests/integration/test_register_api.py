@@ -333,3 +333,106 @@ def test_an_operator_lists_every_tenant_and_a_user_may_not(api: str) -> None:
     assert [t["tenant_id"] for t in first["items"] + rest["items"]] == ["firm-a", "firm-b"]
     refused = request("GET", "/v1/tenants")
     assert (refused["statusCode"], refused["headers"]["Content-Type"]) == (403, "application/problem+json")
+
+
+def _sign_in(email: str) -> dict[str, Any] | None:
+    import boto3  # noqa: PLC0415
+
+    from periodyear_local.sandbox import REGION  # noqa: PLC0415
+
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    try:
+        user = cognito.admin_get_user(UserPoolId=os.environ["REGISTER_USER_POOL_ID"], Username=email)
+    except cognito.exceptions.UserNotFoundException:
+        return None
+    return {"enabled": user["Enabled"], **{a["Name"]: a["Value"] for a in user["UserAttributes"]}}
+
+
+def test_an_admin_adds_a_user_who_gets_a_sign_in_naming_the_tenant_and_removes_it(api: str) -> None:
+    added = request("POST", "/v1/users", body={"name": "Ola", "email": "Ola@Firm.example", "role": "user"})
+    assert (added["statusCode"], added["headers"]["ETag"]) == (201, '"1"')
+    user_id = body_of(added)["user_id"]
+    sign_in = _sign_in("Ola@Firm.example")
+    assert sign_in is not None
+    assert (sign_in["custom:tenant_id"], sign_in["custom:user_id"], sign_in["enabled"]) == (
+        "firm-a",
+        user_id,
+        True,
+    )
+    # one address one user in a tenant, whatever its case
+    taken = request("POST", "/v1/users", body={"name": "Ola 2", "email": "ola@firm.example", "role": "user"})
+    assert taken["statusCode"] == 409
+    # a user (not an admin) may not change users; another tenant's admin does not find this one
+    ola = {"custom:tenant_id": "firm-a", "custom:user_id": user_id}
+    assert (
+        request(
+            "POST", "/v1/users", claims=ola, body={"name": "X", "email": "x@firm.example", "role": "admin"}
+        )["statusCode"]
+        == 403
+    )
+    assert request("DELETE", f"/v1/users/{user_id}", claims=BOB)["statusCode"] == 404
+    # promoted, then the first admin steps down: allowed, an admin is left
+    assert request("PATCH", f"/v1/users/{user_id}", body={"role": "admin"})["statusCode"] == 200
+    assert request("PATCH", "/v1/users/u1", body={"role": "user"})["statusCode"] == 200
+    # u1 is no admin any more: at once, on its next call
+    assert (
+        request("POST", "/v1/users", body={"name": "Y", "email": "y@firm.example", "role": "user"})[
+            "statusCode"
+        ]
+        == 403
+    )
+    # the last admin cannot remove or demote itself
+    last = request("DELETE", f"/v1/users/{user_id}", claims=ola)
+    assert (last["statusCode"], "admin" in body_of(last)["detail"]) == (409, True)
+    assert request("PATCH", f"/v1/users/{user_id}", claims=ola, body={"role": "user"})["statusCode"] == 409
+    # removing a user disables its sign-in
+    assert request("DELETE", "/v1/users/u1", claims=ola)["statusCode"] == 204
+    assert body_of(request("GET", "/v1/users", claims=ola))["items"][0]["user_id"] == user_id
+    events = drain_queue(api)
+    assert "@" not in json.dumps([e["detail"] for e in events])
+
+
+@pytest.mark.server
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(moto_server: Any) -> None:
+    import threading  # noqa: PLC0415
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    import boto3  # noqa: PLC0415
+
+    from periodyear_local.sandbox import REGION, patched_environ  # noqa: PLC0415
+
+    with patched_environ(moto_server.environment("RegisterApiFunction")):
+        wiring.reset()
+        table = moto_server.names["RegisterTable"]
+        items = register_items("firm-a", package="KOMPLETT", price_switch_date=date(2022, 3, 1))
+        items += [
+            {
+                "pk": "TENANT#firm-a",
+                "sk": f"USER#{u}",
+                "user_id": u,
+                "name": u,
+                "email": f"{u}@x.example",
+                "role": "admin",
+            }
+            for u in ("u1", "u2")
+        ]
+        batch_put(boto3.client("dynamodb", region_name=REGION), table, items)
+        start = threading.Barrier(2)
+
+        def demote(pair: tuple[str, str]) -> int:
+            me, other = pair
+            start.wait()
+            claims = {"custom:tenant_id": "firm-a", "custom:user_id": me}
+            return int(
+                request("PATCH", f"/v1/users/{other}", claims=claims, body={"role": "user"})["statusCode"]
+            )
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            statuses = sorted(pool.map(demote, [("u1", "u2"), ("u2", "u1")]))
+        roles = body_of(
+            request("GET", "/v1/users", claims={"custom:tenant_id": "firm-a", "custom:user_id": "u1"})
+        )
+        wiring.reset()
+    admins = [u for u in roles["items"] if u["role"] == "admin"]
+    assert len(admins) == 1
+    assert statuses in ([200, 403], [200, 409])  # the second is no admin any more, or would leave none

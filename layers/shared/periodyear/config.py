@@ -241,3 +241,4 @@ class RegisterSettings(EnvSettings):
     invoices_table: str
     documents_bucket: str
     event_bus_name: str
+    register_user_pool_id: str

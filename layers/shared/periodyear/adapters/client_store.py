@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 from periodyear.adapters.errors import transact_write
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import format_instant
-from periodyear.domain.client_register import Conflict, Member, RegisterClient, RegisterUser, Stale
+from periodyear.domain.client_register import (
+    Conflict,
+    Member,
+    RegisterClient,
+    RegisterUser,
+    Stale,
+    email_key,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,6 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _GUARDED = "org_guards"
+_USERS_GUARDED = "user_guards"
 TENANTS_INDEX = "gsi1"  # CONTRACT §2: gsi1pk = "TENANTS", gsi1sk = <tenant_id>
 TRANSACTION_ACTIONS = 100
 
@@ -231,12 +239,12 @@ class ClientStore:
         return found, encode_cursor(found[-1].client_id)
 
     # ------------------------------------------------------------------ writes
-    def _guarded(self, tenant_id: str) -> dict[str, Any]:
+    def _guarded(self, tenant_id: str, marker: str = _GUARDED) -> dict[str, Any]:
         return {
             "ConditionCheck": {
                 "TableName": self._table,
                 "Key": self._key(tenant_id, "PROFILE"),
-                "ConditionExpression": f"attribute_exists({_GUARDED})",
+                "ConditionExpression": f"attribute_exists({marker})",
             }
         }
 
@@ -297,7 +305,9 @@ class ClientStore:
             ExpressionAttributeValues={":now": {"S": format_instant(self._clock())}},
         )
 
-    def _write(self, tenant_id: str, actions: list[dict[str, Any]]) -> list[int]:
+    def _write(
+        self, tenant_id: str, actions: list[dict[str, Any]], guard: Callable[[str], None] | None = None
+    ) -> list[int]:
         """Run a change whose first action is the guard mark's check; the failed conditions' positions."""
         for _ in range(2):
             written = transact_write(self._client, actions, sleep=self._sleep)
@@ -305,8 +315,8 @@ class ClientStore:
                 return []
             if 0 not in written.failed_conditions:
                 return written.failed_conditions
-            self.guard_existing(tenant_id)  # the tenant's first change: guard its clients, then again
-        raise RuntimeError(f"tenant {tenant_id}'s clients could not be guarded")
+            (guard or self.guard_existing)(tenant_id)  # the tenant's first change: guard it, then again
+        raise RuntimeError(f"tenant {tenant_id}'s register could not be guarded")
 
     def add_client(self, tenant_id: str, client: RegisterClient) -> None:
         put = {
@@ -365,3 +375,200 @@ class ClientStore:
         ]
         if self._write(tenant_id, actions):
             raise Stale(f"client {client.client_id} changed since it was read")
+
+
+# ---------------------------------------------------------------------- users
+# ``EMAIL#<address, case folded>`` holds the users with that address (``user_ids``), joined on
+# condition it holds none; ``ADMINS`` counts the tenant's admins, and losing one is conditional
+# on ``count > 1``: both change in the user's own transaction, so a tenant keeps an admin and
+# one address stays one user's however many requests race. Users the migration wrote are
+# guarded and counted once, before the tenant's first change of a user (``user_guards``).
+
+
+def _user(item: dict[str, Any]) -> RegisterUser:
+    return RegisterUser(
+        user_id=str(item.get("user_id") or str(item["sk"]).removeprefix("USER#")),
+        name=str(item.get("name", "")),
+        email=str(item.get("email", "")),
+        role=str(item.get("role", "")),
+        version=int(item.get("version", 0)),
+        created_at=item.get("created_at"),
+        updated_at=item.get("updated_at"),
+    )
+
+
+class UserStore(ClientStore):
+    """The tenant's users beside its clients, in the same table and partition."""
+
+    def member_and_user(
+        self, tenant_id: str, caller_id: str, user_id: str
+    ) -> tuple[Member, RegisterUser | None]:
+        """The caller's standing and the user it names (itself, perhaps), in one BatchGetItem."""
+        keys = dict.fromkeys(("PROFILE", f"USER#{caller_id}", f"USER#{user_id}"))  # a key once
+        items = self._get_many([self._key(tenant_id, sk) for sk in keys])
+        user = items.get(f"USER#{user_id}")
+        return self._member(items, caller_id), _user(user) if user else None
+
+    def _email(self, tenant_id: str, user: RegisterUser, *, join: bool) -> dict[str, Any]:
+        action: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": self._key(tenant_id, f"EMAIL#{email_key(user.email)}"),
+            "UpdateExpression": ("ADD" if join else "DELETE") + " user_ids :id",
+            "ExpressionAttributeValues": {":id": {"SS": [user.user_id]}},
+        }
+        if join:
+            action["ConditionExpression"] = "attribute_not_exists(user_ids)"
+        return {"Update": action}
+
+    def _admins(self, tenant_id: str, change: int) -> dict[str, Any]:
+        action: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": self._key(tenant_id, "ADMINS"),
+            "UpdateExpression": "ADD #count :change",
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": {":change": {"N": str(change)}},
+        }
+        if change < 0:
+            action["ConditionExpression"] = "#count > :one"
+            action["ExpressionAttributeValues"][":one"] = {"N": "1"}
+        return {"Update": action}
+
+    def guard_users(self, tenant_id: str) -> None:
+        """Guard the addresses and count the admins of the users the migration wrote, then mark."""
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :user)",
+            ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant_id)}, ":user": {"S": "USER#"}},
+            ConsistentRead=True,
+        )
+        users = [_user(from_item(raw)) for page in pages for raw in page["Items"]]
+        holders: dict[str, set[str]] = {}
+        for user in users:
+            holders.setdefault(email_key(user.email), set()).add(user.user_id)
+        unguarded = {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": self._key(tenant_id, "PROFILE"),
+                "ConditionExpression": f"attribute_not_exists({_USERS_GUARDED})",
+            }
+        }
+        count = {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(tenant_id, "ADMINS"),
+                "UpdateExpression": "SET #count = :n",
+                "ExpressionAttributeNames": {"#count": "count"},
+                "ExpressionAttributeValues": {":n": {"N": str(sum(u.role == "admin" for u in users))}},
+            }
+        }
+        joins = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": self._key(tenant_id, f"EMAIL#{address}"),
+                    "UpdateExpression": "ADD user_ids :ids",
+                    "ExpressionAttributeValues": {":ids": {"SS": sorted(ids)}},
+                }
+            }
+            for address, ids in sorted(holders.items())
+        ]
+        for chunk in [[count], *batched(joins, TRANSACTION_ACTIONS - 1, strict=False)]:
+            if not transact_write(self._client, [unguarded, *chunk], sleep=self._sleep).committed:
+                return  # marked meanwhile by another request's guarding
+        self._client.update_item(
+            TableName=self._table,
+            Key=self._key(tenant_id, "PROFILE"),
+            UpdateExpression=f"SET {_USERS_GUARDED} = if_not_exists({_USERS_GUARDED}, :now)",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":now": {"S": format_instant(self._clock())}},
+        )
+
+    def _user_write(self, tenant_id: str, actions: list[dict[str, Any]]) -> list[int]:
+        return self._write(tenant_id, [self._guarded(tenant_id, _USERS_GUARDED), *actions], self.guard_users)
+
+    def add_user(self, tenant_id: str, user: RegisterUser) -> None:
+        item = {
+            "pk": tenant_pk(tenant_id),
+            "sk": f"USER#{user.user_id}",
+            "user_id": user.user_id,
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "version": user.version,
+            "created_at": user.created_at,
+            "updated_at": user.updated_at,
+        }
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        actions = [put, self._email(tenant_id, user, join=True)]
+        if user.role == "admin":
+            actions.append(self._admins(tenant_id, +1))
+        failed = self._user_write(tenant_id, actions)
+        if 1 in failed:
+            raise Conflict(f"a user {user.user_id} exists already")
+        if 2 in failed:
+            raise Conflict("another user of the tenant has that email")
+
+    def replace_user(self, tenant_id: str, before: RegisterUser, after: RegisterUser) -> None:
+        update = {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(tenant_id, f"USER#{before.user_id}"),
+                "UpdateExpression": "SET #name = :name, email = :email, #role = :role, #version = :version, "
+                "updated_at = :at",
+                "ConditionExpression": "attribute_exists(pk) AND "
+                "(#version = :before OR (attribute_not_exists(#version) AND :before = :zero))",
+                "ExpressionAttributeNames": {"#name": "name", "#role": "role", "#version": "version"},
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":name": after.name,
+                        ":email": after.email,
+                        ":role": after.role,
+                        ":version": after.version,
+                        ":at": after.updated_at,
+                        ":before": before.version,
+                        ":zero": 0,
+                    }
+                ),
+            }
+        }
+        actions: list[dict[str, Any]] = [update]
+        email_at = admins_at = -1
+        if email_key(after.email) != email_key(before.email):
+            actions += [self._email(tenant_id, before, join=False), self._email(tenant_id, after, join=True)]
+            email_at = len(actions)  # its position once the guard check stands first
+        if before.role != after.role:
+            actions.append(self._admins(tenant_id, +1 if after.role == "admin" else -1))
+            admins_at = len(actions)
+        failed = self._user_write(tenant_id, actions)
+        if 1 in failed:
+            raise Stale(f"user {before.user_id} changed since it was read")
+        if email_at in failed:
+            raise Conflict("another user of the tenant has that email")
+        if admins_at in failed:
+            raise Conflict("the tenant would have no admin left: make another user admin first")
+
+    def remove_user(self, tenant_id: str, user: RegisterUser) -> None:
+        delete = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": self._key(tenant_id, f"USER#{user.user_id}"),
+                "ConditionExpression": "attribute_exists(pk) AND "
+                "(#version = :before OR (attribute_not_exists(#version) AND :before = :zero))",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": to_item({":before": user.version, ":zero": 0}),
+            }
+        }
+        actions = [delete, self._email(tenant_id, user, join=False)]
+        if user.role == "admin":
+            actions.append(self._admins(tenant_id, -1))
+        failed = self._user_write(tenant_id, actions)
+        if 1 in failed:
+            raise Stale(f"user {user.user_id} changed since it was read")
+        if 3 in failed:
+            raise Conflict("the tenant would have no admin left: make another user admin first")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -56,7 +56,12 @@ def sqs() -> SQSClient:
     return boto3.client("sqs", config=_CONFIG)
 
 
+@functools.cache
+def cognito() -> Any:  # the register API's user pool (no stubs installed for cognito-idp)
+    return boto3.client("cognito-idp", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget the cached clients (tests start each case with fresh ones)."""
-    for factory in (dynamodb, sesv2, scheduler, events, s3, sqs):
+    for factory in (dynamodb, sesv2, scheduler, events, s3, sqs, cognito):
         factory.cache_clear()

@@ -288,3 +288,55 @@ class RegisterEvents:
         (failure,) = put_events(self._client, [entry])
         if failure is not None:
             raise RuntimeError(f"{detail_type} was not put on the bus: {failure}")
+
+
+class CognitoSignIns:
+    """The register's users' sign-ins in the user pool: the pool sends the invitation; the user's
+    tenant and id are custom attributes, which the app client may read and never write."""
+
+    def __init__(self, client: Any, pool_id: str) -> None:
+        self._client = client
+        self._pool = pool_id
+
+    def create(self, tenant_id: str, user: Any) -> None:
+        from periodyear.domain.client_register import Conflict  # noqa: PLC0415
+
+        try:
+            self._client.admin_create_user(
+                UserPoolId=self._pool,
+                Username=user.email,
+                UserAttributes=[
+                    {"Name": "email", "Value": user.email},
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "name", "Value": user.name},
+                    {"Name": "custom:tenant_id", "Value": tenant_id},
+                    {"Name": "custom:user_id", "Value": user.user_id},
+                ],
+                DesiredDeliveryMediums=["EMAIL"],
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "UsernameExistsException":
+                raise Conflict(
+                    "that email signs in to the service already (one sign-in an address)"
+                ) from None
+            raise
+
+    def change_email(self, old: str, new: str) -> None:
+        """Move the sign-in to the new address; a user without one yet (moved from the old
+        platform, its sign-in not made) has nothing to move."""
+        try:
+            self._client.admin_update_user_attributes(
+                UserPoolId=self._pool,
+                Username=old,
+                UserAttributes=[{"Name": "email", "Value": new}, {"Name": "email_verified", "Value": "true"}],
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "UserNotFoundException":
+                raise
+
+    def disable(self, email: str) -> None:
+        try:
+            self._client.admin_disable_user(UserPoolId=self._pool, Username=email)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "UserNotFoundException":
+                raise

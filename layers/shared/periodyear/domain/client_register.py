@@ -221,6 +221,36 @@ class RegisterUser:
     name: str
     email: str
     role: str
+    version: int = 0  # 0: written by the migration, never changed through the API
+    created_at: str | None = None
+    updated_at: str | None = None
 
     def as_resource(self) -> dict[str, object]:
         return {"user_id": self.user_id, "name": self.name, "email": self.email, "role": self.role}
+
+
+def email_address(value: str, name: str = "email") -> str:
+    """A bare e-mail address (the notice's rule: no display name, no line break), else 422."""
+    from periodyear.domain.migration import is_address  # noqa: PLC0415
+
+    if not is_address(value):
+        raise Invalid(f"{name} is not an e-mail address", fields={name: "not an address"})
+    return value
+
+
+def email_key(address: str) -> str:
+    """What makes two addresses the same user's in a tenant: case does not count."""
+    return address.strip().casefold()
+
+
+def role(value: str) -> str:
+    if value not in (Role.ADMIN, Role.USER):
+        raise Invalid("role is admin or user", fields={"role": "admin or user"})
+    return value
+
+
+@dataclass(frozen=True)
+class UserChange:
+    name: str | None = None
+    email: str | None = None
+    role: str | None = None

@@ -38,12 +38,14 @@ from periodyear.domain.client_register import (
     RegisterClient,
     RegisterError,
     Stale,
+    UserChange,
     caller_from_claims,
 )
 from periodyear.domain.invoice import IssuedInvoice
 from periodyear.observability import logger
 from periodyear.register.invoices import InvoiceReads
 from periodyear.register.service import ClientService, OperatorReads, TenantReads
+from periodyear.register.users import UserService
 
 PROBLEM = "application/problem+json"
 MAX_BODY_BYTES = 16 * 1024
@@ -85,6 +87,18 @@ class NewClient(_In):
     name: Name
     org_number: OrgNumber
     client_id: ClientId | None = None
+
+
+class NewUser(_In):
+    name: Name
+    email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
+    role: Literal["admin", "user"]
+
+
+class UserFields(_In):
+    name: Name | None = None
+    email: Annotated[str, StringConstraints(min_length=3, max_length=254)] | None = None
+    role: Literal["admin", "user"] | None = None
 
 
 class ClientFields(_In):
@@ -315,6 +329,12 @@ def invoice_reads() -> InvoiceReads:
     return build()
 
 
+def user_service() -> UserService:
+    from periodyear.register.wiring import user_service as build  # noqa: PLC0415
+
+    return build()
+
+
 def operator_reads() -> OperatorReads:
     from periodyear.register.wiring import operator_reads as build  # noqa: PLC0415
 
@@ -393,6 +413,42 @@ def list_users(
     users, after = tenant_reads().users(_caller(), limit=limit, cursor=cursor)
     page = UserPage(items=[User.model_validate(u.as_resource()) for u in users], next_cursor=after)
     return Response(200, "application/json", page)
+
+
+PathUserId = Annotated[str, Path(pattern=ID_PATTERN, description="the user's id", examples=["u1"])]
+
+
+@app.post(
+    "/v1/users",
+    summary="Add a user (admins): the user pool sends the sign-in invitation",
+    responses={201: {"description": "Added; Location names it"}, **_problems(400, 409, 413)},
+)
+def add_user(user: NewUser) -> Response[User]:
+    added = user_service().add_user(_caller(), name=user.name, email=user.email, user_role=user.role)
+    headers = {"Location": f"/v1/users/{added.user_id}", "ETag": _etag(added.version)}
+    return Response(201, "application/json", User.model_validate(added.as_resource()), headers=headers)
+
+
+@app.patch(
+    "/v1/users/<user_id>",
+    summary="Rename a user, change its email or role (admins)",
+    responses={200: {"description": "Changed"}, **_problems(400, 404, 409, 412, 413)},
+)
+def change_user(user_id: PathUserId, fields: UserFields, if_match: IfMatch = None) -> Response[User]:
+    change = UserChange(name=fields.name, email=fields.email, role=fields.role)
+    changed = user_service().change_user(_caller(), user_id, change, if_match=_if_match(if_match))
+    headers = {"ETag": _etag(changed.version)}
+    return Response(200, "application/json", User.model_validate(changed.as_resource()), headers=headers)
+
+
+@app.delete(
+    "/v1/users/<user_id>",
+    summary="Remove a user and disable its sign-in (admins)",
+    responses={204: {"description": "Removed"}, **_problems(404, 409, 412)},
+)
+def remove_user(user_id: PathUserId, if_match: IfMatch = None) -> Response[None]:
+    user_service().remove_user(_caller(), user_id, if_match=_if_match(if_match))
+    return Response(204, None, None)
 
 
 # ------------------------------------------------------------------ operators

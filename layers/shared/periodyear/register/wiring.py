@@ -6,12 +6,13 @@ import functools
 from datetime import UTC, datetime
 
 from periodyear.adapters import clients
-from periodyear.adapters.client_store import ClientStore
+from periodyear.adapters.client_store import UserStore
 from periodyear.adapters.invoices import InvoiceRepository
-from periodyear.adapters.messaging import DocumentLinks, RegisterEvents
+from periodyear.adapters.messaging import CognitoSignIns, DocumentLinks, RegisterEvents
 from periodyear.config import RegisterSettings
 from periodyear.register.invoices import InvoiceReads
 from periodyear.register.service import ClientService, OperatorReads, TenantReads
+from periodyear.register.users import UserService
 
 
 def processing_clock() -> datetime:
@@ -23,8 +24,19 @@ def _now() -> datetime:
 
 
 @functools.cache
-def _store() -> ClientStore:
-    return ClientStore(clients.dynamodb(), RegisterSettings.load().register_table, clock=_now)
+def _store() -> UserStore:
+    return UserStore(clients.dynamodb(), RegisterSettings.load().register_table, clock=_now)
+
+
+@functools.cache
+def user_service() -> UserService:
+    settings = RegisterSettings.load()
+    return UserService(
+        store=_store(),
+        sign_ins=CognitoSignIns(clients.cognito(), settings.register_user_pool_id),
+        events=RegisterEvents(clients.events(), settings.event_bus_name),
+        clock=_now,
+    )
 
 
 @functools.cache
@@ -54,6 +66,6 @@ def invoice_reads() -> InvoiceReads:
 
 
 def reset() -> None:
-    for built in (_store, client_service, tenant_reads, operator_reads, invoice_reads):
+    for built in (_store, client_service, user_service, tenant_reads, operator_reads, invoice_reads):
         built.cache_clear()
     clients.reset()
