@@ -436,3 +436,28 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(moto_server: Any
     admins = [u for u in roles["items"] if u["role"] == "admin"]
     assert len(admins) == 1
     assert statuses in ([200, 403], [200, 409])  # the second is no admin any more, or would leave none
+
+
+def test_an_address_the_user_pool_refuses_leaves_no_user_behind(
+    api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    from periodyear.adapters import clients  # noqa: PLC0415
+
+    def refuse(**_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "InvalidParameterException", "Message": "Invalid email"}}, "AdminCreateUser"
+        )
+
+    with monkeypatch.context() as patch:
+        patch.setattr(clients.cognito(), "admin_create_user", refuse)  # the pool the wiring uses
+        refused = request(
+            "POST", "/v1/users", body={"name": "Åse", "email": "åse@firm.example", "role": "admin"}
+        )
+    assert (refused["statusCode"], body_of(refused)["errors"]) == (422, {"email": "refused by the pool"})
+    assert [u["user_id"] for u in body_of(request("GET", "/v1/users"))["items"]] == ["u1"]
+    # the address is free again, and the admin count was given back: u1 is still the only admin
+    created = request("POST", "/v1/users", body={"name": "Åse", "email": "ase@firm.example", "role": "user"})
+    assert created["statusCode"] == 201
+    assert request("DELETE", "/v1/users/u1")["statusCode"] == 409

@@ -299,7 +299,7 @@ class CognitoSignIns:
         self._pool = pool_id
 
     def create(self, tenant_id: str, user: Any) -> None:
-        from periodyear.domain.client_register import Conflict  # noqa: PLC0415
+        from periodyear.domain.client_register import Conflict, Invalid  # noqa: PLC0415
 
         try:
             self._client.admin_create_user(
@@ -315,9 +315,14 @@ class CognitoSignIns:
                 DesiredDeliveryMediums=["EMAIL"],
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "UsernameExistsException":
+            code = error.response.get("Error", {}).get("Code")
+            if code == "UsernameExistsException":
                 raise Conflict(
                     "that email signs in to the service already (one sign-in an address)"
+                ) from None
+            if code == "InvalidParameterException":  # an address the pool cannot take
+                raise Invalid(
+                    "the user pool cannot take that email", fields={"email": "refused by the pool"}
                 ) from None
             raise
 

@@ -20,6 +20,7 @@ from periodyear.domain.client_register import (
     Caller,
     Conflict,
     Forbidden,
+    Invalid,
     Member,
     NotFound,
     RegisterUser,
@@ -93,8 +94,8 @@ class UserService:
         self._store.add_user(tenant_id, user)
         try:
             self._sign_ins.create(tenant_id, user)
-        except Conflict:
-            self._store.remove_user(tenant_id, user)  # back out (its own admin count with it)
+        except (Conflict, Invalid):  # the pool refused the address: back out, admin count and all
+            self._store.remove_user(tenant_id, user)
             raise
         self._event("UserAdded", tenant_id, actor, user.user_id)
         return user
