@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -26,16 +25,10 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 
+from periodyear_local.delivery import LambdaContext
+
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-
-
-@dataclass
-class _Context:
-    function_name: str = "register_api"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-north-1:123456789012:function:register_api"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
 def http_api_event(
@@ -119,7 +112,7 @@ class LocalApi:
 
     def _handle(self, event: dict[str, Any]) -> dict[str, Any]:
         handler = self._handler or importlib.import_module("functions.register_api.app").handler
-        return handler(event, _Context())
+        return handler(event, LambdaContext(function_name="register_api"))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/"

@@ -15,6 +15,7 @@ import pytest
 
 from periodyear.register import wiring
 from periodyear.register.api import openapi_document
+from periodyear_local.api_server import http_api_event
 from periodyear_local.sandbox import drain_queue, local_aws, route_to_queue
 from periodyear_local.seed import batch_put, register_items
 from tests.conftest import LambdaContext
@@ -32,37 +33,17 @@ def request(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """The handler's answer to a request as the HTTP API hands it on behind its JWT authorizer."""
     app = importlib.import_module("functions.register_api.app")
     raw = body if isinstance(body, str) or body is None else json.dumps(body)
-    event = {
-        "version": "2.0",
-        "routeKey": "ANY /v1/{proxy+}",
-        "rawPath": path,
-        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-        "headers": {"content-type": "application/json", **(headers or {})},
-        "queryStringParameters": query,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": "local",
-            "domainPrefix": "local",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": "t",
-            },
-            "requestId": "r1",
-            "routeKey": "ANY /v1/{proxy+}",
-            "stage": "$default",
-            "time": "05/Sep/2022:10:00:00 +0000",
-            "timeEpoch": 1662372000000,
-            **({"authorizer": {"jwt": {"claims": claims, "scopes": None}}} if claims is not None else {}),
-        },
-        "body": raw,
-        "isBase64Encoded": False,
-    }
+    event = http_api_event(
+        method,
+        path,
+        query="&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        headers={"content-type": "application/json", **(headers or {})},
+        body=raw,
+        claims=claims,
+    )
     response: dict[str, Any] = app.handler(event, LambdaContext(function_name="register_api"))
     return response
 
@@ -461,3 +442,16 @@ def test_an_address_the_user_pool_refuses_leaves_no_user_behind(
     created = request("POST", "/v1/users", body={"name": "Åse", "email": "ase@firm.example", "role": "user"})
     assert created["statusCode"] == 201
     assert request("DELETE", "/v1/users/u1")["statusCode"] == 409
+
+
+def test_the_routes_refused_before_routing_are_the_documents() -> None:
+    from periodyear.register.api import _routes  # noqa: PLC0415
+
+    documented = {path: {m.upper() for m in ops} for path, ops in openapi_document()["paths"].items()}
+    routed = {pattern.pattern: set(methods) for pattern, methods in _routes()}
+    assert sorted(map(sorted, routed.values())) == sorted(map(sorted, documented.values()))
+    for path, expected in documented.items():  # each documented path, parameters filled in, matches its route
+        concrete = path.replace("{client_id}", "c1").replace("{user_id}", "u1").replace("{number}", "7")
+        concrete = concrete.replace("{document}", "pdf")
+        (methods,) = [set(m) for pattern, m in _routes() if pattern.match(concrete)]
+        assert methods == expected, path

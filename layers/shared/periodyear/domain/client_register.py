@@ -67,10 +67,6 @@ class Caller:
     user_id: str | None
     operator: bool
 
-    @property
-    def is_user(self) -> bool:
-        return self.tenant_id is not None and self.user_id is not None
-
 
 def _groups(value: object) -> list[str]:
     """``cognito:groups`` as API Gateway passes it (``[operators other]``) or as a JSON list."""
@@ -102,6 +98,21 @@ def caller_from_claims(claims: object) -> Caller:
     if not operator and tenant_id is None:
         raise Unauthenticated("the token names no tenant's user and no operator")
     return Caller(tenant_id, user_id, operator)
+
+
+def tenant_user(caller: Caller) -> tuple[str, str]:
+    """The caller's tenant and user id; an operator (no tenant's user) may not."""
+    if caller.tenant_id is None or caller.user_id is None:
+        raise Forbidden("this route is for a tenant's users")
+    return caller.tenant_id, caller.user_id
+
+
+def check_member(member: Member) -> None:
+    """The caller's tenant is active and the caller still one of its users."""
+    if not member.tenant_active:
+        raise Forbidden("the tenant is not active in the register")
+    if member.role is None:
+        raise Unauthenticated("the signed-in user is no longer a user of the tenant")
 
 
 def check_id(name: str, value: str) -> str:

@@ -607,11 +607,15 @@ def _answer(status: int, title: str, detail: str, headers: dict[str, str] | None
 
 @functools.cache
 def _routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
-    """Each path of the API as a pattern, with the methods it answers."""
-    return [
-        (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), frozenset(m.upper() for m in methods))
-        for path, methods in openapi_document()["paths"].items()
-    ]
+    """Each path the resolver routes, as its pattern, with the methods it answers (read from the
+    resolver's own routes: the OpenAPI document would cost its generation on a cold start;
+    ``test_the_routes_refused_before_routing_are_the_documents`` holds the two equal)."""
+    methods: dict[str, set[str]] = {}
+    patterns: dict[str, re.Pattern[str]] = {}
+    for route in [*app._static_routes, *app._dynamic_routes]:  # Powertools keeps its Routes here
+        methods.setdefault(route.path, set()).add(route.method.upper())
+        patterns[route.path] = route.rule
+    return [(patterns[path], frozenset(found)) for path, found in methods.items()]
 
 
 def _refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from periodyear.domain.calendar import PeriodKind
-from periodyear.domain.client_register import Caller, Forbidden, Invalid, Member, NotFound, Unauthenticated
+from periodyear.domain.client_register import Caller, Invalid, Member, NotFound, check_member, tenant_user
 from periodyear.domain.invoice import IssuedInvoice
 
 LINK_SECONDS = 900
@@ -80,14 +80,9 @@ class InvoiceReads:
         self._links = links
 
     def _tenant(self, caller: Caller) -> str:
-        if not caller.is_user or caller.tenant_id is None or caller.user_id is None:
-            raise Forbidden("this route is for a tenant's users")
-        member = self._members.member(caller.tenant_id, caller.user_id)
-        if not member.tenant_active:
-            raise Forbidden("the tenant is not active in the register")
-        if member.role is None:
-            raise Unauthenticated("the signed-in user is no longer a user of the tenant")
-        return caller.tenant_id
+        tenant_id, user_id = tenant_user(caller)
+        check_member(self._members.member(tenant_id, user_id))
+        return tenant_id
 
     def invoices(
         self, caller: Caller, *, limit: int, cursor: str | None, kind: PeriodKind | None

@@ -24,12 +24,13 @@ from periodyear.domain.client_register import (
     RegisterClient,
     RegisterUser,
     Stale,
-    Unauthenticated,
     check_archivable,
     check_changeable,
     check_id,
+    check_member,
     check_version,
     org_number,
+    tenant_user,
     tenant_view,
 )
 
@@ -66,13 +67,6 @@ class Events(Protocol):
     def changed(self, detail_type: str, detail: dict[str, str]) -> None: ...
 
 
-def _active(member: Member) -> None:
-    if not member.tenant_active:
-        raise Forbidden("the tenant is not active in the register")
-    if member.role is None:
-        raise Unauthenticated("the signed-in user is no longer a user of the tenant")
-
-
 class ClientService:
     def __init__(
         self,
@@ -87,22 +81,17 @@ class ClientService:
         self._clock = clock
         self._new_id = new_id
 
-    def _user(self, caller: Caller) -> tuple[str, str]:
-        if not caller.is_user or caller.tenant_id is None or caller.user_id is None:
-            raise Forbidden("this route is for a tenant's users")
-        return caller.tenant_id, caller.user_id
-
     def _client(self, caller: Caller, client_id: str) -> tuple[str, RegisterClient]:
-        tenant_id, user_id = self._user(caller)
+        tenant_id, user_id = tenant_user(caller)
         member, client = self._store.member_and_client(tenant_id, user_id, check_id("client_id", client_id))
-        _active(member)
+        check_member(member)
         if client is None:
             raise NotFound(f"no client {client_id}")
         return tenant_id, client
 
     def list_clients(self, caller: Caller, *, limit: int, cursor: str | None, include_archived: bool) -> Page:
-        tenant_id, user_id = self._user(caller)
-        _active(self._store.member(tenant_id, user_id))
+        tenant_id, user_id = tenant_user(caller)
+        check_member(self._store.member(tenant_id, user_id))
         items, after = self._store.clients(
             tenant_id, limit=limit, after=cursor, include_archived=include_archived
         )
@@ -112,8 +101,8 @@ class ClientService:
         return self._client(caller, client_id)[1]
 
     def add_client(self, caller: Caller, *, name: str, org: str, client_id: str | None) -> RegisterClient:
-        tenant_id, user_id = self._user(caller)
-        _active(self._store.member(tenant_id, user_id))
+        tenant_id, user_id = tenant_user(caller)
+        check_member(self._store.member(tenant_id, user_id))
         now = format_instant(self._clock())
         client = RegisterClient(
             client_id=check_id("client_id", client_id) if client_id is not None else self._new_id(),
@@ -191,10 +180,9 @@ class TenantReads:
         self._store = store
 
     def tenant(self, caller: Caller) -> dict[str, object]:
-        if not caller.is_user or caller.tenant_id is None or caller.user_id is None:
-            raise Forbidden("this route is for a tenant's users")
-        member, profile, subscription = self._store.member_and_tenant(caller.tenant_id, caller.user_id)
-        _active(member)
+        tenant_id, user_id = tenant_user(caller)
+        member, profile, subscription = self._store.member_and_tenant(tenant_id, user_id)
+        check_member(member)
         if profile is None:  # pragma: no cover - an active member's tenant has a profile
             raise NotFound("no tenant")
         return tenant_view(profile, subscription)
@@ -202,11 +190,10 @@ class TenantReads:
     def users(
         self, caller: Caller, *, limit: int, cursor: str | None
     ) -> tuple[list[RegisterUser], str | None]:
-        if not caller.is_user or caller.tenant_id is None or caller.user_id is None:
-            raise Forbidden("this route is for a tenant's users")
-        member, _, _ = self._store.member_and_tenant(caller.tenant_id, caller.user_id)
-        _active(member)
-        return self._store.users(caller.tenant_id, limit=limit, after=cursor)
+        tenant_id, user_id = tenant_user(caller)
+        member, _, _ = self._store.member_and_tenant(tenant_id, user_id)
+        check_member(member)
+        return self._store.users(tenant_id, limit=limit, after=cursor)
 
 
 class TenantList(Protocol):

@@ -25,11 +25,12 @@ from periodyear.domain.client_register import (
     NotFound,
     RegisterUser,
     Stale,
-    Unauthenticated,
     UserChange,
     check_id,
+    check_member,
     email_address,
     role,
+    tenant_user,
 )
 
 
@@ -72,17 +73,13 @@ class UserService:
 
     def _admin(self, caller: Caller, user_id: str | None = None) -> tuple[str, str, RegisterUser | None]:
         """The caller's tenant and id, once its register item says it is an admin now."""
-        if not caller.is_user or caller.tenant_id is None or caller.user_id is None:
-            raise Forbidden("this route is for a tenant's users")
-        target = check_id("user_id", user_id) if user_id is not None else caller.user_id
-        member, user = self._store.member_and_user(caller.tenant_id, caller.user_id, target)
-        if not member.tenant_active:
-            raise Forbidden("the tenant is not active in the register")
-        if member.role is None:
-            raise Unauthenticated("the signed-in user is no longer a user of the tenant")
+        tenant_id, caller_id = tenant_user(caller)
+        target = check_id("user_id", user_id) if user_id is not None else caller_id
+        member, user = self._store.member_and_user(tenant_id, caller_id, target)
+        check_member(member)
         if member.role != "admin":
             raise Forbidden("only an admin of the tenant may change its users")
-        return caller.tenant_id, caller.user_id, user
+        return tenant_id, caller_id, user
 
     def _event(self, detail_type: str, tenant_id: str, actor: str, user_id: str) -> None:
         self._events.changed(detail_type, {"tenant_id": tenant_id, "actor": actor, "user_id": user_id})
