@@ -7,10 +7,9 @@ import os
 import socket
 import threading
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from periodyear.adapters.items import from_item
 from periodyear.billing import wiring
-from periodyear_local.delivery import QUEUE_CLOCK, DeliveryReport, deliver
+from periodyear_local.delivery import QUEUE_CLOCK, DeliveryReport, LambdaContext, deliver
 from periodyear_local.sandbox import (
     FAKE_CREDENTIALS,
     REGION,
@@ -51,14 +50,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
     return value
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "monthly_invoice"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-north-1:123456789012:function:monthly_invoice"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # one per invocation
 
 
 class Billing:

@@ -29,6 +29,10 @@ class LambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:eu-north-1:123456789012:function:local"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    timeout_ms: int = 29_000  # what the function has left, as Lambda would tell it
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_ms
 
 
 @dataclass

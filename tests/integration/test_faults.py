@@ -30,8 +30,9 @@ from periodyear.adapters.items import batch_write
 from periodyear.adapters.register import RegisterRepository
 from periodyear.domain.errors import NoticeNotSent
 from periodyear.migration import wiring as migration_wiring
+from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import REGION, drain_queue, local_aws, route_to_queue
-from tests.conftest import Billing, LambdaContext, plain
+from tests.conftest import Billing, plain
 from tests.integration.test_migration import DEFAULT_MOVE, Migration
 
 TENANTS = [f"f{n}" for n in range(6)]

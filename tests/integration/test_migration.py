@@ -28,6 +28,7 @@ from periodyear.domain.errors import NoticeNotSent
 from periodyear.migration import wiring
 from periodyear.observability import logger
 from periodyear_local.cli import main
+from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import (
     REGION,
     Provisioned,
@@ -37,7 +38,6 @@ from periodyear_local.sandbox import (
     route_to_queue,
 )
 from periodyear_local.seed import batch_put, eventbridge_event, legacy_items
-from tests.conftest import LambdaContext
 
 REQUESTED_AT = "2021-11-01T09:00:00Z"
 DEFAULT_MOVE = "2021-11-15T09:00:00Z"  # 14 days later

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from periodyear.migration import wiring
+from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import local_aws
-from tests.conftest import LambdaContext
 from tests.integration.test_migration import Migration
 from tests.unit.test_fuzz import instants, json_values, scalars
 

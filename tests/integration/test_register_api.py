@@ -16,9 +16,9 @@ import pytest
 from periodyear.register import wiring
 from periodyear.register.api import openapi_document
 from periodyear_local.api_server import http_api_event
+from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import drain_queue, local_aws, route_to_queue
 from periodyear_local.seed import batch_put, register_items
-from tests.conftest import LambdaContext
 
 OPENAPI_COPY = Path(__file__).parents[2] / "docs" / "openapi.json"
 ADA = {"custom:tenant_id": "firm-a", "custom:user_id": "u1"}

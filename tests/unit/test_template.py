@@ -22,8 +22,9 @@ def resource(name: str) -> dict[str, Any]:
 
 def test_the_contract_tables_are_on_demand_recoverable_and_encrypted() -> None:
     tables = resources("AWS::DynamoDB::Table")
-    assert set(tables) == set(TABLES)
-    for props in tables.values():
+    assert set(tables) == {*TABLES, "IdempotencyTable"}
+    for name in TABLES:
+        props = tables[name]
         assert props["BillingMode"] == "PAY_PER_REQUEST"
         assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert props["SSESpecification"] == {"SSEEnabled": True}
@@ -35,6 +36,14 @@ def test_the_contract_tables_are_on_demand_recoverable_and_encrypted() -> None:
     )
     for name in TABLES:
         assert resource(name)["DeletionPolicy"] == "Retain"
+
+
+def test_idempotency_records_are_powertools_own_and_expire_after_a_day() -> None:
+    props = resources("AWS::DynamoDB::Table")["IdempotencyTable"]
+    assert [k["AttributeName"] for k in props["KeySchema"]] == ["id"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"] == {"SSEEnabled": True}
 
 
 def test_the_monthly_job_runs_at_three_in_oslo_on_the_first_with_the_scheduled_time() -> None:

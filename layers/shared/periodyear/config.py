@@ -242,3 +242,6 @@ class RegisterSettings(EnvSettings):
     documents_bucket: str
     event_bus_name: str
     register_user_pool_id: str
+    legacy_table: str  # read only: a tenant the old platform holds is moved, not created
+    idempotency_table: str  # Powertools' idempotency records of the POSTs (Idempotency-Key)
+    catalog_path: Path | None = None

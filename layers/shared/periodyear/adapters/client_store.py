@@ -19,17 +19,21 @@ from dataclasses import replace
 from itertools import batched
 from typing import TYPE_CHECKING, Any
 
-from periodyear.adapters.errors import transact_write
+from botocore.exceptions import ClientError
+
+from periodyear.adapters.errors import error_code, transact_write
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.client_register import (
     Conflict,
     Member,
+    NewTenant,
     RegisterClient,
     RegisterUser,
     Stale,
     email_key,
 )
+from periodyear.domain.migration import TERMS_PROVIDER
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -572,3 +576,105 @@ class UserStore(ClientStore):
             raise Stale(f"user {user.user_id} changed since it was read")
         if 3 in failed:
             raise Conflict("the tenant would have no admin left: make another user admin first")
+
+
+# ---------------------------------------------------------------------- the tenant itself
+
+
+class RegisterStore(UserStore):
+    """A tenant's PROFILE as the API changes it, and a tenant created in the new service."""
+
+    def change_profile(self, tenant_id: str, version: int, changes: dict[str, Any], at: str) -> None:
+        """Set (or, for ``None``, remove) the PROFILE's fields, on condition it is still ``version``."""
+        sets = {k: v for k, v in changes.items() if v is not None} | {
+            "version": version + 1,
+            "updated_at": at,
+        }
+        removes = [k for k, v in changes.items() if v is None]
+        names = {f"#{k}": k for k in [*sets, *removes]}
+        expression = "SET " + ", ".join(f"#{k} = :{k}" for k in sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(f"#{k}" for k in removes)
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(tenant_id, "PROFILE"),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk) AND "
+                "(#version = :before OR (attribute_not_exists(#version) AND :before = :zero))",
+                ExpressionAttributeNames=names | {"#version": "version"},
+                ExpressionAttributeValues=to_item(
+                    {f":{k}": v for k, v in sets.items()} | {":before": version, ":zero": 0}
+                ),
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            raise Stale("the tenant changed since it was read") from None
+
+    def _tenant_items(self, tenant: NewTenant) -> list[dict[str, Any]]:
+        pk, admin = tenant_pk(tenant.tenant_id), tenant.admin
+        profile = {
+            "pk": pk,
+            "sk": "PROFILE",
+            "tenant_id": tenant.tenant_id,
+            "name": tenant.name,
+            "org_number": tenant.org_number,
+            "email": tenant.email,
+            "language": tenant.language,
+            "status": "ACTIVE",
+            "terms_provider": TERMS_PROVIDER,
+            "terms_effective_from": tenant.terms_effective_from.isoformat(),
+            "address": tenant.address,
+            "customer_reference": tenant.customer_reference,
+            "gsi1pk": "TENANTS",  # listed at once: the next monthly run bills it
+            "gsi1sk": tenant.tenant_id,
+            "version": 1,
+            "created_at": tenant.created_at,
+            "updated_at": tenant.created_at,
+            _GUARDED: tenant.created_at,  # nothing the migration wrote is left to guard
+            _USERS_GUARDED: tenant.created_at,
+        }
+        subscription = {
+            "pk": pk,
+            "sk": "SUBSCRIPTION",
+            "package": tenant.package,
+            "price_switch_date": tenant.price_switch_date.isoformat(),
+        }
+        user = {
+            "pk": pk,
+            "sk": f"USER#{admin.user_id}",
+            "user_id": admin.user_id,
+            "name": admin.name,
+            "email": admin.email,
+            "role": admin.role,
+            "version": admin.version,
+            "created_at": admin.created_at,
+            "updated_at": admin.updated_at,
+        }
+        email = {"pk": pk, "sk": f"EMAIL#{email_key(admin.email)}", "user_ids": {admin.user_id}}
+        admins = {"pk": pk, "sk": "ADMINS", "count": 1}
+        return [profile, subscription, user, email, admins]
+
+    def create_tenant(self, tenant: NewTenant) -> None:
+        """Every item of the new tenant in one transaction, on condition its partition holds none
+        of them: a tenant in the register already is a ``Conflict``."""
+        actions = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for item in self._tenant_items(tenant)
+        ]
+        if not transact_write(self._client, actions, sleep=self._sleep).committed:
+            raise Conflict(f"a tenant {tenant.tenant_id} is in the register already")
+
+    def remove_created_tenant(self, tenant: NewTenant) -> None:
+        """Take back a tenant just created whose admin could not get a sign-in (nothing else can
+        have been written for it: no one can sign in to it yet)."""
+        keys = [self._key(tenant.tenant_id, str(item["sk"])) for item in self._tenant_items(tenant)]
+        actions = [{"Delete": {"TableName": self._table, "Key": key}} for key in keys]
+        transact_write(self._client, actions, sleep=self._sleep)

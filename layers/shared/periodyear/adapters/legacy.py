@@ -71,6 +71,16 @@ class LegacyRepository:
             tenant_id, tenant_partition(self._client, self._table, tenant_id, consistent=True)
         )
 
+    def holds_unmoved(self, tenant_id: str) -> bool:
+        """The old platform holds this tenant and has not marked it moved (one GetItem)."""
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": "PROFILE"}},
+            ProjectionExpression="migration_status",
+            ConsistentRead=True,
+        ).get("Item")
+        return item is not None and item.get("migration_status", {}).get("S") != "MIGRATED"
+
     def tenants_to_move(self) -> Iterator[str]:
         """Tenants whose profile is not marked moved. A scan: planning runs once per wave plan."""
         pages = self._client.get_paginator("scan").paginate(

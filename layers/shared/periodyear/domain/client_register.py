@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 
 from periodyear.domain.errors import PeriodYearError
@@ -66,6 +67,12 @@ class Caller:
     tenant_id: str | None
     user_id: str | None
     operator: bool
+    subject: str | None = None  # the token's ``sub``: who an operator is, for events
+
+    @property
+    def actor(self) -> str:
+        """Who made a change, as an event names it (an id, never an address)."""
+        return self.user_id or self.subject or "operator"
 
 
 def _groups(value: object) -> list[str]:
@@ -97,7 +104,8 @@ def caller_from_claims(claims: object) -> Caller:
         tenant_id = user_id = None
     if not operator and tenant_id is None:
         raise Unauthenticated("the token names no tenant's user and no operator")
-    return Caller(tenant_id, user_id, operator)
+    sub = claims.get("sub")
+    return Caller(tenant_id, user_id, operator, sub if isinstance(sub, str) and ID.match(sub) else None)
 
 
 def tenant_user(caller: Caller) -> tuple[str, str]:
@@ -265,3 +273,123 @@ class UserChange:
     name: str | None = None
     email: str | None = None
     role: str | None = None
+
+
+LANGUAGES = ("nb", "en")  # the languages a notice, an invoice and its basis are written in
+
+
+def language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise Invalid("language is nb or en", fields={"language": "nb or en"})
+    return value
+
+
+def address_of(value: dict[str, object] | None) -> dict[str, str] | None:
+    """An ``address`` as the register keeps it (CONTRACT §2), or 422 naming what is wrong."""
+    from periodyear.domain.tenant import address_item, parse_address  # noqa: PLC0415
+
+    try:
+        parsed = parse_address(value)
+    except ValueError as problem:
+        raise Invalid(str(problem), fields={"address": str(problem)}) from None
+    return address_item(parsed) if parsed is not None else None
+
+
+@dataclass(frozen=True)
+class TenantChange:
+    """``PATCH /v1/tenant``: the profile fields asked to change (``None`` in ``asked``: removed)."""
+
+    name: str | None = None
+    email: str | None = None
+    language: str | None = None
+    address: dict[str, object] | None = None
+    customer_reference: str | None = None
+    asked: frozenset[str] = field(default_factory=frozenset)
+
+
+REMOVABLE = ("address", "customer_reference")  # a profile may lose these; the rest always hold
+
+
+def profile_changes(profile: dict[str, object], change: TenantChange) -> dict[str, object | None]:
+    """What a change sets on the PROFILE (``None``: removes), judged by the register's rules:
+    ``org_number`` never changes; name, email and language cannot be removed."""
+    if "org_number" in change.asked:
+        raise Invalid(
+            "org_number cannot change: the tenant is its organisation",
+            fields={"org_number": "cannot change"},
+        )
+    wanted: dict[str, object | None] = {}
+    for name in ("name", "email", "language", *REMOVABLE):
+        if name not in change.asked:
+            continue
+        value = getattr(change, name)
+        if value is None and name not in REMOVABLE:
+            raise Invalid(f"{name} cannot be removed", fields={name: "required"})
+        if name == "email" and value is not None:
+            value = email_address(str(value))
+        elif name == "language" and value is not None:
+            value = language(str(value))
+        elif name == "address":
+            value = address_of(change.address)
+        elif name == "customer_reference" and value is not None:
+            value = str(value).strip() or None
+        wanted[name] = value
+    return {k: v for k, v in wanted.items() if profile.get(k) != v}
+
+
+def first_billed_day(now: datetime) -> date:
+    """A tenant created in the new service is billed at the standard price list from the first
+    day of the Oslo month in which it was created (CONTRACT §2)."""
+    from periodyear.domain.calendar import oslo_date  # noqa: PLC0415
+
+    return oslo_date(now).replace(day=1)
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    """``POST /v1/tenants``: a tenant created in the new service, with its first admin."""
+
+    tenant_id: str
+    name: str
+    org_number: str
+    email: str
+    language: str
+    package: str
+    address: dict[str, str] | None
+    customer_reference: str | None
+    admin: RegisterUser
+    price_switch_date: date
+    terms_effective_from: date
+    created_at: str
+
+
+def new_tenant(
+    fields: dict[str, object],
+    admin: RegisterUser,
+    *,
+    packages: frozenset[str],
+    terms_from: date,
+    now: datetime,
+) -> NewTenant:
+    """The tenant an operator asks for, each field judged by the register's rules (422 naming it)."""
+    from periodyear.domain.calendar import format_instant  # noqa: PLC0415
+
+    package = str(fields["package"])
+    if package not in packages:
+        raise Invalid(f"package is one of {', '.join(sorted(packages))}", fields={"package": "not a package"})
+    reference = fields.get("customer_reference")
+    address = fields.get("address")
+    return NewTenant(
+        tenant_id=check_id("tenant_id", str(fields["tenant_id"])),
+        name=str(fields["name"]),
+        org_number=org_number(str(fields["org_number"])),
+        email=email_address(str(fields["email"])),
+        language=language(str(fields.get("language") or "nb")),
+        package=package,
+        address=address_of(address if isinstance(address, dict) else None),
+        customer_reference=str(reference).strip() or None if reference is not None else None,
+        admin=admin,
+        price_switch_date=first_billed_day(now),
+        terms_effective_from=terms_from,
+        created_at=format_instant(now),
+    )

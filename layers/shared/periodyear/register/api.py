@@ -38,6 +38,7 @@ from periodyear.domain.client_register import (
     RegisterClient,
     RegisterError,
     Stale,
+    TenantChange,
     UserChange,
     caller_from_claims,
 )
@@ -45,6 +46,7 @@ from periodyear.domain.invoice import IssuedInvoice
 from periodyear.observability import logger
 from periodyear.register.invoices import InvoiceReads
 from periodyear.register.service import ClientService, OperatorReads, TenantReads
+from periodyear.register.tenants import TenantService
 from periodyear.register.users import UserService
 
 PROBLEM = "application/problem+json"
@@ -101,6 +103,47 @@ class UserFields(_In):
     role: Literal["admin", "user"] | None = None
 
 
+class AddressFields(_In):
+    street: Annotated[str, StringConstraints(max_length=200)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    city: Annotated[str, StringConstraints(max_length=100)] | None = None
+    country: (
+        Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2; absent: NO")] | None
+    ) = None
+
+
+Email = Annotated[str, StringConstraints(min_length=3, max_length=254)]
+Reference = Annotated[str, StringConstraints(max_length=200)]
+
+
+class TenantFields(_In):
+    """``PATCH /v1/tenant``: ``address`` or ``customer_reference`` set to null removes it."""
+
+    name: Name | None = None
+    email: Email | None = None
+    language: Literal["nb", "en"] | None = None
+    address: AddressFields | None = None
+    customer_reference: Reference | None = None
+    org_number: str | None = Field(default=None, description="cannot change: named only to refuse it (422)")
+
+
+class NewAdmin(_In):
+    name: Name
+    email: Email
+
+
+class NewTenantFields(_In):
+    tenant_id: Annotated[str, Field(pattern=ID_PATTERN, examples=["firm-c"])]
+    name: Name
+    org_number: OrgNumber
+    email: Email
+    language: Literal["nb", "en"] | None = None
+    package: Annotated[str, Field(pattern=r"^[A-Z][A-Z_]{0,63}$", examples=["KOMPLETT"])]
+    address: AddressFields | None = None
+    customer_reference: Reference | None = None
+    admin: NewAdmin
+
+
 class ClientFields(_In):
     name: Name | None = None
     org_number: OrgNumber | None = None
@@ -150,6 +193,10 @@ class User(_Out):
     name: str
     email: str
     role: str
+
+
+class CreatedTenant(Tenant):
+    admin: User
 
 
 class UserPage(BaseModel):  # next_cursor is null on the last page, never absent
@@ -341,6 +388,12 @@ def operator_reads() -> OperatorReads:
     return build()
 
 
+def tenant_service() -> TenantService:
+    from periodyear.register.wiring import tenant_service as build  # noqa: PLC0415
+
+    return build()
+
+
 def tenant_reads() -> TenantReads:
     from periodyear.register.wiring import tenant_reads as build  # noqa: PLC0415
 
@@ -350,6 +403,42 @@ def tenant_reads() -> TenantReads:
 def _caller() -> Caller:
     claims = app.current_event.request_context.authorizer.jwt_claim
     return caller_from_claims(claims)
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        pattern=r"^[!-~]{1,255}$",
+        description="repeated within 24 hours with the same body: the first answer, nothing written again",
+    ),
+]
+
+
+def _created(key: str | None, route: str, fields: _In, run: Callable[[], Response[Any]]) -> Response[Any]:
+    """``run()``'s answer; with an ``Idempotency-Key``, the first answer to that key."""
+    if key is None:
+        return run()
+    from periodyear.register import retries  # noqa: PLC0415 (only a keyed POST needs it)
+    from periodyear.register.wiring import idempotency_table  # noqa: PLC0415
+
+    def answer() -> dict[str, Any]:
+        response = run()
+        body = (
+            response.body.model_dump(mode="json") if isinstance(response.body, BaseModel) else response.body
+        )
+        return {"status": response.status_code, "headers": dict(response.headers), "body": body}
+
+    kept = retries.once(
+        table=idempotency_table(),
+        caller=_caller(),
+        route=route,
+        key=key,
+        body=fields.model_dump(mode="json"),
+        run=answer,
+        lambda_context=app.lambda_context,
+    )
+    return Response(kept["status"], "application/json", kept["body"], headers=kept["headers"])
 
 
 @app.exception_handler(RegisterError)  # type: ignore[untyped-decorator]
@@ -398,7 +487,29 @@ def _failed(error: Exception) -> Response[str]:
     responses={200: {"description": "The tenant"}, **_problems()},
 )
 def get_tenant() -> Response[Tenant]:
-    return Response(200, "application/json", Tenant.model_validate(tenant_reads().tenant(_caller())))
+    held = tenant_service().tenant(_caller())
+    headers = {"ETag": _etag(held.version)}
+    return Response(200, "application/json", Tenant.model_validate(held.view), headers=headers)
+
+
+@app.patch(
+    "/v1/tenant",
+    summary="Change the tenant's profile (admins); org_number cannot change",
+    responses={200: {"description": "Changed"}, **_problems(400, 412, 413)},
+)
+def change_tenant(fields: TenantFields, if_match: IfMatch = None) -> Response[Tenant]:
+    address = fields.address.model_dump(exclude_none=True) if fields.address is not None else None
+    change = TenantChange(
+        name=fields.name,
+        email=fields.email,
+        language=fields.language,
+        address=address,
+        customer_reference=fields.customer_reference,
+        asked=frozenset(fields.model_fields_set),
+    )
+    changed = tenant_service().change_tenant(_caller(), change, if_match=_if_match(if_match))
+    headers = {"ETag": _etag(changed.version)}
+    return Response(200, "application/json", Tenant.model_validate(changed.view), headers=headers)
 
 
 @app.get(
@@ -423,10 +534,13 @@ PathUserId = Annotated[str, Path(pattern=ID_PATTERN, description="the user's id"
     summary="Add a user (admins): the user pool sends the sign-in invitation",
     responses={201: {"description": "Added; Location names it"}, **_problems(400, 409, 413)},
 )
-def add_user(user: NewUser) -> Response[User]:
-    added = user_service().add_user(_caller(), name=user.name, email=user.email, user_role=user.role)
-    headers = {"Location": f"/v1/users/{added.user_id}", "ETag": _etag(added.version)}
-    return Response(201, "application/json", User.model_validate(added.as_resource()), headers=headers)
+def add_user(user: NewUser, idempotency_key: IdempotencyKey = None) -> Response[User]:
+    def run() -> Response[User]:
+        added = user_service().add_user(_caller(), name=user.name, email=user.email, user_role=user.role)
+        headers = {"Location": f"/v1/users/{added.user_id}", "ETag": _etag(added.version)}
+        return Response(201, "application/json", User.model_validate(added.as_resource()), headers=headers)
+
+    return _created(idempotency_key, "POST /v1/users", user, run)
 
 
 @app.patch(
@@ -468,6 +582,25 @@ def list_tenants(
     tenants, after = operator_reads().tenants(_caller(), limit=limit, cursor=cursor)
     page = TenantPage(items=[TenantItem.model_validate(t) for t in tenants], next_cursor=after)
     return Response(200, "application/json", page)
+
+
+@app.post(
+    "/v1/tenants",
+    summary="Create a tenant in the new service, with its first admin and sign-in (operators)",
+    responses={201: {"description": "Created; billed from this month"}, **_problems(400, 409, 413)},
+)
+def create_tenant(tenant: NewTenantFields, idempotency_key: IdempotencyKey = None) -> Response[CreatedTenant]:
+    def run() -> Response[CreatedTenant]:
+        fields = tenant.model_dump(exclude={"admin"})
+        if tenant.address is not None:
+            fields["address"] = tenant.address.model_dump(exclude_none=True)
+        created = tenant_service().create_tenant(
+            _caller(), fields, admin_name=tenant.admin.name, admin_email=tenant.admin.email
+        )
+        body = CreatedTenant.model_validate({**created.tenant.view, "admin": created.admin.as_resource()})
+        return Response(201, "application/json", body, headers={"ETag": _etag(created.tenant.version)})
+
+    return _created(idempotency_key, "POST /v1/tenants", tenant, run)
 
 
 # ------------------------------------------------------------------ invoices
@@ -543,12 +676,15 @@ def list_clients(
     summary="Add a client",
     responses={201: {"description": "Added; Location names it"}, **_problems(400, 409, 413)},
 )
-def add_client(client: NewClient) -> Response[Client]:
-    added = clients_service().add_client(
-        _caller(), name=client.name, org=client.org_number, client_id=client.client_id
-    )
-    headers = {"Location": f"/v1/clients/{added.client_id}", "ETag": _etag(added.version)}
-    return Response(201, "application/json", Client.of(added), headers=headers)
+def add_client(client: NewClient, idempotency_key: IdempotencyKey = None) -> Response[Client]:
+    def run() -> Response[Client]:
+        added = clients_service().add_client(
+            _caller(), name=client.name, org=client.org_number, client_id=client.client_id
+        )
+        headers = {"Location": f"/v1/clients/{added.client_id}", "ETag": _etag(added.version)}
+        return Response(201, "application/json", Client.of(added), headers=headers)
+
+    return _created(idempotency_key, "POST /v1/clients", client, run)
 
 
 @app.get(

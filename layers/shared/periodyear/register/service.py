@@ -31,7 +31,6 @@ from periodyear.domain.client_register import (
     check_version,
     org_number,
     tenant_user,
-    tenant_view,
 )
 
 
@@ -174,18 +173,10 @@ class ClientService:
 
 
 class TenantReads:
-    """What a tenant's user reads of its own tenant: the profile and subscription, its users."""
+    """What a tenant's user reads of its own tenant's users."""
 
     def __init__(self, *, store: TenantStore) -> None:
         self._store = store
-
-    def tenant(self, caller: Caller) -> dict[str, object]:
-        tenant_id, user_id = tenant_user(caller)
-        member, profile, subscription = self._store.member_and_tenant(tenant_id, user_id)
-        check_member(member)
-        if profile is None:  # pragma: no cover - an active member's tenant has a profile
-            raise NotFound("no tenant")
-        return tenant_view(profile, subscription)
 
     def users(
         self, caller: Caller, *, limit: int, cursor: str | None

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
+from typing import Any
 
 from periodyear.adapters import clients
-from periodyear.adapters.client_store import UserStore
+from periodyear.adapters.client_store import RegisterStore
 from periodyear.adapters.invoices import InvoiceRepository
+from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import CognitoSignIns, DocumentLinks, RegisterEvents
 from periodyear.config import RegisterSettings
 from periodyear.register.invoices import InvoiceReads
 from periodyear.register.service import ClientService, OperatorReads, TenantReads
+from periodyear.register.tenants import Offer, TenantService
 from periodyear.register.users import UserService
 
 
@@ -24,8 +27,8 @@ def _now() -> datetime:
 
 
 @functools.cache
-def _store() -> UserStore:
-    return UserStore(clients.dynamodb(), RegisterSettings.load().register_table, clock=_now)
+def _store() -> RegisterStore:
+    return RegisterStore(clients.dynamodb(), RegisterSettings.load().register_table, clock=_now)
 
 
 @functools.cache
@@ -35,6 +38,35 @@ def user_service() -> UserService:
         store=_store(),
         sign_ins=CognitoSignIns(clients.cognito(), settings.register_user_pool_id),
         events=RegisterEvents(clients.events(), settings.event_bus_name),
+        clock=_now,
+    )
+
+
+def _offer() -> Offer:
+    catalog = _catalog()
+    return Offer(packages=catalog.packages, terms_from=catalog.new_prices_from)
+
+
+@functools.cache
+def _catalog() -> Any:
+    from periodyear.domain.catalog import load_catalog  # noqa: PLC0415 (only creating a tenant reads it)
+
+    return load_catalog(RegisterSettings.load().catalog_path)
+
+
+def idempotency_table() -> str:
+    return RegisterSettings.load().idempotency_table
+
+
+@functools.cache
+def tenant_service() -> TenantService:
+    settings = RegisterSettings.load()
+    return TenantService(
+        store=_store(),
+        legacy=LegacyRepository(clients.dynamodb(), settings.legacy_table),
+        sign_ins=CognitoSignIns(clients.cognito(), settings.register_user_pool_id),
+        events=RegisterEvents(clients.events(), settings.event_bus_name),
+        offer=_offer,
         clock=_now,
     )
 
@@ -66,6 +98,16 @@ def invoice_reads() -> InvoiceReads:
 
 
 def reset() -> None:
-    for built in (_store, client_service, user_service, tenant_reads, operator_reads, invoice_reads):
+    built: Any
+    for built in (
+        _store,
+        _catalog,
+        client_service,
+        user_service,
+        tenant_service,
+        tenant_reads,
+        operator_reads,
+        invoice_reads,
+    ):
         built.cache_clear()
     clients.reset()

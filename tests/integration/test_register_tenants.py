@@ -1,0 +1,247 @@
+"""The tenant itself through the register API: an admin changes its profile, an operator creates
+a tenant in the new service (billed by the next monthly run), and POSTs repeated with an
+``Idempotency-Key`` write once; through the Lambda handler on moto provisioned from the template."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+
+from periodyear.register import wiring
+from periodyear_local.delivery import LambdaContext
+from periodyear_local.sandbox import REGION, drain_queue, route_to_queue
+from periodyear_local.seed import batch_put, legacy_items, usage_item
+from tests.integration.test_register_api import ADA, BOB, _sign_in, api, body_of, request
+
+__all__ = ["api"]  # the fixture, shared with the register API's other tests
+
+OPERATOR = {"cognito:groups": "[operators]", "sub": "op-1"}
+NEW_FIRM = {
+    "tenant_id": "firm-c",
+    "name": "Ny Regnskap AS",
+    "org_number": "914778271",
+    "email": "faktura@ny.example",
+    "package": "KOMPLETT",
+    "customer_reference": "Kari",
+    "admin": {"name": "Kari Nordmann", "email": "Kari@Ny.example"},
+}
+
+
+def _events(queue: str) -> list[dict[str, Any]]:
+    return [e for e in drain_queue(queue) if e["source"] == "periodyear.register"]
+
+
+@pytest.fixture
+def tenant_events(api: str) -> str:
+    detail_types = ["TenantCreated", "TenantUpdated", "ClientCreated", "UserAdded"]
+    return route_to_queue(os.environ["EVENT_BUS_NAME"], detail_types, "tenant-events")
+
+
+def test_an_admin_changes_the_profile_once_per_version_and_never_the_org_number(tenant_events: str) -> None:
+    before = request("GET", "/v1/tenant")
+    assert before["headers"]["ETag"] == '"0"'  # as the migration wrote it
+    changed = request(
+        "PATCH",
+        "/v1/tenant",
+        body={
+            "name": "Firma A Regnskap AS",
+            "customer_reference": "Ola",
+            "address": {"street": "Storgata 1", "postal_code": "0155", "city": "Oslo"},
+        },
+        headers={"if-match": '"0"'},
+    )
+    assert (changed["statusCode"], changed["headers"]["ETag"]) == (200, '"1"')
+    shown = body_of(changed)
+    assert (shown["name"], shown["customer_reference"], shown["address"]) == (
+        "Firma A Regnskap AS",
+        "Ola",
+        {"street": "Storgata 1", "postal_code": "0155", "city": "Oslo", "country": "NO"},
+    )
+    assert body_of(request("GET", "/v1/tenant")) == shown
+    # a second writer holding the old version is refused; one without If-Match applies
+    stale = request("PATCH", "/v1/tenant", body={"name": "Feil"}, headers={"if-match": '"0"'})
+    assert stale["statusCode"] == 412
+    removed = request("PATCH", "/v1/tenant", body={"customer_reference": None})
+    assert (removed["statusCode"], "customer_reference" in body_of(removed)) == (200, False)
+    same = request("PATCH", "/v1/tenant", body={"name": "Firma A Regnskap AS"})  # no change: no event
+    assert (same["statusCode"], same["headers"]["ETag"]) == (200, '"2"')
+    refused = request("PATCH", "/v1/tenant", body={"org_number": "974760673"})
+    assert (refused["statusCode"], list(body_of(refused)["errors"])) == (422, ["org_number"])
+    bad = request("PATCH", "/v1/tenant", body={"address": {"country": "Norge"}})
+    assert (bad["statusCode"], "address.country" in body_of(bad)["errors"]) == (422, True)
+    assert request("PATCH", "/v1/tenant", body={"name": None})["statusCode"] == 422
+    events = _events(tenant_events)
+    assert [(e["detail-type"], e["detail"]) for e in events] == [
+        ("TenantUpdated", {"tenant_id": "firm-a", "actor": "u1"}),
+        ("TenantUpdated", {"tenant_id": "firm-a", "actor": "u1"}),
+    ]
+    assert body_of(request("GET", "/v1/tenant", claims=BOB))["name"] != "Firma A Regnskap AS"
+
+
+def test_a_user_who_is_not_an_admin_cannot_change_the_profile(api: str) -> None:
+    added = request("POST", "/v1/users", body={"name": "Per", "email": "per@a.example", "role": "user"})
+    per = {"custom:tenant_id": "firm-a", "custom:user_id": body_of(added)["user_id"]}
+    assert request("PATCH", "/v1/tenant", claims=per, body={"name": "Pers AS"})["statusCode"] == 403
+    assert request("GET", "/v1/tenant", claims=per)["statusCode"] == 200
+
+
+def test_an_operator_creates_a_tenant_whose_admin_signs_in_and_the_next_monthly_run_bills_it(
+    tenant_events: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wiring, "processing_clock", lambda: datetime(2022, 5, 20, 9, 0, tzinfo=UTC))
+    created = request("POST", "/v1/tenants", claims=OPERATOR, body=NEW_FIRM)
+    assert created["statusCode"] == 201
+    shown = body_of(created)
+    admin = shown.pop("admin")
+    assert shown == {
+        "tenant_id": "firm-c",
+        "name": "Ny Regnskap AS",
+        "org_number": "914778271",
+        "email": "faktura@ny.example",
+        "language": "nb",
+        "customer_reference": "Kari",
+        "status": "ACTIVE",
+        "package": "KOMPLETT",
+        "price_switch_date": "2022-05-01",  # the Oslo month of the request (the test clock)
+    }
+    assert (admin["name"], admin["email"], admin["role"]) == ("Kari Nordmann", "Kari@Ny.example", "admin")
+    sign_in = _sign_in("Kari@Ny.example")
+    assert sign_in is not None
+    assert (sign_in["custom:tenant_id"], sign_in["custom:user_id"]) == ("firm-c", admin["user_id"])
+    # the admin's own token now reaches its tenant, and only it
+    kari = {"custom:tenant_id": "firm-c", "custom:user_id": admin["user_id"]}
+    assert body_of(request("GET", "/v1/users", claims=kari))["items"] == [admin]
+    assert body_of(request("GET", "/v1/clients", claims=kari))["items"] == []
+    assert request("GET", "/v1/clients/c1", claims=kari)["statusCode"] == 404
+    listed = body_of(request("GET", "/v1/tenants", claims=OPERATOR))["items"]
+    assert {"tenant_id": "firm-c", "name": "Ny Regnskap AS", "org_number": "914778271", "status": "ACTIVE",
+            "package": "KOMPLETT"} in listed  # fmt: skip
+    assert [(e["detail-type"], e["detail"]) for e in _events(tenant_events)] == [
+        ("TenantCreated", {"tenant_id": "firm-c", "actor": "op-1", "user_id": admin["user_id"]})
+    ]
+    # When the firm adds a client and uses the product in May, the June run bills it
+    client = request("POST", "/v1/clients", claims=kari, body={"name": "Kafé AS", "org_number": "974760673"})
+    client_id = body_of(client)["client_id"]
+    batch_put(
+        boto3.client("dynamodb", region_name=REGION),
+        os.environ["USAGE_TABLE"],
+        [usage_item("firm-c", "period.closed", "2022-05-10T10:00:00Z", client_id=client_id)],
+    )
+    from periodyear.billing import wiring as billing_wiring  # noqa: PLC0415
+
+    billing_wiring.reset()
+    monthly = importlib.import_module("functions.monthly_invoice.app")
+    summary = monthly.handler(
+        {"period": "2022-05", "time": "2022-06-01T02:00:00Z"}, LambdaContext(function_name="monthly_invoice")
+    )
+    assert summary["failed_tenants"] == []
+    invoices = body_of(request("GET", "/v1/invoices", claims=kari))["items"]
+    assert [(i["period"], i["document_type"]) for i in invoices] == [("2022-05", "INVOICE")]
+    record = body_of(request("GET", f"/v1/invoices/{invoices[0]['invoice_number']}", claims=kari))
+    assert record["price_list"] == "standard"
+    assert {a["client_id"] for line in record["lines"] for a in line["allocations"]} == {client_id}
+    assert Decimal(record["total"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("claims", "body", "status", "named"),
+    [
+        (ADA, NEW_FIRM, 403, None),  # a tenant's admin is no operator
+        (OPERATOR, {**NEW_FIRM, "tenant_id": "firm-a"}, 409, None),  # in the register already
+        (OPERATOR, {**NEW_FIRM, "tenant_id": "legacy-1"}, 409, None),  # the old platform holds it
+        (OPERATOR, {**NEW_FIRM, "package": "GULL"}, 422, "package"),
+        (OPERATOR, {**NEW_FIRM, "org_number": "914778272"}, 422, "org_number"),
+        (OPERATOR, {**NEW_FIRM, "tenant_id": "TENANT#x"}, 422, "tenant_id"),
+        (OPERATOR, {**NEW_FIRM, "language": "se"}, 422, "language"),
+        (OPERATOR, {**NEW_FIRM, "admin": {"name": "X", "email": "no address"}}, 422, "admin.email"),
+        (OPERATOR, {**NEW_FIRM, "admin": {"name": "X", "email": "u9@x.example"}}, 409, None),
+        (OPERATOR, {**NEW_FIRM, "paid_through": "2030-01-01"}, 422, "paid_through"),
+    ],
+)
+def test_a_tenant_is_created_only_by_an_operator_and_only_where_nothing_holds_it(
+    api: str, claims: dict[str, Any], body: dict[str, Any], status: int, named: str | None
+) -> None:
+    legacy = legacy_items("legacy-1", users=[("u1", "Ola", "ola@l.example", "admin")])
+    batch_put(boto3.client("dynamodb", region_name=REGION), os.environ["LEGACY_TABLE"], legacy)
+    # u9@x.example signs in already (firm-b's admin)
+    boto3.client("cognito-idp", region_name=REGION).admin_create_user(
+        UserPoolId=os.environ["REGISTER_USER_POOL_ID"], Username="u9@x.example"
+    )
+    before = body_of(request("GET", "/v1/tenants", claims=OPERATOR))["items"]
+    refused = request("POST", "/v1/tenants", claims=claims, body=body)
+    assert (refused["statusCode"], refused["headers"]["Content-Type"]) == (status, "application/problem+json")
+    if named:
+        assert named in body_of(refused)["errors"]
+    assert body_of(request("GET", "/v1/tenants", claims=OPERATOR))["items"] == before
+    held = boto3.client("dynamodb", region_name=REGION).query(
+        TableName=os.environ["REGISTER_TABLE"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"TENANT#{body['tenant_id']}"}},
+    )["Items"]
+    assert bool(held) == (body["tenant_id"] == "firm-a")  # nothing written, nothing left behind
+
+
+def test_a_post_repeated_with_its_idempotency_key_writes_once_and_answers_the_same(
+    tenant_events: str,
+) -> None:
+    key = {"idempotency-key": "9f1c7e2a-client-1"}
+    body = {"name": "Rør AS", "org_number": "914778271"}
+    first = request("POST", "/v1/clients", body=body, headers=key)
+    again = request(
+        "POST", "/v1/clients", body=json.dumps(body, indent=2), headers=key
+    )  # same body, reformatted
+    assert (first["statusCode"], again["statusCode"]) == (201, 201)
+    assert body_of(again) == body_of(first)
+    assert again["headers"]["Location"] == first["headers"]["Location"]
+    assert (again["headers"].get("Idempotent-Replayed"), first["headers"].get("Idempotent-Replayed")) == (
+        "true",
+        None,
+    )
+    other = request("POST", "/v1/clients", body={**body, "name": "Annet AS"}, headers=key)
+    assert (other["statusCode"], other["headers"]["Content-Type"]) == (409, "application/problem+json")
+    # another tenant's user with the same key gets its own answer, never firm-a's
+    bobs = request("POST", "/v1/clients", claims=BOB, body=body, headers=key)
+    assert bobs["statusCode"] == 201
+    assert body_of(bobs)["client_id"] != body_of(first)["client_id"]
+    names = [c["name"] for c in body_of(request("GET", "/v1/clients"))["items"]]
+    assert names.count("Rør AS") == 1
+    assert [
+        e["detail"]["tenant_id"] for e in _events(tenant_events) if e["detail-type"] == "ClientCreated"
+    ] == [
+        "firm-a",
+        "firm-b",
+    ]
+    # a refused first request is not kept: once the conflict is gone, its repeat is answered anew
+    taken = request(
+        "POST",
+        "/v1/clients",
+        body={"name": "X", "org_number": "974760673"},
+        headers={"idempotency-key": "k2"},
+    )
+    assert taken["statusCode"] == 409
+    request("DELETE", "/v1/clients/c1")
+    retried = request(
+        "POST",
+        "/v1/clients",
+        body={"name": "X", "org_number": "974760673"},
+        headers={"idempotency-key": "k2"},
+    )
+    assert retried["statusCode"] == 201
+
+
+def test_a_tenant_created_twice_with_one_key_is_one_tenant_with_one_sign_in(tenant_events: str) -> None:
+    key = {"idempotency-key": "create-firm-c"}
+    first = request("POST", "/v1/tenants", claims=OPERATOR, body=NEW_FIRM, headers=key)
+    again = request("POST", "/v1/tenants", claims=OPERATOR, body=NEW_FIRM, headers=key)
+    assert (first["statusCode"], again["statusCode"], body_of(again)) == (201, 201, body_of(first))
+    without_key = request("POST", "/v1/tenants", claims=OPERATOR, body=NEW_FIRM)
+    assert without_key["statusCode"] == 409  # the register's own rule: it exists
+    assert [e["detail-type"] for e in _events(tenant_events)] == ["TenantCreated"]
+    wiring.reset()
