@@ -291,11 +291,16 @@ class MemorySchedules:
 
 @dataclass
 class MemoryRequests:
-    """The ``TenantMigrationRequested`` details a wave plan would put on the bus."""
+    """The ``TenantMigrationRequested`` details a wave plan would put on the bus, and the
+    ``TenantMigrated`` details of completed moves."""
 
     moves: list[dict[str, str]] = field(default_factory=list)
+    migrated: list[dict[str, str]] = field(default_factory=list)
 
     def request_moves(self, moves: Iterable[Mapping[str, str]]) -> int:
         batch = [dict(move) for move in moves]
         self.moves += batch
         return len(batch)
+
+    def tenant_migrated(self, tenant_id: str, migrated_at: str) -> None:
+        self.migrated.append({"tenant_id": tenant_id, "migrated_at": migrated_at})

@@ -1069,3 +1069,57 @@ def test_a_setting_missing_or_malformed_fails_the_function_naming_it_instead_of_
     with pytest.raises(ConfigurationError, match=re.escape(named)):
         migration.request("t1")  # raised: the invocation fails (Errors alarm, retries, dead letters)
     assert migration.notices() == []
+
+
+# ---------------------------------------------------------------- the moved users' sign-ins
+
+
+def test_a_move_announces_tenant_migrated_and_its_users_get_their_sign_ins_once(migration: Migration) -> None:
+    import os  # noqa: PLC0415
+
+    from periodyear.register import wiring as register_wiring  # noqa: PLC0415
+    from periodyear_local.sandbox import drain_queue, patched_environ  # noqa: PLC0415
+    from periodyear_local.template import function_environment  # noqa: PLC0415
+
+    moved_queue = route_to_queue(os.environ["EVENT_BUS_NAME"], ["TenantMigrated"], "migrated")
+    migration.legacy("t1")
+    pool = migration.names["RegisterUserPool"]
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    # Uno's address signs in already, as another firm's user
+    other = [{"Name": "custom:tenant_id", "Value": "t9"}, {"Name": "custom:user_id", "Value": "x"}]
+    cognito.admin_create_user(UserPoolId=pool, Username="uno@firm.example", UserAttributes=other)
+    migration.request("t1")
+    assert migration.due("t1")["outcome"] == "moved"
+    assert migration.due("t1")["outcome"] == "unchanged"  # a repeated due event announces nothing
+    (event,) = drain_queue(moved_queue)
+    assert (event["source"], event["detail"]) == (
+        "periodyear.migration",
+        {"tenant_id": "t1", "migrated_at": DEFAULT_MOVE},
+    )
+
+    from functions.register_signins import app  # noqa: PLC0415
+
+    with patched_environ(function_environment("RegisterSignInsFunction", migration.names, {})):
+        register_wiring.reset()
+        results = [app.handler(event, LambdaContext(function_name="register_signins")) for _ in range(3)]
+        register_wiring.reset()
+    assert [(r["created"], r["existing"], r["refused"]) for r in results] == [
+        (2, 0, ["u2"]),
+        (0, 2, ["u2"]),  # the event again: nothing made twice
+        (0, 2, ["u2"]),
+    ]
+    users = cognito.list_users(UserPoolId=pool)["Users"]
+    signed = {
+        attributes["email"]: (attributes.get("custom:tenant_id"), attributes.get("custom:user_id"))
+        for attributes in ({a["Name"]: a["Value"] for a in u["Attributes"]} for u in users)
+    }
+    assert signed == {
+        "ada@firm.example": ("t1", "u1"),
+        "ola@firm.example": ("t1", "u3"),
+        "uno@firm.example": ("t9", "x"),  # never taken over
+    }
+    refused = app.handler(
+        {"source": "periodyear.migration", "detail-type": "TenantMigrated", "detail": {"tenant_id": "a#b"}},
+        LambdaContext(function_name="register_signins"),
+    )
+    assert refused["outcome"] == "refused"

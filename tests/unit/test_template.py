@@ -97,6 +97,7 @@ def test_failures_raise_alarms() -> None:
         ("DocumentsPending", json.dumps([service, {"Name": "kind", "Value": "ANNUAL"}])),
         ("MigrationsFailed", json.dumps([service])),
         ("MigrationStepsStalled", json.dumps([service])),
+        ("SignInsRefused", json.dumps([service])),
     }
 
 
@@ -399,7 +400,7 @@ def test_each_role_may_put_only_its_own_events_on_the_bus() -> None:
     assert grants["migration"]["Condition"] == {
         "StringEquals": {
             "events:source": "periodyear.migration",
-            "events:detail-type": "TenantMigrationRequested",
+            "events:detail-type": ["TenantMigrationRequested", "TenantMigrated"],
         }
     }
     assert grants["scheduler"]["Condition"] == {

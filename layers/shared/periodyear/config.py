@@ -234,6 +234,13 @@ class DocumentSettings(EnvSettings):
     event_bus_name: str
 
 
+class SignInSettings(EnvSettings):
+    """The moved users' sign-ins function's environment."""
+
+    register_table: str
+    register_user_pool_id: str
+
+
 class RegisterSettings(EnvSettings):
     """The register API's environment."""
 

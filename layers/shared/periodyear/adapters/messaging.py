@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from periodyear.adapters.errors import error_code
 from periodyear.domain.events import BILLING_SOURCE, MIGRATION_SOURCE, REGISTER_SOURCE
 from periodyear.domain.migration import SES_RECIPIENTS_PER_MESSAGE
 
@@ -116,7 +117,7 @@ class MoveScheduler:
         try:
             self._client.create_schedule(**arguments)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConflictException":
+            if error_code(error) != "ConflictException":
                 raise
             self._client.update_schedule(**arguments)
 
@@ -124,7 +125,7 @@ class MoveScheduler:
         try:
             response = self._client.get_schedule(Name=schedule_name(tenant_id), GroupName=self._group)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            if error_code(error) == "ResourceNotFoundException":
                 return None
             raise
         return dict(response)
@@ -176,6 +177,18 @@ class MigrationEvents:
                 f"{len(failures)} migration requests could not be put on the bus: {failures[0]}"
             )
         return len(entries)
+
+    def tenant_migrated(self, tenant_id: str, migrated_at: str) -> None:
+        """``TenantMigrated``: the moved tenant's users may now be given their sign-ins."""
+        entry = {
+            "Source": MIGRATION_SOURCE,
+            "DetailType": "TenantMigrated",
+            "Detail": json.dumps({"tenant_id": tenant_id, "migrated_at": migrated_at}),
+            "EventBusName": self._bus,
+        }
+        (failure,) = put_events(self._client, [entry])
+        if failure is not None:
+            raise RuntimeError(f"TenantMigrated was not put on the bus: {failure}")
 
 
 class DocumentStore:
@@ -315,7 +328,7 @@ class CognitoSignIns:
                 DesiredDeliveryMediums=["EMAIL"],
             )
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code")
+            code = error_code(error)
             if code == "UsernameExistsException":
                 raise Conflict(
                     "that email signs in to the service already (one sign-in an address)"
@@ -325,6 +338,17 @@ class CognitoSignIns:
                     "the user pool cannot take that email", fields={"email": "refused by the pool"}
                 ) from None
             raise
+
+    def owner(self, email: str) -> tuple[str, str] | None:
+        """The tenant and user whose sign-in this address is, if the pool holds one."""
+        try:
+            found = self._client.admin_get_user(UserPoolId=self._pool, Username=email)
+        except ClientError as error:
+            if error_code(error) == "UserNotFoundException":
+                return None
+            raise
+        attributes = {a["Name"]: a["Value"] for a in found.get("UserAttributes", [])}
+        return attributes.get("custom:tenant_id", ""), attributes.get("custom:user_id", "")
 
     def change_email(self, old: str, new: str) -> None:
         """Move the sign-in to the new address; a user without one yet (moved from the old
@@ -336,12 +360,12 @@ class CognitoSignIns:
                 UserAttributes=[{"Name": "email", "Value": new}, {"Name": "email_verified", "Value": "true"}],
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "UserNotFoundException":
+            if error_code(error) != "UserNotFoundException":
                 raise
 
     def disable(self, email: str) -> None:
         try:
             self._client.admin_disable_user(UserPoolId=self._pool, Username=email)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "UserNotFoundException":
+            if error_code(error) != "UserNotFoundException":
                 raise

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from periodyear.adapters.errors import error_code
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import format_instant, parse_date, parse_instant
 from periodyear.domain.errors import Conflict
@@ -92,7 +93,7 @@ class MigrationStateRepository:
                 ExpressionAttributeValues=to_item(values),
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 raise Conflict(tenant_id) from error
             raise
 

@@ -86,6 +86,7 @@ RESUME_MARGIN = timedelta(minutes=1)
 
 class Requests(Protocol):
     def request_moves(self, moves: Iterable[dict[str, str]]) -> int: ...
+    def tenant_migrated(self, tenant_id: str, migrated_at: str) -> None: ...  # TenantMigrated
 
 
 @dataclass(frozen=True)
@@ -391,6 +392,9 @@ class MigrationService:
             return Result(tenant_id, "failed", reason)
         self._register.list_tenant(content)  # verified: billing may list it from now on
         self._legacy.mark_migrated(tenant_id, now)
+        # Put before the move is recorded: a crash in between repeats the move's last steps and
+        # this event (its consumer makes each sign-in once), where after it could lose the event.
+        self._requests.tenant_migrated(tenant_id, format_instant(content.migrated_at))
         clients, users = len(content.clients), len(content.users)
         self._states.moved(lease, now=self._clock(), clients=clients, users=users)
         details: dict[str, Any] = {

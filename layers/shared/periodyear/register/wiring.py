@@ -11,9 +11,10 @@ from periodyear.adapters.client_store import RegisterStore
 from periodyear.adapters.invoices import InvoiceRepository
 from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import CognitoSignIns, DocumentLinks, RegisterEvents
-from periodyear.config import RegisterSettings
+from periodyear.config import RegisterSettings, SignInSettings
 from periodyear.register.invoices import InvoiceReads
 from periodyear.register.service import ClientService, OperatorReads, TenantReads
+from periodyear.register.sign_ins import MovedSignIns
 from periodyear.register.tenants import Offer, TenantService
 from periodyear.register.users import UserService
 
@@ -52,6 +53,15 @@ def _catalog() -> Any:
     from periodyear.domain.catalog import load_catalog  # noqa: PLC0415 (only creating a tenant reads it)
 
     return load_catalog(RegisterSettings.load().catalog_path)
+
+
+@functools.cache
+def moved_sign_ins() -> MovedSignIns:
+    settings = SignInSettings.load()
+    return MovedSignIns(
+        users=RegisterStore(clients.dynamodb(), settings.register_table, clock=_now),
+        sign_ins=CognitoSignIns(clients.cognito(), settings.register_user_pool_id),
+    )
 
 
 def idempotency_table() -> str:
@@ -108,6 +118,7 @@ def reset() -> None:
         tenant_reads,
         operator_reads,
         invoice_reads,
+        moved_sign_ins,
     ):
         built.cache_clear()
     clients.reset()

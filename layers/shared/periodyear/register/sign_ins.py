@@ -1,0 +1,109 @@
+"""Sign-ins for the users a move brought over (CONTRACT §9): on ``TenantMigrated``, every user
+of the moved tenant gets a user in the pool, which sends the invitation.
+
+Once, however often the event arrives: the pool holds one user per address, so a repeat finds
+each sign-in made and makes none again. An address that signs in already as someone else's, or
+that the pool cannot take, is a counted, logged skip (by user id, never by address); the other
+users still get theirs. Anything else fails the event, and its retry makes only what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from periodyear.domain.client_register import Conflict, Invalid, RegisterUser
+from periodyear.observability import logger
+
+
+class Users(Protocol):
+    def users(
+        self, tenant_id: str, *, limit: int, after: str | None
+    ) -> tuple[list[RegisterUser], str | None]: ...
+
+
+class SignIns(Protocol):
+    def create(self, tenant_id: str, user: RegisterUser) -> None: ...  # Conflict/Invalid: refused
+    def owner(self, email: str) -> tuple[str, str] | None: ...  # (tenant_id, user_id) signing in
+
+
+@dataclass(frozen=True)
+class SignInSummary:
+    tenant_id: str
+    created: int
+    existing: int  # made by an earlier delivery of the event (or by the API)
+    refused: list[str]  # user ids whose address the pool would not take for them
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "tenant_id": self.tenant_id,
+            "created": self.created,
+            "existing": self.existing,
+            "refused": self.refused,
+        }
+
+    def log_fields(self) -> dict[str, object]:  # "created" is a LogRecord attribute already
+        return {"sign_ins_created": self.created, "sign_ins_existing": self.existing, "refused": self.refused}
+
+
+class MovedSignIns:
+    def __init__(self, *, users: Users, sign_ins: SignIns) -> None:
+        self._users = users
+        self._sign_ins = sign_ins
+
+    def _all_users(self, tenant_id: str) -> Iterator[RegisterUser]:
+        after: str | None = None
+        while True:
+            page, after = self._users.users(tenant_id, limit=500, after=after)
+            yield from page
+            if after is None:
+                return
+
+    def create(self, tenant_id: str) -> SignInSummary:
+        created = existing = 0
+        refused: list[str] = []
+        for user in self._all_users(tenant_id):
+            try:
+                self._sign_ins.create(tenant_id, user)
+                created += 1
+                continue
+            except Invalid:
+                pass
+            except Conflict:
+                if self._sign_ins.owner(user.email) == (tenant_id, user.user_id):
+                    existing += 1
+                    continue
+            refused.append(user.user_id)
+            logger.warning(
+                "moved user gets no sign-in: the pool refused the address",
+                extra={"tenant_id": tenant_id, "user_id": user.user_id},
+            )
+        return SignInSummary(tenant_id, created, existing, refused)
+
+
+def handle_tenant_migrated(event: dict[str, object], metrics: Any) -> dict[str, object]:
+    """``TenantMigrated`` {tenant_id, migrated_at} from the migration's source: make the moved
+    users' sign-ins. A malformed event is refused (returned, not retried, and logged)."""
+    from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415
+
+    from periodyear.domain.client_register import ID  # noqa: PLC0415
+    from periodyear.domain.events import MIGRATION_SOURCE  # noqa: PLC0415
+    from periodyear.register.wiring import moved_sign_ins  # noqa: PLC0415
+
+    detail = event.get("detail")
+    tenant_id = detail.get("tenant_id") if isinstance(detail, dict) else None
+    if (
+        event.get("source") != MIGRATION_SOURCE
+        or event.get("detail-type") != "TenantMigrated"
+        or not isinstance(tenant_id, str)
+        or not ID.match(tenant_id)
+    ):
+        logger.error("sign-in event refused: not a TenantMigrated naming a tenant")
+        return {"outcome": "refused", "reason": "not a TenantMigrated event naming a tenant"}
+    with logger.append_context_keys(tenant_id=tenant_id):
+        summary = moved_sign_ins().create(tenant_id)
+        metrics.add_metric(name="SignInsCreated", unit=MetricUnit.Count, value=summary.created)
+        metrics.add_metric(name="SignInsRefused", unit=MetricUnit.Count, value=len(summary.refused))
+        logger.info("moved users' sign-ins made", extra=summary.log_fields())
+        return {"outcome": "done", **summary.as_dict()}
