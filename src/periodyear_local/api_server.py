@@ -97,6 +97,7 @@ class LocalApi:
             claims |= {"custom:tenant_id": tenant_id, "custom:user_id": user_id}
         if operator:
             claims["cognito:groups"] = "[operators]"  # as API Gateway passes a list claim
+            claims["sub"] = "local-operator"
         return jwt.encode({"alg": "HS256"}, claims, self._key)
 
     def _claims(self, authorization: str) -> dict[str, Any] | None:

@@ -1,0 +1,27 @@
+"""``make demo`` as a new user runs it: every chapter, on the in-process moto stack."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from rich.console import Console
+
+from periodyear_local.demo import run_demo
+
+
+def test_the_demo_runs_every_chapter_and_the_clients_added_through_the_api_are_billed(tmp_path: Path) -> None:
+    printed = io.StringIO()
+    assert run_demo(Console(file=printed, width=200), "2022-08", tmp_path / "demo") == 0
+    text = printed.getvalue()
+    for chapter in ("2. Collective invoices", "3. Late usage", "4. The client register's API"):
+        assert chapter in text
+    assert "POST /v1/clients → 201" in text
+    assert "(replayed: true), one client" in text
+    assert (
+        "Operator: POST /v1/tenants → 201: Nystartet Regnskap AS on KOMPLETT, billed from 2022-10-01" in text
+    )
+    assert text.count("added through the API, is named in the basis: yes") == 2
+    assert "NO" not in re.findall(r"named in the basis: (\w+)", text)
+    assert len(list((tmp_path / "demo" / "invoices" / "nystartet").glob("*.pdf"))) == 1
