@@ -21,9 +21,6 @@ from __future__ import annotations
 
 import gc
 import math
-import os
-import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -31,6 +28,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from aws_lambda_powertools import Metrics
+from cold import Snippet, medians
 
 from periodyear.adapters import clients
 from periodyear.billing import wiring
@@ -54,7 +52,7 @@ from periodyear_local.memory_billing import (
 )
 from periodyear_local.sandbox import local_aws
 from periodyear_local.seed import batch_put, register_items, usage_item
-from periodyear_local.template import PROJECT_ROOT, function_environment
+from periodyear_local.template import PROJECT_ROOT
 
 FUNCTIONS = {
     "monthly_invoice": "MonthlyInvoiceFunction",
@@ -215,16 +213,9 @@ STACK_FLOOR = (
 BATCH_FLOOR = STACK_FLOOR + "\nfrom aws_lambda_powertools.utilities.batch import BatchProcessor"
 
 
-def cold_imports(rounds: int) -> dict[str, float]:
+def cold_imports(rounds: int, *, as_lambda: bool = False) -> dict[str, float]:
     """Median seconds a fresh interpreter takes to run each snippet (interleaved rounds)."""
-    names = {"RegisterTable": "r", "UsageTable": "u", "InvoicesTable": "i", "LegacyTable": "l"}
-    names |= {"MigrationTable": "m", "InvoiceDocumentsBucket": "b", "EventBus": "bus", "BillingQueue": "q"}
-    names |= {"MigrationScheduleGroup": "g"}
-    arns = {
-        "EventBus": "arn:aws:events:eu-north-1:1:event-bus/bus",
-        "SchedulerDeliveryRole": "arn:aws:iam::1:role/r",
-    }
-    snippets: dict[str, tuple[str, str | None]] = {  # name → (code, the function whose environment)
+    snippets: dict[str, Snippet] = {
         "import boto3": ("import boto3", None),
         "floor: boto3 + Powertools + a pydantic model": (STACK_FLOOR, None),
         "floor: the same + Powertools batch": (BATCH_FLOOR, None),
@@ -233,23 +224,7 @@ def cold_imports(rounds: int) -> dict[str, float]:
         snippets[name] = (f"import functions.{name}.app", function)
         if name in FIRST_USE:
             snippets[f"{name} + first event"] = (f"import functions.{name}.app\n{FIRST_USE[name]}", function)
-    samples: dict[str, list[float]] = {name: [] for name in snippets}
-    for _ in range(rounds):
-        for name, values in samples.items():
-            code, resource = snippets[name]
-            env = {
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": f"{PROJECT_ROOT}:{PROJECT_ROOT / 'layers/shared'}",
-                "POWERTOOLS_METRICS_NAMESPACE": "PeriodeOgAr",
-            }
-            if resource:
-                env |= function_environment(resource, names, arns)
-            timed = f"import time\nt = time.perf_counter()\n{code}\nprint(time.perf_counter() - t)"
-            out = subprocess.run(
-                [sys.executable, "-c", timed], env=env, capture_output=True, text=True, check=True
-            )
-            values.append(float(out.stdout.strip().splitlines()[-1]))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return medians(snippets, rounds, as_lambda=as_lambda)
 
 
 def layer_size() -> str:

@@ -33,7 +33,6 @@ from periodyear.domain.client_register import (
     Stale,
     email_key,
 )
-from periodyear.domain.migration import TERMS_PROVIDER
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -613,6 +612,8 @@ class RegisterStore(UserStore):
             raise Stale("the tenant changed since it was read") from None
 
     def _tenant_items(self, tenant: NewTenant) -> list[dict[str, Any]]:
+        from periodyear.domain.migration import TERMS_PROVIDER  # noqa: PLC0415 (creating a tenant only)
+
         pk, admin = tenant_pk(tenant.tenant_id), tenant.admin
         profile = {
             "pk": pk,

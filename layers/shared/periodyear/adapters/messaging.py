@@ -12,16 +12,16 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from copy import deepcopy as copy_message
 from datetime import datetime
-from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from periodyear.adapters.errors import error_code
 from periodyear.domain.events import BILLING_SOURCE, MIGRATION_SOURCE, REGISTER_SOURCE
-from periodyear.domain.migration import SES_RECIPIENTS_PER_MESSAGE
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
@@ -42,6 +42,8 @@ class Mailer:
         twice (moto counts so)."""
         addresses = list(recipients)
         ids = []
+        from periodyear.domain.migration import SES_RECIPIENTS_PER_MESSAGE  # noqa: PLC0415 (the notice's)
+
         per_copy = SES_RECIPIENTS_PER_MESSAGE // 2
         for start in range(0, len(addresses), per_copy):
             part = addresses[start : start + per_copy]

@@ -12,16 +12,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -29,7 +27,6 @@ from pydantic import (
     StringConstraints,
 )
 
-from periodyear.adapters.invoices import invoice_record
 from periodyear.domain.calendar import PeriodKind
 from periodyear.domain.client_register import (
     Caller,
@@ -42,12 +39,16 @@ from periodyear.domain.client_register import (
     UserChange,
     caller_from_claims,
 )
-from periodyear.domain.invoice import IssuedInvoice
 from periodyear.observability import logger
 from periodyear.register.invoices import InvoiceReads
 from periodyear.register.service import ClientService, OperatorReads, TenantReads
 from periodyear.register.tenants import TenantService
 from periodyear.register.users import UserService
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+    from periodyear.domain.invoice import IssuedInvoice
 
 PROBLEM = "application/problem+json"
 MAX_BODY_BYTES = 16 * 1024
@@ -69,11 +70,21 @@ IfMatch = Annotated[
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)  # a typo is a 422 naming it, never dropped
+    # A typo is a 422 naming it, never dropped. Each model's schema is built when a route first
+    # uses it, not at import: a cold start pays only for the route it serves.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class _Out(BaseModel):
     """An answer's model; a field that is ``absent()`` is left out when it holds None."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Page(BaseModel):
+    """A page of items; ``next_cursor`` is null on the last page, never absent."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 def _none(value: object) -> bool:
@@ -161,7 +172,7 @@ class Client(_Out):
         return cls.model_validate(client.as_resource())
 
 
-class ClientPage(BaseModel):  # next_cursor is null on the last page, never absent
+class ClientPage(_Page):
     items: list[Client]
     next_cursor: str | None = None
 
@@ -199,7 +210,7 @@ class CreatedTenant(Tenant):
     admin: User
 
 
-class UserPage(BaseModel):  # next_cursor is null on the last page, never absent
+class UserPage(_Page):
     items: list[User]
     next_cursor: str | None = None
 
@@ -215,7 +226,7 @@ class InvoiceItem(_Out):
     currency: str
 
 
-class InvoicePage(BaseModel):  # next_cursor is null on the last page, never absent
+class InvoicePage(_Page):
     items: list[InvoiceItem]
     next_cursor: str | None = None
 
@@ -259,6 +270,8 @@ class InvoiceRecord(_Out):
 
     @classmethod
     def of(cls, issued: IssuedInvoice) -> InvoiceRecord:
+        from periodyear.adapters.invoices import invoice_record  # noqa: PLC0415 (one route needs it)
+
         record = invoice_record(issued.invoice)
         money = ("subtotal", "vat_amount", "total")
         lines = [
@@ -293,7 +306,7 @@ class TenantItem(_Out):
     package: str | None = absent()
 
 
-class TenantPage(BaseModel):  # next_cursor is null on the last page, never absent
+class TenantPage(_Page):
     items: list[TenantItem]
     next_cursor: str | None = None
 
@@ -329,13 +342,6 @@ def _if_match(header: str | None) -> int | None:
 
 
 app = APIGatewayHttpResolver(enable_validation=True)
-app.configure_openapi(
-    title="Periode & År client register",
-    version="1.0.0",
-    summary="The customer's and the operator's entry point (CONTRACT §9)",
-    security_schemes={"cognito": HTTPBearer(bearerFormat="JWT", description="An ID token of the user pool")},
-    security=[{"cognito": []}],
-)
 
 
 def _problems(*statuses: int) -> dict[int, OpenAPIResponse]:
@@ -787,6 +793,18 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document the routes above describe (docs/openapi.json holds a copy)."""
+    # The OpenAPI models (about 300 ms of imports) load here, never on a request's cold start.
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer  # noqa: PLC0415
+
+    app.configure_openapi(
+        title="Periode & År client register",
+        version="1.0.0",
+        summary="The customer's and the operator's entry point (CONTRACT §9)",
+        security_schemes={
+            "cognito": HTTPBearer(bearerFormat="JWT", description="An ID token of the user pool")
+        },
+        security=[{"cognito": []}],
+    )
     document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
     for operations in document["paths"].values():
         for operation in operations.values():

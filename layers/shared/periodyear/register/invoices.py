@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from periodyear.domain.calendar import PeriodKind
 from periodyear.domain.client_register import Caller, Invalid, Member, NotFound, check_member, tenant_user
-from periodyear.domain.invoice import IssuedInvoice
+
+if TYPE_CHECKING:
+    from periodyear.domain.invoice import IssuedInvoice
 
 LINK_SECONDS = 900
 DOCUMENTS = {"pdf": "pdf", "ehf": "xml", "basis": "csv"}  # route name → stored extension

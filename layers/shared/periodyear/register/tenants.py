@@ -130,7 +130,8 @@ class TenantService:
                     raise
                 continue
             self._events.changed("TenantUpdated", {"tenant_id": tenant_id, "actor": user_id})
-            return self._read(tenant_id, user_id)[1]
+            view = {k: v for k, v in {**held.view, **changes}.items() if v is not None}
+            return TenantRecord(view, held.version + 1)  # as written: no read again
         raise Stale("the tenant kept changing while it was changed; try again")
 
     def create_tenant(

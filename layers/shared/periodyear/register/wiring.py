@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from periodyear.adapters import clients
 from periodyear.adapters.client_store import RegisterStore
-from periodyear.adapters.invoices import InvoiceRepository
-from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import CognitoSignIns, DocumentLinks, RegisterEvents
 from periodyear.config import RegisterSettings, SignInSettings
 from periodyear.register.invoices import InvoiceReads
@@ -32,15 +31,38 @@ def _store() -> RegisterStore:
     return RegisterStore(clients.dynamodb(), RegisterSettings.load().register_table, clock=_now)
 
 
+class _OnFirstUse:
+    """An adapter built on its first call: a read never makes the clients only changes use
+    (each client costs a cold start some 50-150 ms of botocore's service models)."""
+
+    def __init__(self, build: Callable[[], object]) -> None:
+        self._build = functools.cache(build)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._build(), name)
+
+
+@functools.cache
+def _events() -> RegisterEvents:
+    return RegisterEvents(clients.events(), RegisterSettings.load().event_bus_name)
+
+
+@functools.cache
+def _sign_ins() -> CognitoSignIns:
+    return CognitoSignIns(clients.cognito(), RegisterSettings.load().register_user_pool_id)
+
+
+def _deferred_events() -> Any:
+    return _OnFirstUse(_events)
+
+
+def _deferred_sign_ins() -> Any:
+    return _OnFirstUse(_sign_ins)
+
+
 @functools.cache
 def user_service() -> UserService:
-    settings = RegisterSettings.load()
-    return UserService(
-        store=_store(),
-        sign_ins=CognitoSignIns(clients.cognito(), settings.register_user_pool_id),
-        events=RegisterEvents(clients.events(), settings.event_bus_name),
-        clock=_now,
-    )
+    return UserService(store=_store(), sign_ins=_deferred_sign_ins(), events=_deferred_events(), clock=_now)
 
 
 def _offer() -> Offer:
@@ -70,12 +92,13 @@ def idempotency_table() -> str:
 
 @functools.cache
 def tenant_service() -> TenantService:
-    settings = RegisterSettings.load()
+    from periodyear.adapters.legacy import LegacyRepository  # noqa: PLC0415 (loads the migration's rules)
+
     return TenantService(
         store=_store(),
-        legacy=LegacyRepository(clients.dynamodb(), settings.legacy_table),
-        sign_ins=CognitoSignIns(clients.cognito(), settings.register_user_pool_id),
-        events=RegisterEvents(clients.events(), settings.event_bus_name),
+        legacy=LegacyRepository(clients.dynamodb(), RegisterSettings.load().legacy_table),
+        sign_ins=_deferred_sign_ins(),
+        events=_deferred_events(),
         offer=_offer,
         clock=_now,
     )
@@ -83,8 +106,7 @@ def tenant_service() -> TenantService:
 
 @functools.cache
 def client_service() -> ClientService:
-    events = RegisterEvents(clients.events(), RegisterSettings.load().event_bus_name)
-    return ClientService(store=_store(), events=events, clock=_now)
+    return ClientService(store=_store(), events=_deferred_events(), clock=_now)
 
 
 @functools.cache
@@ -99,11 +121,13 @@ def operator_reads() -> OperatorReads:
 
 @functools.cache
 def invoice_reads() -> InvoiceReads:
+    from periodyear.adapters.invoices import InvoiceRepository  # noqa: PLC0415 (the invoice routes')
+
     settings = RegisterSettings.load()
     return InvoiceReads(
         members=_store(),
         invoices=InvoiceRepository(clients.dynamodb(), settings.invoices_table),
-        links=DocumentLinks(clients.s3(), settings.documents_bucket),
+        links=_OnFirstUse(lambda: DocumentLinks(clients.s3(), settings.documents_bucket)),
     )
 
 
@@ -111,6 +135,8 @@ def reset() -> None:
     built: Any
     for built in (
         _store,
+        _events,
+        _sign_ins,
         _catalog,
         client_service,
         user_service,
