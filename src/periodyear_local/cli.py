@@ -284,7 +284,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from periodyear.register import wiring as register_wiring  # noqa: PLC0415
     from periodyear.register.api import openapi_document  # noqa: PLC0415
-    from periodyear_local.api_check import ADMIN, FIRM, seed  # noqa: PLC0415
+    from periodyear_local.api_check import ADMIN, FIRM, bill_may, seed  # noqa: PLC0415
     from periodyear_local.api_server import LocalApi, serving  # noqa: PLC0415
     from periodyear_local.sandbox import local_aws  # noqa: PLC0415
 
@@ -293,8 +293,9 @@ def serve(args: argparse.Namespace) -> int:
     with local_aws("RegisterApiFunction") as aws:
         register_wiring.reset()
         seed(aws["dynamodb"], aws["tables"]["RegisterTable"])
+        bill_may(aws["dynamodb"], aws["tables"]["UsageTable"])
         app = LocalApi(openapi=openapi_document())
-        token = app.mint(tenant_id=FIRM, user_id=ADMIN)
+        token, operator = app.mint(tenant_id=FIRM, user_id=ADMIN), app.mint(operator=True)
         try:
             context = serving(app, args.port)
             url = context.__enter__()
@@ -303,12 +304,21 @@ def serve(args: argparse.Namespace) -> int:
         try:
             console.print(
                 f"The register API on {url} (in-process moto; Ctrl-C stops it).\n"
-                f"Firm {FIRM}, admin {ADMIN}; a token for them, valid one hour:\n\n"
-                f"  export TOKEN={token}\n\n"
+                f"Firm {FIRM} (billed for May 2022: invoice no. 1), its admin {ADMIN}, and an operator;\n"
+                "tokens for them, valid one hour:\n\n"
+                f"  export TOKEN={token}\n"
+                f"  export OPERATOR={operator}\n\n"
                 f'  curl -s {url}/v1/clients -H "Authorization: Bearer $TOKEN"\n'
                 f'  curl -s {url}/v1/clients -H "Authorization: Bearer $TOKEN" '
-                '-H "Content-Type: application/json" '
+                '-H "Content-Type: application/json" -H "Idempotency-Key: $(uuidgen)" '
                 """-d '{"name": "Rør AS", "org_number": "914778271"}'\n"""
+                f'  curl -s {url}/v1/invoices -H "Authorization: Bearer $TOKEN"\n'
+                f'  curl -si {url}/v1/invoices/1/pdf -H "Authorization: Bearer $TOKEN"\n'
+                f'  curl -s {url}/v1/tenants -H "Authorization: Bearer $OPERATOR" '
+                '-H "Content-Type: application/json" '
+                """-d '{"tenant_id": "firm-new", "name": "Ny Regnskap AS", "org_number": "974760673", """
+                """"email": "post@ny.example", "package": "KOMPLETT", """
+                """"admin": {"name": "Kari", "email": "kari@ny.example"}}'\n"""
                 f"  curl -s {url}/openapi.json",
                 highlight=False,
                 soft_wrap=True,

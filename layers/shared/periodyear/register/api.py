@@ -611,7 +611,7 @@ def create_tenant(tenant: NewTenantFields, idempotency_key: IdempotencyKey = Non
 
 # ------------------------------------------------------------------ invoices
 
-Number = Annotated[int, Path(ge=1, le=10**12, description="the invoice number")]
+Number = Annotated[int, Path(ge=1, le=10**12, description="the invoice number", examples=[1])]
 
 
 @app.get(
