@@ -245,3 +245,16 @@ def test_a_tenant_created_twice_with_one_key_is_one_tenant_with_one_sign_in(tena
     assert without_key["statusCode"] == 409  # the register's own rule: it exists
     assert [e["detail-type"] for e in _events(tenant_events)] == ["TenantCreated"]
     wiring.reset()
+
+
+def test_a_profile_change_naming_another_tenant_is_refused_and_changes_neither(api: str) -> None:
+    before_a, before_b = (
+        body_of(request("GET", "/v1/tenant")),
+        body_of(request("GET", "/v1/tenant", claims=BOB)),
+    )
+    refused = request("PATCH", "/v1/tenant", body={"tenant_id": "firm-b", "name": "Overtatt AS"})
+    assert (refused["statusCode"], list(body_of(refused)["errors"])) == (422, ["tenant_id"])
+    key_like = {"custom:tenant_id": "TENANT#firm-b", "custom:user_id": "u9"}
+    assert request("PATCH", "/v1/tenant", claims=key_like, body={"name": "Overtatt AS"})["statusCode"] == 401
+    assert body_of(request("GET", "/v1/tenant")) == before_a
+    assert body_of(request("GET", "/v1/tenant", claims=BOB)) == before_b
