@@ -258,3 +258,37 @@ def test_a_profile_change_naming_another_tenant_is_refused_and_changes_neither(a
     assert request("PATCH", "/v1/tenant", claims=key_like, body={"name": "Overtatt AS"})["statusCode"] == 401
     assert body_of(request("GET", "/v1/tenant")) == before_a
     assert body_of(request("GET", "/v1/tenant", claims=BOB)) == before_b
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/clients/{id}", None),
+        ("PATCH", "/v1/clients/{id}", {"name": "Overtatt AS"}),
+        ("DELETE", "/v1/clients/{id}", None),
+        ("PATCH", "/v1/users/{user}", {"name": "Overtatt"}),
+        ("DELETE", "/v1/users/{user}", None),
+    ],
+)
+def test_every_route_with_an_id_finds_nothing_of_another_tenant(
+    api: str, method: str, path: str, body: dict[str, str] | None
+) -> None:
+    # firm-b's own client b-only and user u9 exist; firm-a's admin names them, and key-like ids
+    added = request("POST", "/v1/clients", claims=BOB, body={"name": "Bare B AS", "org_number": "914778271",
+                                                             "client_id": "b-only"})  # fmt: skip
+    assert added["statusCode"] == 201
+    before = (
+        body_of(request("GET", "/v1/clients", claims=BOB)),
+        body_of(request("GET", "/v1/users", claims=BOB)),
+    )
+    for client_id, user_id in (("b-only", "u9"), ("TENANT%23firm-b", "TENANT%23firm-b"), ("a%23b", "a%23b")):
+        answer = request(method, path.format(id=client_id, user=user_id), body=body)
+        assert answer["statusCode"] in (404, 422), (path, client_id, answer["statusCode"])
+        assert answer["headers"]["Content-Type"] == "application/problem+json"
+        assert "firm-b" not in answer["body"]
+        assert "Bare B" not in answer["body"]
+    after = (
+        body_of(request("GET", "/v1/clients", claims=BOB)),
+        body_of(request("GET", "/v1/users", claims=BOB)),
+    )
+    assert after == before
