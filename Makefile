@@ -7,7 +7,11 @@ CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 PYDIR := $(dir $(PYTHON))
 
-.PHONY: demo check lint typecheck template test api-check clean
+# The EHF schemas and rules the document tests read (data beside the project, never copied in).
+EHF_DIR ?= $(abspath ../shared/ehf)
+export EHF_DIR
+
+.PHONY: demo check preflight lint typecheck template test test-unit api-check clean
 
 $(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found (pyenv 3.13.0 or python3.13 on PATH)"; exit 1; }
@@ -44,14 +48,25 @@ template: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint
 	PATH="$(PYDIR):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --build-dir build/sam --cached --cache-dir build/sam-cache
 
-test: $(VENV)/.installed
-	$(PY) -m pytest -n 2
+# Test workers: one per core by default (JOBS=1 to debug in order).
+JOBS ?= auto
+test: $(VENV)/.installed preflight
+	$(PY) -m pytest -n $(JOBS)
+
+# The inner loop: the pure rules, services (on a stub document renderer) and documents;
+# property tests draw a tenth of their examples (make check draws them all).
+test-unit: $(VENV)/.installed preflight
+	PROPERTY_EXAMPLES=fast $(PY) -m pytest tests/unit -n 0 -q  # one process: workers cost more than they save here
 
 # Schemathesis against the register API served on localhost over the in-process moto stack.
 api-check: $(VENV)/.installed
 	$(PY) -m periodyear_local.api_check
 
-check: lint typecheck template test api-check
+# What `check` needs that it cannot install, said in one line before anything runs.
+preflight:
+	$(if $(wildcard $(EHF_DIR)/peppol-bis-3),@true,$(error the EHF schemas and rules (../shared/ehf) are not at $(EHF_DIR): clone the project beside ../shared, or run make check EHF_DIR=<folder holding peppol-bis-3>))
+
+check: preflight lint typecheck template test api-check
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) build .aws-sam out

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from periodyear.domain.calendar import Period
 from periodyear.domain.errors import TenantNotFound
@@ -27,6 +27,9 @@ from periodyear.domain.invoice import (
 from periodyear.domain.meters import METER_SOURCES, Meter
 from periodyear.domain.runs import ANNOUNCE_LEASE, BatchReport, RunRecord, RunStatus, Tally
 from periodyear.domain.tenant import TenantAccount
+
+if TYPE_CHECKING:
+    from periodyear.config import Seller
 
 CHUNK_TRANSACTION = 100  # actions one issuing transaction may hold, as in DynamoDB
 
@@ -282,3 +285,15 @@ class MemoryRuns:
     def announced(self, run_id: str, at: datetime) -> None:
         self.requests("UpdateItem run")
         self.records[run_id] = replace(self.records[run_id], announced=True, announcing_until=None)
+
+
+def stub_documents(invoice: Invoice, buyer: TenantAccount, seller: Seller) -> dict[str, bytes]:
+    """Stand-in documents for tests of the billing verbs (the documents have tests of their
+    own): the same set the real ones make, the EHF left out when it must be held."""
+    from periodyear.documents.publisher import ehf_held  # noqa: PLC0415
+
+    number = str(invoice.invoice_number).encode()
+    made = {"pdf": b"%PDF-stub " + number, "csv": b"stub;" + number}
+    if ehf_held(buyer) is None:
+        made["xml"] = b"<stub>" + number + b"</stub>"
+    return made

@@ -26,6 +26,7 @@ from periodyear_local.memory_billing import (
     MemoryRuns,
     MemoryStore,
     MemoryUsage,
+    stub_documents,
 )
 from periodyear_local.template import sample_seller
 
@@ -57,7 +58,11 @@ class World:
         self.runs = MemoryRuns()
         self.queue = MemoryQueue()
         publisher = DocumentPublisher(
-            invoices=self.invoices, store=self.store, events=self.events, seller=sample_seller()
+            invoices=self.invoices,
+            store=self.store,
+            events=self.events,
+            seller=sample_seller(),
+            render=stub_documents,  # the documents have their own tests
         )
         self.service = BillingService(
             register=self.register,

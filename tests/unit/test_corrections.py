@@ -23,6 +23,7 @@ from periodyear.domain.money import to_ore
 from periodyear.domain.pricing import price_charge
 from periodyear.domain.tenant import Subscription
 from periodyear.domain.usage import UsageRecord
+from tests.examples import examples
 
 DATA = Path(__file__).parents[1] / "data"
 LATE = load_catalog(DATA / "late_usage_catalog.json")
@@ -274,7 +275,7 @@ def volume_charges(draw: st.DrawFn) -> VolumeCharge:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(volume_charges(), st.integers(0, 60), st.integers(1, 30), st.data())
 def test_billed_plus_correction_is_what_the_quantity_now_costs(
     charge: VolumeCharge, billed_count: int, late_count: int, data: st.DataObject

@@ -48,6 +48,7 @@ from periodyear.domain.tenant import Address, Client, Subscription, TenantAccoun
 from periodyear.domain.usage import UsageRecord
 from periodyear_local.template import sample_seller
 from tests.conftest import EhfValidator
+from tests.examples import examples
 from tests.pdf_text import pdf_pages, pdf_text
 
 DATA = Path(__file__).parents[1] / "data"
@@ -542,7 +543,7 @@ def test_a_basis_without_corrections_keeps_its_ten_columns() -> None:
 # ---------------------------------------------------------------- the VAT split, any signs
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(st.decimals(min_value=-100_000, max_value=100_000, places=2), min_size=1, max_size=6),
     st.lists(

@@ -32,6 +32,7 @@ from periodyear.domain.tenant import Address, Client, Subscription, TenantAccoun
 from periodyear.domain.usage import UsageRecord
 from periodyear_local.template import sample_seller
 from tests.conftest import WORKED_EXAMPLE_CATALOG, EhfValidator
+from tests.examples import examples
 from tests.pdf_text import pdf_pages, pdf_text
 
 WORKED = load_catalog(WORKED_EXAMPLE_CATALOG)
@@ -159,7 +160,7 @@ def test_the_csv_columns_sum_exactly_to_the_invoice(language: str) -> None:
     assert (flat[0], flat[3], flat[4]) == ("", "", "KOMPLETT_GRUNNPRIS")
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(
     st.lists(st.decimals(min_value=0, max_value=100_000, places=2), min_size=1, max_size=5),
     st.lists(

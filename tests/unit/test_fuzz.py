@@ -26,6 +26,7 @@ from periodyear.domain.errors import CatalogError, InvalidRequest, PeriodNotEnde
 from periodyear.domain.meters import METER_SOURCES, Meter
 from periodyear.domain.usage import InvalidUsage, UsageRecord, read_usage
 from periodyear_local.template import PROJECT_ROOT
+from tests.examples import examples
 
 CLOCK = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def _outcome[T](call: Callable[[], T], *refusals: type[Exception]) -> T | Except
         return refusal
 
 
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(
     st.none(),

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from periodyear.adapters.legacy import legacy_tenant
+from tests.examples import examples
 from tests.unit.test_migration_service import DEFAULT_MOVE, Migration
 
 dynamo_scalars = st.one_of(
@@ -103,7 +104,7 @@ def legacy_items(draw: st.DrawFn) -> list[dict[str, Any]]:
     return items
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(items=legacy_items())
 def test_any_legacy_tenant_is_refused_with_a_reason_or_notified_and_moved_whole(
     items: list[dict[str, Any]],

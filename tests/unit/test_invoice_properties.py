@@ -13,6 +13,7 @@ from periodyear.domain.meters import Meter
 from periodyear.domain.money import ore
 from periodyear.domain.tenant import Subscription
 from periodyear.domain.usage import UsageRecord
+from tests.examples import examples
 
 CATALOG = load_catalog()  # the shipped sample catalog: flat, per-unit, graduated and volume charges
 MONTH = Period.parse_month("2022-06")
@@ -28,7 +29,7 @@ usage_records = st.lists(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     usage_records,
     st.sampled_from(sorted(CATALOG.packages)),

@@ -18,6 +18,7 @@ from periodyear.domain.migration import (
     register_content,
 )
 from periodyear.domain.migration_state import MigrationState, Status, why_stuck
+from tests.examples import examples
 
 CATALOG = load_catalog()
 DEADLINE = datetime(2021, 12, 31, 23, 59, 59, tzinfo=OSLO)
@@ -107,7 +108,7 @@ def test_waves_that_do_not_fit_are_refused() -> None:
         )
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(st.integers(0, 300), st.integers(1, 40), st.integers(0, 23), st.integers(1, 23), st.integers(0, 60))
 def test_every_tenant_once_within_capacity_window_and_order(
     count: int, capacity: int, start_hour: int, length: int, offset_days: int

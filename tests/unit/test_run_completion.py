@@ -17,6 +17,7 @@ from periodyear.adapters.invoices import ALLOCATIONS_PER_ITEM, _allocation_parts
 from periodyear.adapters.items import item_size
 from periodyear.domain.errors import RunNotAnnounced
 from periodyear.domain.runs import ANNOUNCE_LEASE, EVENT_DETAIL_BYTES, BatchReport, Tally, fit_summary
+from tests.examples import examples
 from tests.unit.test_billing_service import World, account
 
 ENVELOPE_BYTES = 256 * 1024 - EVENT_DETAIL_BYTES  # what EventBridge counts beside the detail
@@ -123,7 +124,7 @@ def test_a_run_with_thousands_of_long_failures_announces_one_event_within_the_li
     assert sorted(kept) == sorted(f["tenant_id"] for f in failures)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.lists(st.text(min_size=0, max_size=400), max_size=300),
     st.integers(min_value=2_000, max_value=60_000),

@@ -23,7 +23,7 @@ so the functions' cold start does not pay for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -103,12 +103,24 @@ class DocumentResult:
     held: str | None = None  # why the EHF is held (the rest is stored and announced)
 
 
+Render = Callable[[Invoice, TenantAccount, Seller], dict[str, bytes]]
+
+
 class DocumentPublisher:
-    def __init__(self, *, invoices: Invoices, store: Store, events: Events, seller: Seller) -> None:
+    def __init__(
+        self,
+        *,
+        invoices: Invoices,
+        store: Store,
+        events: Events,
+        seller: Seller,
+        render: Render = documents,  # tests of the billing verbs give a stub: documents have their own
+    ) -> None:
         self._invoices = invoices
         self._store_client = store
         self._events = events
         self._seller = seller
+        self._render = render
 
     def _keys(self, invoice: Invoice, *, held: str | None = None) -> dict[str, str]:
         tenant_id = invoice.draft.tenant_id
@@ -148,7 +160,7 @@ class DocumentPublisher:
         if held:
             missing.remove("xml")
         if missing:
-            bodies = documents(invoice, item.buyer, self._seller)
+            bodies = self._render(invoice, item.buyer, self._seller)
             keys = self._keys(invoice)
             for ext in missing:
                 self._store_client.put(keys[ext], bodies[ext], ext)
