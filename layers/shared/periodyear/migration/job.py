@@ -9,9 +9,9 @@ anything is read, sent or moved (the clock guard, CONTRACT §7).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import time
-from typing import Annotated, Any
+from collections.abc import Callable, Mapping
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,7 +22,11 @@ from periodyear.domain.clock import event_time_allowed, future_event_reason
 from periodyear.domain.errors import InvalidInstant, WavesDoNotFit
 from periodyear.domain.events import MIGRATION_SOURCE
 from periodyear.migration import wiring
+from periodyear.migration.service import Outcome
 from periodyear.observability import logger
+
+if TYPE_CHECKING:
+    from periodyear.migration.service import MigrationService
 
 Text = Annotated[StrictStr, Field(min_length=1)]
 ClockTime = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
@@ -60,7 +64,53 @@ class WavePlan(_Model):
 
 def _refused(reason: str, tenant_id: str | None = None) -> dict[str, Any]:
     logger.warning("migration event refused", extra={"reason": reason})
-    return {"tenant_id": tenant_id, "outcome": "refused", "reason": reason}
+    return {"tenant_id": tenant_id, "outcome": Outcome.REFUSED.value, "reason": reason}
+
+
+def _requested(service: MigrationService, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    request = Requested.model_validate(detail)
+    move_at = parse_instant(request.move_at) if request.move_at is not None else None
+    return service.request(request.tenant_id, move_at, now, resume=request.resume).as_dict()
+
+
+def _due(service: MigrationService, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    due = Due.model_validate(detail)
+    return service.due(due.tenant_id, now, resume=due.resume).as_dict()
+
+
+def _wave_plan(service: MigrationService, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    plan = WavePlan.model_validate(detail)
+    waves, requested = service.plan(
+        start_at=parse_instant(plan.start_at),
+        window_start=time.fromisoformat(plan.window_start),
+        window_end=time.fromisoformat(plan.window_end),
+        capacity_per_night=plan.capacity_per_night,
+        now=now,
+        dry_run=plan.dry_run,
+    )
+    return {
+        "outcome": Outcome.PLANNED.value,
+        "dry_run": plan.dry_run,
+        "requests_sent": requested,
+        "tenants": sum(len(w.moves) for w in waves),
+        "waves": len(waves),
+        "first_move": format_instant(waves[0].moves[0][1]) if waves else None,
+        "last_move": format_instant(waves[-1].moves[-1][1]) if waves else None,
+    }
+
+
+Handler = Callable[["MigrationService", Mapping[str, Any], datetime], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {  # detail-type → what handles it
+    "TenantMigrationRequested": _requested,
+    "TenantMigrationDue": _due,
+    "MigrationWavePlanRequested": _wave_plan,
+}
+METRICS = {  # an outcome counted as a metric of its own
+    Outcome.NOTIFIED: "NoticesSent",
+    Outcome.MOVED: "TenantsMoved",
+    Outcome.FAILED: "MigrationsFailed",
+    Outcome.REFUSED: "MigrationsRefused",
+}
 
 
 def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[str, Any]:
@@ -76,50 +126,18 @@ def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[s
         if not event_time_allowed(now, clock_now):
             tenant = envelope.detail.get("tenant_id")
             return _refused(future_event_reason(now, clock_now), tenant if isinstance(tenant, str) else None)
-        match envelope.detail_type:
-            case "TenantMigrationRequested":
-                request = Requested.model_validate(envelope.detail)
-                move_at = parse_instant(request.move_at) if request.move_at is not None else None
-                result = service.request(request.tenant_id, move_at, now, resume=request.resume).as_dict()
-            case "TenantMigrationDue":
-                due = Due.model_validate(envelope.detail)
-                result = service.due(due.tenant_id, now, resume=due.resume).as_dict()
-            case "MigrationWavePlanRequested":
-                plan = WavePlan.model_validate(envelope.detail)
-                waves, requested = service.plan(
-                    start_at=parse_instant(plan.start_at),
-                    window_start=time.fromisoformat(plan.window_start),
-                    window_end=time.fromisoformat(plan.window_end),
-                    capacity_per_night=plan.capacity_per_night,
-                    now=now,
-                    dry_run=plan.dry_run,
-                )
-                result = {
-                    "outcome": "planned",
-                    "dry_run": plan.dry_run,
-                    "requests_sent": requested,
-                    "tenants": sum(len(w.moves) for w in waves),
-                    "waves": len(waves),
-                    "first_move": format_instant(waves[0].moves[0][1]) if waves else None,
-                    "last_move": format_instant(waves[-1].moves[-1][1]) if waves else None,
-                }
-            case other:
-                return _refused(f"detail-type {other!r} is not a migration event")
+        handler = HANDLERS.get(envelope.detail_type)
+        if handler is None:
+            return _refused(f"detail-type {envelope.detail_type!r} is not a migration event")
+        result = handler(service, envelope.detail, now)
     except ValidationError as error:
         detail = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
         )
         return _refused(f"the event is malformed: {detail}")
-    except InvalidInstant as error:
+    except (InvalidInstant, WavesDoNotFit) as error:
         return _refused(str(error))
-    except WavesDoNotFit as error:
-        return _refused(str(error))
-    metric = {
-        "notified": "NoticesSent",
-        "moved": "TenantsMoved",
-        "failed": "MigrationsFailed",
-        "refused": "MigrationsRefused",
-    }.get(str(result["outcome"]))
+    metric = METRICS.get(Outcome(result["outcome"]))
     if metric:
         metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     if result.get("taken_over"):  # a step whose delivery died, brought on after its lease

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 from periodyear.domain.calendar import format_instant, oslo_date
@@ -102,17 +103,34 @@ def _error_code(error: Exception) -> str:
     return f"{type(error).__name__} ({code})" if code else type(error).__name__
 
 
+class Outcome(StrEnum):
+    """What one migration event did (billing's ``Outcome`` is its counterpart)."""
+
+    NOTIFIED = "notified"  # the notice went out and the move is scheduled
+    UNCHANGED = "unchanged"  # nothing to do: a repeat, or the step is done
+    IN_PROGRESS = "in_progress"  # another delivery holds the step's lease
+    REFUSED = "refused"  # the event or the tenant's data does not allow the step (nothing written)
+    MOVED = "moved"
+    FAILED = "failed"  # the move was taken and found wrong (alarmed)
+    PLANNED = "planned"  # a wave plan
+
+
 @dataclass(frozen=True)
 class Result:
-    """What a delivery did: ``outcome`` is notified, unchanged, in_progress, refused, moved or failed."""
+    """What a delivery did."""
 
     tenant_id: str
-    outcome: str
+    outcome: Outcome
     reason: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"tenant_id": self.tenant_id, "outcome": self.outcome, "reason": self.reason, **self.details}
+        return {
+            "tenant_id": self.tenant_id,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            **self.details,
+        }
 
 
 def _notice(
@@ -139,12 +157,12 @@ def _notice(
 def _settled_for_request(tenant_id: str, state: MigrationState | None, *, resume: bool) -> Result | None:
     """The answer to a request that its state settles before anything is read, or None."""
     if state is not None and state.status is Status.MOVED:
-        return Result(tenant_id, "unchanged", "the tenant has been moved")
+        return Result(tenant_id, Outcome.UNCHANGED, "the tenant has been moved")
     if state is not None and state.status is Status.MOVING:
-        return Result(tenant_id, "refused", "the move is under way; it can no longer be changed")
+        return Result(tenant_id, Outcome.REFUSED, "the move is under way; it can no longer be changed")
     if resume and (state is None or state.status is Status.FAILED):
         status = state.status.value if state else "not requested"
-        return Result(tenant_id, "unchanged", f"no notice to resume: the tenant is {status}")
+        return Result(tenant_id, Outcome.UNCHANGED, f"no notice to resume: the tenant is {status}")
     return None
 
 
@@ -233,21 +251,21 @@ class MigrationService:
             checked = self._check_request(tenant_id, state, None if resume else requested_move_at, now)
         except MigrationRefused as refusal:
             logger.warning("migration refused", extra={"reason": str(refusal)})
-            return Result(tenant_id, "refused", str(refusal))
+            return Result(tenant_id, Outcome.REFUSED, str(refusal))
         if checked is None:
-            return Result(tenant_id, "unchanged", "the old platform marks the tenant as moved")
+            return Result(tenant_id, Outcome.UNCHANGED, "the old platform marks the tenant as moved")
         move_at = checked[3]
         if state is not None and state.move_at == move_at and state.status is Status.NOTIFIED:
             if not state.schedule_set:  # a crash after the notice: finish the step it skipped
                 self._set_schedule(tenant_id, move_at)
             return Result(
                 tenant_id,
-                "unchanged",
+                Outcome.UNCHANGED,
                 "the move is already set and its notice sent",
                 {"move_at": format_instant(move_at)},
             )
         if state is not None and state.leased(self._clock()):
-            return Result(tenant_id, "in_progress", "another delivery is sending the notice")
+            return Result(tenant_id, Outcome.IN_PROGRESS, "another delivery is sending the notice")
         self._resumes.set_notice_resume(tenant_id, self._clock() + LEASE + RESUME_MARGIN)
         try:
             lease = self._states.claim_notice(
@@ -258,7 +276,7 @@ class MigrationService:
                 terms=PromisedTerms.of(checked[0]),
             )
         except Conflict:
-            return Result(tenant_id, "in_progress", "another delivery changed the move first")
+            return Result(tenant_id, Outcome.IN_PROGRESS, "another delivery changed the move first")
         return self._send_notice(lease, state, checked, now)
 
     def _send_notice(
@@ -316,7 +334,7 @@ class MigrationService:
             details["recipients_refused"] = list(recipients.refused)
         if taken_over:
             details["taken_over"] = True
-        return Result(lease.tenant_id, "notified", None, details)
+        return Result(lease.tenant_id, Outcome.NOTIFIED, None, details)
 
     def preview(
         self, tenant_id: str, requested_move_at: datetime | None, now: datetime
@@ -341,31 +359,33 @@ class MigrationService:
         bus, which acts only on a move still under way (MOVING), never on a FAILED one."""
         with logger.append_context_keys(tenant_id=tenant_id, step="move"):
             result = self._due(tenant_id, now, resume=resume)
-            level = logger.error if result.outcome == "failed" else logger.info
+            level = logger.error if result.outcome == Outcome.FAILED else logger.info
             level("migration move handled", extra={"outcome": result.outcome, "reason": result.reason})
             return result
 
     def _due(self, tenant_id: str, now: datetime, *, resume: bool = False) -> Result:
         state = self._states.get(tenant_id)
         if state is None or state.status is Status.REQUESTED:
-            return Result(tenant_id, "refused", "no notice has been sent for this tenant")
+            return Result(tenant_id, Outcome.REFUSED, "no notice has been sent for this tenant")
         if state.status is Status.MOVED:
-            return Result(tenant_id, "unchanged", "the tenant has been moved")
+            return Result(tenant_id, Outcome.UNCHANGED, "the tenant has been moved")
         if resume and state.status is not Status.MOVING:
-            return Result(tenant_id, "unchanged", f"no move to resume: the move is {state.status.value}")
+            return Result(
+                tenant_id, Outcome.UNCHANGED, f"no move to resume: the move is {state.status.value}"
+            )
         if now < state.move_at:
             return Result(
                 tenant_id,
-                "refused",
+                Outcome.REFUSED,
                 f"the move is set for {format_instant(state.move_at)}, after this event's time",
             )
         try:  # the legacy data is checked before the move is taken: a refusal leaves no lease
             _, terms, content = self._prepare(tenant_id, now)
         except MigrationRefused as refusal:
             logger.warning("migration refused", extra={"reason": str(refusal)})
-            return Result(tenant_id, "refused", str(refusal))
+            return Result(tenant_id, Outcome.REFUSED, str(refusal))
         if state.leased(self._clock()):
-            return Result(tenant_id, "in_progress", "another delivery is moving the tenant")
+            return Result(tenant_id, Outcome.IN_PROGRESS, "another delivery is moving the tenant")
         taken_over = state.status is Status.MOVING  # its holder died: its lease ran out unfinished
         # Before the lease is taken: should this delivery die anywhere from here on, a resume
         # event takes the move over once its lease has run out (a delivery meeting the lease
@@ -374,7 +394,7 @@ class MigrationService:
         try:
             lease = self._states.claim_move(state, now=self._clock())
         except Conflict:
-            return Result(tenant_id, "in_progress", "another delivery took the move first")
+            return Result(tenant_id, Outcome.IN_PROGRESS, "another delivery took the move first")
         if taken_over:
             logger.warning("move taken over from a delivery that died")
         if state.terms != PromisedTerms.of(terms):
@@ -383,13 +403,13 @@ class MigrationService:
                 f"the agreement changed after the notice (notice said {promised}); request the move again"
             )
             self._states.failed(lease, reason=reason, now=self._clock())
-            return Result(tenant_id, "failed", reason)
+            return Result(tenant_id, Outcome.FAILED, reason)
         written = self._register.put_tenant(content)  # unlisted: billing cannot see it yet
         problems = self._register.differences(content)
         if problems:
             reason = "verification failed: " + "; ".join(problems[:20])
             self._states.failed(lease, reason=reason, now=self._clock())
-            return Result(tenant_id, "failed", reason)
+            return Result(tenant_id, Outcome.FAILED, reason)
         self._register.list_tenant(content)  # verified: billing may list it from now on
         self._legacy.mark_migrated(tenant_id, now)
         # Put before the move is recorded: a crash in between repeats the move's last steps and
@@ -405,7 +425,7 @@ class MigrationService:
         }
         if taken_over:
             details["taken_over"] = True
-        return Result(tenant_id, "moved", None, details)
+        return Result(tenant_id, Outcome.MOVED, None, details)
 
     # ------------------------------------------------------------------ MigrationWavePlanRequested
     def plan(
