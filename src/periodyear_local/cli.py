@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -43,7 +43,7 @@ from periodyear.domain.calendar import (
     parse_date,
     parse_instant,
 )
-from periodyear.domain.errors import InvalidInstant, PeriodYearError
+from periodyear.domain.errors import InvalidField, InvalidInstant, PeriodYearError
 
 console = Console(width=max(132, shutil.get_terminal_size().columns))
 BILLING_FUNCTIONS = {"monthly": "MonthlyInvoiceFunction", "annual": "AnnualInvoiceFunction"}
@@ -172,16 +172,36 @@ def invoice_event(args: argparse.Namespace, today: date) -> tuple[dict[str, Any]
     return event, period
 
 
+def check_tenants(tenant_ids: Iterable[str]) -> None:
+    """Each tenant a run is limited to is in the register, or one line says which is not."""
+    from periodyear.adapters import clients  # noqa: PLC0415
+    from periodyear.adapters.register import RegisterRepository  # noqa: PLC0415
+    from periodyear.domain.errors import TenantNotFound  # noqa: PLC0415
+
+    register = RegisterRepository(clients.dynamodb(), BillingSettings.load().register_table)
+    for tenant_id in tenant_ids:
+        try:
+            register.account(tenant_id)
+        except TenantNotFound as missing:
+            raise CliError(f"--tenant {tenant_id}: {missing}; nothing was billed") from None
+
+
 def invoice(args: argparse.Namespace) -> int:
     from periodyear.billing import wiring as billing_wiring  # noqa: PLC0415
     from periodyear.billing.request import plan_run  # noqa: PLC0415
 
     now = datetime.now(UTC)
     event, _ = invoice_event(args, oslo_date(now))
+    # The request is judged first (an open month is refused as such), the settings after it.
+    try:
+        plan = plan_run(PeriodKind(args.kind.upper()), event, clock_now=now, run_id=f"cli-{os.getpid()}")
+    except InvalidField as wrong:  # named as this command takes it
+        flag = {"issue_date": "--issue-date", "tenant_ids": "--tenant"}.get(wrong.field, wrong.field)
+        raise CliError(f"{flag} {wrong.problem}") from None
     with configured(args.stack, [BILLING_FUNCTIONS[args.kind]]):
         check_settings(BillingSettings, DocumentSettings, Seller)
-        plan = plan_run(PeriodKind(args.kind.upper()), event, clock_now=now, run_id=f"cli-{os.getpid()}")
         billing_wiring.reset()
+        check_tenants(plan.tenant_ids or ())
         summary = billing_wiring.billing_service().run(plan).summary()
     console.print_json(json.dumps(summary, default=str))
     numbers = summary.get("invoice_numbers") or []

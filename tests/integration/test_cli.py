@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from periodyear.config import SELLER_PARAMETERS
-from periodyear.domain.calendar import oslo_date
+from periodyear.domain.calendar import Period, oslo_date
 from periodyear_local.cli import main
 from periodyear_local.sandbox import REGION, local_aws
 from periodyear_local.seed import batch_put, legacy_items
@@ -156,3 +156,46 @@ def test_the_late_usage_report_refuses_a_wrong_period_in_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert says in err
+
+
+def test_an_unknown_tenant_is_refused_in_one_line_and_nothing_is_billed(
+    billing: Billing, capsys: pytest.CaptureFixture[str]
+) -> None:
+    billing.tenant("t1", clients=("c1",))
+    billing.usage("t1", "period.closed", "2022-03-05T10:00:00Z", client_id="c1")
+    args = ["invoice", "monthly", "--period", "2022-03", "--issue-date", "2022-04-01"]
+    code = main([*args, "--tenant", "t1", "--tenant", "nope"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert (
+        err == "periodyear: --tenant nope: tenant nope has no profile in the register; nothing was billed\n"
+    )
+    assert billing.invoices() == []
+
+
+def test_an_open_month_is_refused_as_open_before_any_setting_is_read(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("USAGE_TABLE", "REGISTER_TABLE", "INVOICES_TABLE", "DOCUMENTS_BUCKET", "EVENT_BUS_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    today = oslo_date(datetime.now(UTC))
+    code = main(["invoice", "monthly", "--period", f"{today:%Y-%m}", "--issue-date", today.isoformat()])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"periodyear: monthly period {today:%Y-%m} ends ")
+    assert "not configured" not in err
+    month = Period.parse_month(f"{today:%Y-%m}")
+    assert f"its last day, {month.last_day}" in err  # the day a reader counts, not the exclusive end
+    assert str(month.end) not in err
+
+
+def test_an_issue_date_inside_the_period_is_refused_naming_the_flag_and_the_last_day(
+    billing: Billing, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["invoice", "monthly", "--period", "2022-03", "--issue-date", "2022-03-31"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        "periodyear: --issue-date 2022-03-31 is before the end of period 2022-03 "
+        "(its last day is 2022-03-31; the earliest issue date is 2022-04-01)\n"
+    )

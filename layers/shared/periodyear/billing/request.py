@@ -28,6 +28,7 @@ from periodyear.domain.clock import event_time_allowed, future_event_reason
 from periodyear.domain.errors import (
     EventFromTheFuture,
     InvalidDate,
+    InvalidField,
     InvalidInstant,
     InvalidRequest,
     PeriodNotEnded,
@@ -144,16 +145,18 @@ def plan_run(kind: PeriodKind, event: Mapping[str, Any], *, clock_now: datetime,
         except InvalidDate as error:
             written = _DATE_FORM.match(request.issue_date)
             why = "is not a real date" if written else "is written YYYY-MM-DD, not"
-            raise InvalidRequest(f"issue_date {why}: {request.issue_date!r}") from error
+            raise InvalidField("issue_date", f"{why}: {request.issue_date!r}") from error
     if not request.dry_run:
         if period.end > today:
             raise PeriodNotEnded(
-                f"{kind.value.lower()} period {period.label} ends {period.end}; on {today} it has not "
-                "ended and cannot be billed yet (a dry run may preview it)"
+                f"{kind.value.lower()} period {period.label} ends with its last day, {period.last_day}; "
+                f"on {today} it has not ended and cannot be billed yet (a dry run may preview it)"
             )
         if issue_date < period.end:
-            raise InvalidRequest(
-                f"issue_date {issue_date} is before the end of period {period.label} ({period.end})"
+            raise InvalidField(
+                "issue_date",
+                f"{issue_date} is before the end of period {period.label} (its last day is "
+                f"{period.last_day}; the earliest issue date is {period.end})",
             )
     return BillingPlan(
         period=period,

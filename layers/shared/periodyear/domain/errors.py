@@ -24,6 +24,16 @@ class InvalidRequest(PeriodYearError):
     """A job was started with an event it cannot act on."""
 
 
+class InvalidField(InvalidRequest):
+    """One field of the event is wrong: ``field`` names it, ``problem`` says what is wrong, so a
+    caller that takes the field another way (the CLI's ``--issue-date``) can name it its way."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field} {problem}")
+        self.field = field
+        self.problem = problem
+
+
 class PeriodNotEnded(PeriodYearError):
     """A period may only be billed once it has ended."""
 
