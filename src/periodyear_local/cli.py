@@ -502,8 +502,15 @@ def empty_output(out: Path) -> None:
 
 def demo(args: argparse.Namespace) -> int:
     from periodyear_local.demo import run_demo  # noqa: PLC0415
+    from periodyear_local.demo_data import FIRST_MONTH, LAST_MONTH  # noqa: PLC0415
 
-    _month(args.period)
+    month = _month(args.period)
+    first, last = f"{FIRST_MONTH:%Y-%m}", f"{LAST_MONTH:%Y-%m}"
+    if not FIRST_MONTH <= month.start <= LAST_MONTH:
+        raise CliError(
+            f"--period {args.period}: the demo's data holds usage of {first} to {last}; "
+            "give one of those months"
+        )
     empty_output(args.out)
     return run_demo(console, args.period, args.out)
 

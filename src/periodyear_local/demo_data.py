@@ -15,6 +15,7 @@ from periodyear.domain.calendar import format_instant
 from periodyear_local.seed import legacy_items, usage_item
 
 NEW_PRICES_FROM = date(2022, 3, 1)
+FIRST_MONTH, LAST_MONTH = date(2022, 3, 1), date(2022, 8, 1)  # the months the demo's usage covers
 PACKAGES = {
     "PERIODE_OG_AR": "KOMPLETT",
     "PERIODEAVSLUTNING": "PERIODEAVSLUTNING",
@@ -154,8 +155,8 @@ def _months(first: date, last: date) -> Iterator[date]:
 def generate(
     seed: int = 2022,
     firms: int = 36,
-    first_month: date = date(2022, 3, 1),
-    last_month: date = date(2022, 8, 1),
+    first_month: date = FIRST_MONTH,
+    last_month: date = LAST_MONTH,
 ) -> DemoData:
     rng = random.Random(seed)
     taken: set[str] = set()

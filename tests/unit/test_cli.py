@@ -136,3 +136,16 @@ def test_the_demo_starts_from_an_empty_output_folder(tmp_path: Path) -> None:
     (out / "summary-monthly.json").write_text("{}")
     empty_output(out)
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("month", ["2030-01", "2021-06", "2022-09"])
+def test_the_demo_refuses_a_month_its_data_does_not_hold(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, month: str
+) -> None:
+    code, message = answer(capsys, "demo", "--period", month, "--out", str(tmp_path / "demo"))
+    assert code == 2
+    assert message == (
+        f"periodyear: --period {month}: the demo's data holds usage of 2022-03 to 2022-08; "
+        "give one of those months"
+    )
+    assert not (tmp_path / "demo").exists()  # nothing was run
