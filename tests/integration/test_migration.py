@@ -106,9 +106,10 @@ class Migration:
 
 
 def text_of(message: EmailMessage) -> str:
+    """The text part as a reader reads it: its words, whatever lines they were wrapped onto."""
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
-    return str(part.get_content())
+    return " ".join(str(part.get_content()).split())
 
 
 def html_of(message: EmailMessage) -> str:

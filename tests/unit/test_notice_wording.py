@@ -143,7 +143,7 @@ def test_every_notice_says_where_to_ask_and_where_the_new_terms_are(language: st
         if language == "nb"
         else "If you have any questions about the change, please write to kundeservice@example.no."
     )
-    assert expected in by_mail.text
+    assert expected in " ".join(by_mail.text.split())  # as read, across its wrapped lines
 
 
 def test_the_bureau_client_is_mentioned_only_to_firms_that_have_one() -> None:
@@ -158,3 +158,27 @@ def test_the_subjects_name_the_move_in_oslo_time() -> None:
         notice(language="en").subject
         == "Periode & År is moving: your data moves on 15 November 2021 at 10:00"
     )
+
+
+LONG = NoticeDetails(
+    contact="https://kundeservice.example.no/periode-og-ar/sporsmal-om-flyttingen",
+    terms_url="https://www.example.no/periode-og-ar/avtalevilkar/2022/nye-vilkar-for-tjenesten",
+)
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("details", [PAGE, MAILBOX, LONG])
+def test_the_text_part_is_wrapped_after_the_words_are_filled_in(
+    language: str, details: NoticeDetails
+) -> None:
+    text = notice(language=language, details=details).text
+    for line in text.splitlines():
+        # a line a reader's mail program shows whole; only a lone address may be longer
+        assert len(line) <= 76 or " " not in line.strip(), line
+    # the wrapping moved no words: the sentences read as before
+    joined = re.sub(r"\s+", " ", text)
+    assert details.terms_url in joined
+    assert details.contact in joined
+    for word in ("Periode & År", "Visma Software AS"):
+        assert word in joined
+    assert not any(line.endswith(" ") for line in text.splitlines())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import textwrap
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -117,9 +118,33 @@ def render_notice(
     return Notice(
         language=language,
         subject=subject,
-        text=_environment().get_template(f"notice.{language}.txt").render(values),
+        text=wrapped(_environment().get_template(f"notice.{language}.txt").render(values)),
         html=_environment().get_template(f"notice.{language}.html").render(values),
     )
+
+
+TEXT_WIDTH = 72  # the plain-text part's lines, as mail programs show them unwrapped
+
+
+def wrapped(text: str) -> str:
+    """The text part with each paragraph and bullet wrapped once its words are filled in (the
+    templates write each on one line), a bullet's lines under its text; an address is never
+    broken, so a line holding only one may be longer."""
+    lines = []
+    for line in text.split("\n"):
+        bullet = line.startswith("- ")
+        lines.append(
+            textwrap.fill(
+                line.rstrip(),
+                width=TEXT_WIDTH,
+                subsequent_indent="  " if bullet else "",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            if line.strip()
+            else ""
+        )
+    return "\n".join(lines)
 
 
 def notice_message(
@@ -133,7 +158,9 @@ def notice_message(
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     message["X-Periodyear-Tenant"] = tenant_id  # for support: which tenant a notice was about
-    message.set_content(notice.text)
-    message.add_alternative(notice.html, subtype="html")
+    # Quoted-printable: 7-bit safe on every hop (the email package would pick 8bit for short
+    # lines, which a relay without 8BITMIME, moto's SES among them, garbles: "Periode & �r").
+    message.set_content(notice.text, cte="quoted-printable")
+    message.add_alternative(notice.html, subtype="html", cte="quoted-printable")
     message["Content-Language"] = notice.language  # after the body: set_content drops Content-* headers
     return message
