@@ -1,12 +1,15 @@
 """Cold imports measured side by side: each snippet in a fresh interpreter, interleaved rounds,
 medians. ``as_lambda`` runs them as Lambda does: the project's code copied without any
 ``__pycache__`` and no bytecode written (``PYTHONDONTWRITEBYTECODE=1``), so every module of
-ours is compiled from source on each cold start, as from a read-only deployment package.
+ours is compiled from source on each cold start, as from a read-only deployment package;
+``compiled`` ships it as the layer's build does (``compileall``, unchecked-hash pycs).
 """
 
 from __future__ import annotations
 
+import compileall
 import os
+import py_compile
 import shutil
 import statistics
 import subprocess
@@ -39,7 +42,7 @@ Snippet = tuple[str, str | None]  # the code, and the template function whose en
 
 
 @contextmanager
-def _code_root(as_lambda: bool) -> Iterator[list[Path]]:
+def _code_root(as_lambda: bool, compiled: bool) -> Iterator[list[Path]]:
     if not as_lambda:
         yield [PROJECT_ROOT, PROJECT_ROOT / "layers/shared"]
         return
@@ -48,13 +51,19 @@ def _code_root(as_lambda: bool) -> Iterator[list[Path]]:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(PROJECT_ROOT / "functions", root / "task" / "functions", ignore=ignore)
         shutil.copytree(PROJECT_ROOT / "layers/shared/periodyear", root / "opt" / "periodyear", ignore=ignore)
+        if compiled:  # what layers/shared/Makefile ships
+            unchecked = py_compile.PycInvalidationMode.UNCHECKED_HASH
+            for folder in (root / "task", root / "opt"):
+                compileall.compile_dir(folder, quiet=1, invalidation_mode=unchecked)
         yield [root / "task", root / "opt"]
 
 
-def medians(snippets: Mapping[str, Snippet], rounds: int, *, as_lambda: bool = False) -> dict[str, float]:
+def medians(
+    snippets: Mapping[str, Snippet], rounds: int, *, as_lambda: bool = False, compiled: bool = False
+) -> dict[str, float]:
     """Median seconds each snippet takes in a fresh interpreter."""
     samples: dict[str, list[float]] = {name: [] for name in snippets}
-    with _code_root(as_lambda) as paths:
+    with _code_root(as_lambda, compiled) as paths:
         for _ in range(rounds):
             for name, values in samples.items():
                 code, function = snippets[name]

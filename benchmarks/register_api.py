@@ -208,8 +208,12 @@ def cold(rounds: int) -> None:
         "register_api serving its first request": (FIRST_REQUEST, "RegisterApiFunction"),
         "register_signins": ("import functions.register_signins.app", "RegisterSignInsFunction"),
     }
-    for as_lambda, label in ((False, "this checkout (bytecode cached)"), (True, "as Lambda: no bytecode")):
-        found = medians(snippets, rounds, as_lambda=as_lambda)
+    for as_lambda, compiled, label in (
+        (False, False, "this checkout (bytecode cached)"),
+        (True, False, "as Lambda, our code from source (no bytecode written)"),
+        (True, True, "as Lambda, with the layer's compiled bytecode"),
+    ):
+        found = medians(snippets, rounds, as_lambda=as_lambda, compiled=compiled)
         floor = found["floor: boto3 + Logger + event handler + pydantic"]
         serving = found["floor serving one validated request"]
         print(f"   {label}:")
