@@ -363,8 +363,11 @@ class MigrationService:
             level("migration move handled", extra={"outcome": result.outcome, "reason": result.reason})
             return result
 
-    def _due(self, tenant_id: str, now: datetime, *, resume: bool = False) -> Result:
-        state = self._states.get(tenant_id)
+    @staticmethod
+    def _not_due(
+        tenant_id: str, state: MigrationState | None, now: datetime, *, resume: bool
+    ) -> Result | None:
+        """Why this event moves nothing (None: the move is due)."""
         if state is None or state.status is Status.REQUESTED:
             return Result(tenant_id, Outcome.REFUSED, "no notice has been sent for this tenant")
         if state.status is Status.MOVED:
@@ -379,6 +382,13 @@ class MigrationService:
                 Outcome.REFUSED,
                 f"the move is set for {format_instant(state.move_at)}, after this event's time",
             )
+        return None
+
+    def _due(self, tenant_id: str, now: datetime, *, resume: bool = False) -> Result:
+        state = self._states.get(tenant_id)
+        if (refused := self._not_due(tenant_id, state, now, resume=resume)) is not None:
+            return refused
+        assert state is not None  # _not_due refused a tenant without a state
         try:  # the legacy data is checked before the move is taken: a refusal leaves no lease
             _, terms, content = self._prepare(tenant_id, now)
         except MigrationRefused as refusal:
@@ -397,6 +407,20 @@ class MigrationService:
             return Result(tenant_id, Outcome.IN_PROGRESS, "another delivery took the move first")
         if taken_over:
             logger.warning("move taken over from a delivery that died")
+        return self._move(lease, state, terms, content, now, taken_over=taken_over)
+
+    def _move(
+        self,
+        lease: Lease,
+        state: MigrationState,
+        terms: NewTerms,
+        content: RegisterTenant,
+        now: datetime,
+        *,
+        taken_over: bool,
+    ) -> Result:
+        """Under the lease: check the terms, write, verify, list, mark and announce the move."""
+        tenant_id = lease.tenant_id
         if state.terms != PromisedTerms.of(terms):
             promised = state.terms.as_record() if state.terms else None
             reason = (
