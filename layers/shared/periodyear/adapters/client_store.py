@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from periodyear.adapters.errors import error_code, transact_write
+from periodyear.adapters.errors import Transacted, error_code, transact_write
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.client_register import (
@@ -310,14 +310,13 @@ class ClientStore:
 
     def _write(
         self, tenant_id: str, actions: list[dict[str, Any]], guard: Callable[[str], None] | None = None
-    ) -> list[int]:
-        """Run a change whose first action is the guard mark's check; the failed conditions' positions."""
+    ) -> Transacted:
+        """Run a change whose first action is the guard mark's check: committed, or which of its
+        actions failed (``Transacted.failed``)."""
         for _ in range(2):
             written = transact_write(self._client, actions, sleep=self._sleep)
-            if written.committed:
-                return []
-            if 0 not in written.failed_conditions:
-                return written.failed_conditions
+            if written.committed or not written.failed(actions[0]):
+                return written
             (guard or self.guard_existing)(tenant_id)  # the tenant's first change: guard it, then again
         raise RuntimeError(f"tenant {tenant_id}'s register could not be guarded")
 
@@ -329,12 +328,11 @@ class ClientStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        failed = self._write(
-            tenant_id, [self._guarded(tenant_id), put, self._guard(tenant_id, client, join=True)]
-        )
-        if 1 in failed:
+        holds = self._guard(tenant_id, client, join=True)
+        written = self._write(tenant_id, [self._guarded(tenant_id), put, holds])
+        if written.failed(put):
             raise Conflict(f"a client {client.client_id} exists already")
-        if 2 in failed:
+        if written.failed(holds):
             raise Conflict(f"another active client has org_number {client.org_number}")
 
     def _client_update(self, tenant_id: str, before: RegisterClient, after: RegisterClient) -> dict[str, Any]:
@@ -359,14 +357,15 @@ class ClientStore:
         }
 
     def replace_client(self, tenant_id: str, before: RegisterClient, after: RegisterClient) -> None:
-        actions = [self._guarded(tenant_id), self._client_update(tenant_id, before, after)]
-        renumbered = after.org_number != before.org_number
-        if renumbered:
-            actions += [self._guard(tenant_id, before, join=False), self._guard(tenant_id, after, join=True)]
-        failed = self._write(tenant_id, actions)
-        if 1 in failed:
+        update = self._client_update(tenant_id, before, after)
+        holds = self._guard(tenant_id, after, join=True)
+        actions = [self._guarded(tenant_id), update]
+        if after.org_number != before.org_number:
+            actions += [self._guard(tenant_id, before, join=False), holds]
+        written = self._write(tenant_id, actions)
+        if written.failed(update):
             raise Stale(f"client {before.client_id} changed since it was read")
-        if renumbered and 3 in failed:
+        if written.failed(holds):
             raise Conflict(f"another active client has org_number {after.org_number}")
 
     def archive_client(self, tenant_id: str, client: RegisterClient, at: str) -> None:
@@ -376,7 +375,7 @@ class ClientStore:
             self._client_update(tenant_id, client, archived),
             self._guard(tenant_id, client, join=False),
         ]
-        if self._write(tenant_id, actions):
+        if not self._write(tenant_id, actions).committed:
             raise Stale(f"client {client.client_id} changed since it was read")
 
 
@@ -486,7 +485,7 @@ class UserStore(ClientStore):
             ExpressionAttributeValues={":now": {"S": format_instant(self._clock())}},
         )
 
-    def _user_write(self, tenant_id: str, actions: list[dict[str, Any]]) -> list[int]:
+    def _user_write(self, tenant_id: str, actions: list[dict[str, Any]]) -> Transacted:
         return self._write(tenant_id, [self._guarded(tenant_id, _USERS_GUARDED), *actions], self.guard_users)
 
     def add_user(self, tenant_id: str, user: RegisterUser) -> None:
@@ -508,13 +507,14 @@ class UserStore(ClientStore):
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        actions = [put, self._email(tenant_id, user, join=True)]
+        address = self._email(tenant_id, user, join=True)
+        actions = [put, address]
         if user.role == "admin":
             actions.append(self._admins(tenant_id, +1))
-        failed = self._user_write(tenant_id, actions)
-        if 1 in failed:
+        written = self._user_write(tenant_id, actions)
+        if written.failed(put):
             raise Conflict(f"a user {user.user_id} exists already")
-        if 2 in failed:
+        if written.failed(address):
             raise Conflict("another user of the tenant has that email")
 
     def replace_user(self, tenant_id: str, before: RegisterUser, after: RegisterUser) -> None:
@@ -540,20 +540,19 @@ class UserStore(ClientStore):
                 ),
             }
         }
+        address = self._email(tenant_id, after, join=True)
+        admins = self._admins(tenant_id, +1 if after.role == "admin" else -1)
         actions: list[dict[str, Any]] = [update]
-        email_at = admins_at = -1
         if email_key(after.email) != email_key(before.email):
-            actions += [self._email(tenant_id, before, join=False), self._email(tenant_id, after, join=True)]
-            email_at = len(actions)  # its position once the guard check stands first
+            actions += [self._email(tenant_id, before, join=False), address]
         if before.role != after.role:
-            actions.append(self._admins(tenant_id, +1 if after.role == "admin" else -1))
-            admins_at = len(actions)
-        failed = self._user_write(tenant_id, actions)
-        if 1 in failed:
+            actions.append(admins)
+        written = self._user_write(tenant_id, actions)
+        if written.failed(update):
             raise Stale(f"user {before.user_id} changed since it was read")
-        if email_at in failed:
+        if written.failed(address):
             raise Conflict("another user of the tenant has that email")
-        if admins_at in failed:
+        if written.failed(admins):
             raise Conflict("the tenant would have no admin left: make another user admin first")
 
     def remove_user(self, tenant_id: str, user: RegisterUser) -> None:
@@ -567,13 +566,14 @@ class UserStore(ClientStore):
                 "ExpressionAttributeValues": to_item({":before": user.version, ":zero": 0}),
             }
         }
+        admins = self._admins(tenant_id, -1)
         actions = [delete, self._email(tenant_id, user, join=False)]
         if user.role == "admin":
-            actions.append(self._admins(tenant_id, -1))
-        failed = self._user_write(tenant_id, actions)
-        if 1 in failed:
+            actions.append(admins)
+        written = self._user_write(tenant_id, actions)
+        if written.failed(delete):
             raise Stale(f"user {user.user_id} changed since it was read")
-        if 3 in failed:
+        if written.failed(admins):
             raise Conflict("the tenant would have no admin left: make another user admin first")
 
 

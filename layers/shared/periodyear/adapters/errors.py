@@ -77,15 +77,21 @@ class Transacted:
 
     reasons: list[CancellationReason]
     error: ClientError | None = None
+    actions: Sequence[Any] = ()  # the transaction's actions, in its order
+
+    def failed(self, action: object) -> bool:
+        """Whether this action (the object given to ``transact_write``) failed its condition:
+        callers name the action they ask about, never its position."""
+        found = self.reason(action)
+        return found is not None and found.condition_failed
+
+    def reason(self, action: object) -> CancellationReason | None:
+        """Why this action failed, when the transaction was cancelled (None: it committed)."""
+        return next((r for a, r in zip(self.actions, self.reasons, strict=False) if a is action), None)
 
     @property
     def committed(self) -> bool:
         return self.error is None
-
-    @property
-    def failed_conditions(self) -> list[int]:
-        """The positions of the actions whose condition failed."""
-        return [n for n, reason in enumerate(self.reasons) if reason.condition_failed]
 
     def raise_for_conditions(self) -> None:
         if self.error is not None:
@@ -110,8 +116,8 @@ def transact_write(
             if not passing(reasons) or attempt + 1 == attempts:
                 if passing(reasons):
                     raise
-                return Transacted(reasons, error)
+                return Transacted(reasons, error, actions)
             sleep(min(1.0, 0.02 * 2**attempt) * (0.5 + random.random() / 2))
         else:
-            return Transacted([])
+            return Transacted([], actions=actions)
     raise AssertionError("unreachable")  # pragma: no cover

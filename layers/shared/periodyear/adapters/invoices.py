@@ -447,8 +447,9 @@ class InvoiceRepository:
             }
             puts = [{"Put": {"TableName": self._table, "Item": to_item(item)}} for item in batch]
             written = transact_write(self._client, [check, *puts], sleep=self._sleep)
-            if written.failed_conditions == [0] and (found := written.reasons[0].item):
-                return from_item(found)
+            held = written.reason(check)  # the invoice as it is, where it exists already
+            if held is not None and held.condition_failed and held.item:
+                return from_item(held.item)
             written.raise_for_conditions()
             return None
 

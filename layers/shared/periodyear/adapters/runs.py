@@ -177,16 +177,17 @@ class RunRepository:
             "held": report.held,
         }
         additions = {f":{name}": to_item({"v": value})["v"] for name, value in report.tally.as_dict().items()}
+        mark = {
+            "Put": {
+                "TableName": self._table,
+                "Item": to_item(marker),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
         counted = transact_write(
             self._client,
             [
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item(marker),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
+                mark,
                 {
                     "Update": {
                         "TableName": self._table,
@@ -199,7 +200,7 @@ class RunRepository:
                 },
             ],
         )
-        if counted.failed_conditions and counted.failed_conditions[0] == 0:
+        if counted.failed(mark):
             return False  # the batch's marker exists: counted by an earlier delivery
         counted.raise_for_conditions()
         return True
