@@ -649,7 +649,7 @@ def test_the_invoice_heading_stays_within_the_page_however_long(language: str) -
         0
     ].splitlines()
     # Then the heading's lines, measured in the document's own bold 11 pt, each fit the text width
-    measure = pdf_module._Document(pdf_module.WORDS[language])
+    measure = pdf_module._Document(wording.WORDS[language])
     measure.add_page()
     measure.set_font(pdf_module.FONT, "B", 11)
     start = next(i for i, line in enumerate(page) if line and heading.startswith(line.strip()))

@@ -153,3 +153,22 @@ def test_allocation_sums_exactly_and_is_fair_to_the_ore(amount: Decimal, clients
 def test_allocation_refuses_nothing_to_allocate_over() -> None:
     with pytest.raises(ValueError, match="at least one client"):
         allocate(Decimal("1.00"), [])
+
+
+def test_client_totals_add_each_clients_rows_and_keep_the_rows_without_a_client_apart() -> None:
+    from periodyear.domain.basis import BasisRow, client_totals  # noqa: PLC0415
+
+    def row(client: str, name: str, amount: str, code: str = "P") -> BasisRow:
+        value = Decimal(amount)
+        return BasisRow(client, name, "911111111" if client else "", bool(client) and client == "b",
+                        code, code, 1, value, value / 4, value * 5 / 4)  # fmt: skip
+
+    rows = [row("c2", "Øst AS", "50.00"), row("c1", "bakeri AS", "35.00"), row("c2", "Øst AS", "15.00", "V"),
+            row("", "", "149.00", "G"), row("b", "", "10.00")]  # fmt: skip
+    totals, without = client_totals(rows, sign=-1)
+    assert [(t.client_id, t.name, t.amount, t.is_bureau_client) for t in totals] == [
+        ("b", "b", Decimal("-10.00"), True),  # no register name: its id, ordered by it
+        ("c1", "bakeri AS", Decimal("-35.00"), False),
+        ("c2", "Øst AS", Decimal("-65.00"), False),
+    ]
+    assert [r.amount for r in without] == [Decimal("149.00")]  # as the record holds it

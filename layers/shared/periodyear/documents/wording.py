@@ -16,7 +16,7 @@ from pathlib import Path
 
 from periodyear.domain.calendar import MONTH_NAMES, Period, PeriodKind, written_day
 from periodyear.domain.catalog import load_catalog
-from periodyear.domain.invoice import InvoiceDraft
+from periodyear.domain.invoice import Invoice, InvoiceDraft
 from periodyear.domain.money import ORE
 
 LANGUAGES = ("nb", "en")
@@ -146,3 +146,128 @@ def catalog_descriptions(language: str) -> Mapping[str, str]:
     """Charge code → text in ``language``, from the catalog billing uses (``CATALOG_PATH``, else the
     shipped one), read once per process. Used when a caller passes no ``descriptions``."""
     return _catalog_descriptions(os.environ.get("CATALOG_PATH") or None, language_of(language))
+
+
+# ---------------------------------------------------------------- the PDF's words
+
+WORDS: dict[str, dict[str, str]] = {
+    "nb": {
+        "title": "FAKTURA",
+        "number": "Fakturanummer",
+        "issued": "Fakturadato",
+        "due": "Forfallsdato",
+        "period": "Periode",
+        "kid": "KID",
+        "account": "Kontonummer",
+        "buyer": "Kunde",
+        "reference": "Deres ref.",
+        "description": "Beskrivelse",
+        "quantity": "Antall",
+        "price": "Pris",
+        "amount": "Beløp",
+        "subtotal": "Sum eks. mva",
+        "vat": "Mva",
+        "total": "Å betale",
+        "org": "Org.nr.",
+        "pay": "Betal til konto {account} med KID {kid} innen {due}.",
+        "basis_follows": "Grunnlaget per klient for viderefakturering står på neste side, i CSV-filen og i "
+        "e-fakturaen (EHF).",
+        "basis_title": "Grunnlag per klient, faktura {number}",
+        "basis_intro": "Hva hver klient står for av fakturaen, til viderefakturering. Mva er fordelt som "
+        "beløpene, så kolonnene summerer til fakturaens beløp.",
+        "client": "Klient",
+        "excl": "Eks. mva",
+        "incl": "Inkl. mva",
+        "bureau": "(byråklient)",
+        "no_client": "Uten klient: {description}",
+        "more": "{count} klienter til",
+        "sum": "Sum",
+        "all_in_csv": "Listen viser {shown} av {total} klienter. Hele grunnlaget, med alle {total} "
+        "klientene, står i CSV-filen og i vedlegget til e-fakturaen (EHF).",
+        "page": "Side {page} av {pages}",
+        "corrects": "Korrigerer faktura",
+        "correction": "Korrigeringen gjelder bruk som ble registrert for sent til å komme med på "
+        "{invoices}: forskjellen mellom prisen for all bruk som nå er registrert i perioden, og det som "
+        "ble fakturert.",
+        "corrections": "Korrigeringene gjelder bruk som ble registrert for sent til å komme med på "
+        "{invoices}: forskjellen mellom prisen for all bruk som nå er registrert i perioden, og det som "
+        "ble fakturert.",
+        "credited": "Beløpet godskrives dere, og dere skal ikke betale noe.",
+    },
+    "en": {
+        "title": "INVOICE",
+        "number": "Invoice number",
+        "issued": "Invoice date",
+        "due": "Due date",
+        "period": "Period",
+        "kid": "KID (payment ref.)",
+        "account": "Bank account",
+        "buyer": "Customer",
+        "reference": "Your ref.",
+        "description": "Description",
+        "quantity": "Qty",
+        "price": "Price",
+        "amount": "Amount",
+        "subtotal": "Total excl. VAT",
+        "vat": "VAT",
+        "total": "Amount due",
+        "org": "Org. no.",
+        "pay": "Please pay to account {account} with KID {kid} by {due}.",
+        "basis_follows": "The per-client basis for re-invoicing is on the next page, in the CSV file and in "
+        "the e-invoice (EHF).",
+        "basis_title": "Per-client basis, invoice {number}",
+        "basis_intro": "What each client accounts for on this invoice, for re-invoicing. VAT is split like "
+        "the amounts, so the columns add up to the invoice's totals.",
+        "client": "Client",
+        "excl": "Excl. VAT",
+        "incl": "Incl. VAT",
+        "bureau": "(bureau client)",
+        "no_client": "No client: {description}",
+        "more": "{count} more clients",
+        "sum": "Total",
+        "all_in_csv": "This list shows {shown} of {total} clients. The full basis, with all {total} "
+        "clients, is in the CSV file and in the e-invoice's (EHF) attachment.",
+        "page": "Page {page} of {pages}",
+        "corrects": "Corrects invoice",
+        "correction": "The correction is for usage recorded too late for {invoices}: the difference "
+        "between the price of all usage now recorded for the period and what was invoiced.",
+        "corrections": "The corrections are for usage recorded too late for {invoices}: the difference "
+        "between the price of all usage now recorded for the period and what was invoiced.",
+        "credited": "The amount is credited to you; there is nothing to pay.",
+    },
+}
+CREDIT_NOTE_WORDS: dict[str, dict[str, str]] = {  # what a credit note says instead
+    "nb": {
+        "title": "KREDITNOTA",
+        "number": "Kreditnotanummer",
+        "issued": "Kreditnotadato",
+        "total": "Til gode",
+        "basis_follows": "Grunnlaget per klient for viderefakturering står på neste side, i CSV-filen og i "
+        "EHF-kreditnotaen.",
+        "basis_title": "Grunnlag per klient, kreditnota {number}",
+        "basis_intro": "Hva hver klient står for av kreditnotaen, til viderefakturering. Mva er fordelt som "
+        "beløpene, så kolonnene summerer til kreditnotaens beløp.",
+        "all_in_csv": "Listen viser {shown} av {total} klienter. Hele grunnlaget, med alle {total} "
+        "klientene, står i CSV-filen og i vedlegget til EHF-kreditnotaen.",
+    },
+    "en": {
+        "title": "CREDIT NOTE",
+        "number": "Credit note number",
+        "issued": "Credit note date",
+        "total": "Amount credited",
+        "basis_follows": "The per-client basis for re-invoicing is on the next page, in the CSV file and in "
+        "the EHF credit note.",
+        "basis_title": "Per-client basis, credit note {number}",
+        "basis_intro": "What each client accounts for on this credit note, for re-invoicing. VAT is split "
+        "like the amounts, so the columns add up to the credit note's totals.",
+        "all_in_csv": "This list shows {shown} of {total} clients. The full basis, with all {total} "
+        "clients, is in the CSV file and in the EHF credit note's attachment.",
+    },
+}
+
+
+def words_for(invoice: Invoice, language: str) -> dict[str, str]:
+    """The document's words: an invoice's, or a credit note's."""
+    if invoice.draft.document_type == "CREDIT_NOTE":
+        return {**WORDS[language], **CREDIT_NOTE_WORDS[language]}
+    return WORDS[language]

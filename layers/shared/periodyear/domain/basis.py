@@ -15,7 +15,7 @@ the period it corrects and the invoice it corrects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
@@ -77,3 +77,42 @@ def basis_rows(draft: InvoiceDraft, clients: Mapping[str, Client]) -> list[Basis
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ClientTotal:
+    """What one client accounts for on an invoice: its rows over every line, added up."""
+
+    client_id: str
+    name: str  # its register name, or its id where the register has none
+    org_number: str
+    is_bureau_client: bool
+    amount: Decimal
+    vat: Decimal
+    total: Decimal
+
+
+def client_totals(rows: Sequence[BasisRow], *, sign: int = 1) -> tuple[list[ClientTotal], list[BasisRow]]:
+    """Each client's share of the invoice, ordered by name (case folded) and id; and the rows
+    that have no client (flat charges, per-user add-ons). ``sign`` -1 negates the shares (a
+    credit note shows them so); the rows without a client keep the record's sign."""
+    per_client: dict[str, list[BasisRow]] = {}
+    without: list[BasisRow] = []
+    for row in rows:
+        if row.client_id:
+            per_client.setdefault(row.client_id, []).append(row)
+        else:
+            without.append(row)
+    totals = [
+        ClientTotal(
+            client_id=client_id,
+            name=own[0].client_name or client_id,
+            org_number=own[0].org_number,
+            is_bureau_client=own[0].is_bureau_client is True,
+            amount=sign * sum((r.amount for r in own), Decimal(0)),
+            vat=sign * sum((r.vat for r in own), Decimal(0)),
+            total=sign * sum((r.total for r in own), Decimal(0)),
+        )
+        for client_id, own in per_client.items()
+    ]
+    return sorted(totals, key=lambda t: (t.name.casefold(), t.client_id)), without
