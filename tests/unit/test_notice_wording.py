@@ -182,3 +182,5 @@ def test_the_text_part_is_wrapped_after_the_words_are_filled_in(
     for word in ("Periode & År", "Visma Software AS"):
         assert word in joined
     assert not any(line.endswith(" ") for line in text.splitlines())
+    for day in ("01.03.2022", "28.02.2022") if language == "nb" else ("1 March 2022", "28 February 2022"):
+        assert any(day in line for line in text.splitlines()), day  # a date is never split

@@ -118,12 +118,22 @@ def render_notice(
     return Notice(
         language=language,
         subject=subject,
-        text=wrapped(_environment().get_template(f"notice.{language}.txt").render(values)),
+        text=wrapped(_environment().get_template(f"notice.{language}.txt").render(_unbroken(values))),
         html=_environment().get_template(f"notice.{language}.html").render(values),
     )
 
 
 TEXT_WIDTH = 72  # the plain-text part's lines, as mail programs show them unwrapped
+_KEPT_WHOLE = ("move_at", "terms_from", "paid_through", "intro_until", "price_switch")
+_NO_BREAK = "\u00a0"  # textwrap breaks at ASCII whitespace only
+
+
+def _unbroken(values: dict[str, object]) -> dict[str, object]:
+    """The values with each date and time held on one line ("1 March 2022", "kl. 10:00")."""
+    return {
+        k: v.replace(" ", _NO_BREAK) if k in _KEPT_WHOLE and isinstance(v, str) else v
+        for k, v in values.items()
+    }
 
 
 def wrapped(text: str) -> str:
@@ -144,7 +154,7 @@ def wrapped(text: str) -> str:
             if line.strip()
             else ""
         )
-    return "\n".join(lines)
+    return "\n".join(lines).replace(_NO_BREAK, " ")
 
 
 def notice_message(
