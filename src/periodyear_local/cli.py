@@ -247,12 +247,12 @@ def report(args: argparse.Namespace) -> int:
     with configured(args.stack, [BILLING_FUNCTIONS[args.kind]]):
         check_settings(BillingSettings)
         billing_wiring.reset()
-        service = billing_wiring.billing_service()
-        tenant_ids = list(args.tenant) or list(service.tenant_ids())
+        late_usage = billing_wiring.late_usage_report()
+        tenant_ids = list(args.tenant) or list(late_usage.tenant_ids())
         found, failed = [], []
         for tenant_id in tenant_ids:
             try:
-                outcome = service.outstanding(tenant_id, period, today)
+                outcome = late_usage.outstanding(tenant_id, period, today)
             except (PeriodYearError, ClientError) as error:  # one tenant unread never hides the rest
                 failed.append(f"{tenant_id}: {error}")
                 continue

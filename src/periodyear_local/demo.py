@@ -31,8 +31,8 @@ from periodyear.adapters.items import from_item
 from periodyear.adapters.runs import RunRepository
 from periodyear.billing import wiring as billing_wiring
 from periodyear.billing.job import run_billing_job
+from periodyear.billing.outcomes import Outcome, RunResult, TenantResult
 from periodyear.billing.request import BillingPlan, plan_run
-from periodyear.billing.service import Outcome, RunResult, TenantResult
 from periodyear.billing.worker import handle_batches
 from periodyear.config import BillingSettings
 from periodyear.domain.basis import basis_rows

@@ -30,7 +30,7 @@ from periodyear_local.sandbox import REGION, patched_environ
 from periodyear_local.seed import batch_put, usage_item
 
 if TYPE_CHECKING:
-    from periodyear.billing.service import RunResult
+    from periodyear.billing.outcomes import RunResult
     from periodyear_local.demo import Demo
 
 NEW_CLIENT = {"name": "Fjellvann Kraft AS", "org_number": "914778271"}

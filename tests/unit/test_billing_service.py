@@ -12,6 +12,7 @@ from aws_lambda_powertools import Metrics
 
 from periodyear.billing.fanout import FanOut
 from periodyear.billing.job import publish_metrics
+from periodyear.billing.late_usage import LateUsageReport
 from periodyear.billing.request import BillingPlan
 from periodyear.billing.service import BillingService
 from periodyear.documents.publisher import DocumentPublisher
@@ -71,6 +72,9 @@ class World:
             catalog=CATALOG,
             documents=publisher if documents else None,
             chunk=2,
+        )
+        self.late_usage = LateUsageReport(
+            register=self.register, usage=self.usage, invoices=self.invoices, catalog=CATALOG
         )
         self.fan_out = FanOut(
             tenants=self.register,
@@ -287,12 +291,12 @@ def test_the_late_usage_report_lists_usage_not_flat_fees_nor_open_periods() -> N
     world.usage.add("used", "period.closed", "2022-05-10T10:00:00Z", "e1", client_id="c1")
     today = date(2022, 7, 15)
     # neither was invoiced for May; a firm that used nothing owes no usage (its fee is not usage)
-    assert world.service.outstanding("flat", MAY, today) is None
-    used = world.service.outstanding("used", MAY, today)
+    assert world.late_usage.outstanding("flat", MAY, today) is None
+    used = world.late_usage.outstanding("used", MAY, today)
     assert used is not None
     assert ([line.code for line in used.lines], used.action) == (
         ["PERIOD"],
         "run 2022-05 for it (never invoiced)",
     )
     # before May has ended its scheduled run is still to come: nothing to report yet
-    assert world.service.outstanding("used", MAY, date(2022, 5, 20)) is None
+    assert world.late_usage.outstanding("used", MAY, date(2022, 5, 20)) is None

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from periodyear.billing.service import Outstanding
+from periodyear.billing.late_usage import Outstanding
 from periodyear.domain.allocation import allocate
 from periodyear.domain.calendar import Period, oslo_date, parse_instant
 from periodyear.domain.catalog import Catalog, VolumeCharge, load_catalog, parse_catalog

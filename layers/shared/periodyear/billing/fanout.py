@@ -45,7 +45,8 @@ from periodyear.domain.runs import (
 from periodyear.observability import logger
 
 if TYPE_CHECKING:  # the planner never bills: the billing service is built for the worker alone
-    from periodyear.billing.service import BillingService, RunResult, TenantResult
+    from periodyear.billing.outcomes import RunResult, TenantResult
+    from periodyear.billing.service import BillingService
 
 BATCH_SIZE = 25  # tenants per queue message
 

@@ -20,7 +20,7 @@ from periodyear.billing.wiring import billing_service, fan_out, fan_out_settings
 from periodyear.domain.calendar import PeriodKind
 
 if TYPE_CHECKING:
-    from periodyear.billing.service import RunResult
+    from periodyear.billing.outcomes import RunResult
 
 
 def publish_metrics(metrics: Metrics, result: RunResult) -> None:

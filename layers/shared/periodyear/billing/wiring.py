@@ -15,6 +15,7 @@ from periodyear.config import BillingSettings, DocumentSettings, FanOutSettings,
 
 if TYPE_CHECKING:
     from periodyear.billing.fanout import FanOut
+    from periodyear.billing.late_usage import LateUsageReport
     from periodyear.billing.service import BillingService
 
 
@@ -52,6 +53,24 @@ def billing_service() -> BillingService:
 
 
 @functools.cache
+def late_usage_report() -> LateUsageReport:
+    from periodyear.adapters.invoices import InvoiceRepository  # noqa: PLC0415
+    from periodyear.adapters.register import RegisterRepository  # noqa: PLC0415
+    from periodyear.adapters.usage import UsageRepository  # noqa: PLC0415
+    from periodyear.billing.late_usage import LateUsageReport  # noqa: PLC0415
+    from periodyear.domain.catalog import load_catalog  # noqa: PLC0415
+
+    settings = BillingSettings.load()
+    client = clients.dynamodb()
+    return LateUsageReport(
+        register=RegisterRepository(client, settings.register_table),
+        usage=UsageRepository(client, settings.usage_table),
+        invoices=InvoiceRepository(client, settings.invoices_table),
+        catalog=load_catalog(settings.catalog_path),
+    )
+
+
+@functools.cache
 def fan_out_settings() -> FanOutSettings:
     """Read once per process, like every other setting (the worker asks for it on each record)."""
     return FanOutSettings.load()
@@ -80,6 +99,7 @@ def fan_out() -> FanOut:
 def reset() -> None:
     """Forget the built services and clients (tests change the environment between cases)."""
     billing_service.cache_clear()
+    late_usage_report.cache_clear()
     fan_out.cache_clear()
     fan_out_settings.cache_clear()
     clients.reset()
