@@ -352,77 +352,93 @@ def _basis_sections(
     return [(_section(key, draft, language), own) for key, own in present]
 
 
-def _basis(pdf: _Document, invoice: Invoice, rows: Sequence[BasisRow], language: str) -> None:
-    words, draft, sign = words_for(invoice, language), invoice.draft, _sign(invoice)
-    pdf.add_page()
-    pdf.set_font(FONT, "B", 12)
-    pdf.text_cell(
-        0,
-        7,
-        words["basis_title"].format(number=invoice.invoice_number),
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.set_font(FONT, "", 9)
-    pdf.text_block(words["basis_intro"])
-    pdf.ln(2)
-    widths = (85, 25, 25, 25, 30)
-    titles = (words["client"], words["org"], words["excl"], words["vat"], words["incl"])
+class _BasisTable:
+    """The basis page's table: its heading again on each new page, one row per client's share."""
 
-    def heading() -> None:
+    WIDTHS = (85, 25, 25, 25, 30)
+
+    def __init__(self, pdf: _Document, words: Mapping[str, str], language: str) -> None:
+        self._pdf, self._words, self._language = pdf, words, language
+
+    def heading(self) -> None:
+        pdf, words = self._pdf, self._words
         pdf.set_font(FONT, "B", 9)
         pdf.set_fill_color(230, 230, 230)
-        for width, title, align in zip(widths, titles, "LLRRR", strict=True):
+        titles = (words["client"], words["org"], words["excl"], words["vat"], words["incl"])
+        for width, title, align in zip(self.WIDTHS, titles, "LLRRR", strict=True):
             pdf.text_cell(width, 6, title, align=align, fill=True)
         pdf.ln()
         pdf.set_font(FONT, "", 9)
 
-    def row(label: str, org: str, amount: Decimal, vat: Decimal, total: Decimal) -> None:
+    def title(self, text: str) -> None:
+        """A section's heading (the period's own lines, or a correction), kept with its rows."""
+        pdf = self._pdf
+        if pdf.will_page_break(12):
+            pdf.add_page()
+            self.heading()
+        pdf.ln(1)
+        pdf.set_font(FONT, "B", 9)
+        pdf.text_cell(0, 5.5, pdf.fitted(text, pdf.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "", 9)
+
+    def row(self, label: str, org: str, amount: Decimal, vat: Decimal, total: Decimal) -> None:
+        pdf, widths = self._pdf, self.WIDTHS
         if pdf.will_page_break(5.5):
             pdf.add_page()
-            heading()
+            self.heading()
         pdf.text_cell(widths[0], 5.5, pdf.fitted(label, widths[0]))
         pdf.text_cell(widths[1], 5.5, _org(org))
         for width, value in zip(widths[2:], (amount, vat, total), strict=True):
-            pdf.text_cell(width, 5.5, wording.amount(value, language), align="R")
+            pdf.text_cell(width, 5.5, wording.amount(value, self._language), align="R")
         pdf.ln()
 
-    heading()
-    truncated: list[tuple[str, int, int]] = []  # section heading, clients shown, clients in all
-    for title, own in _basis_sections(rows, draft, language):
-        if title:
-            if pdf.will_page_break(12):
-                pdf.add_page()
-                heading()
-            pdf.ln(1)
-            pdf.set_font(FONT, "B", 9)
-            pdf.text_cell(0, 5.5, pdf.fitted(title, pdf.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.set_font(FONT, "", 9)
-        clients, without = client_shares(own, language, sign=sign)
+    def shares(self, own: Sequence[BasisRow], sign: int) -> tuple[int, int] | None:
+        """A section's shares, the first ``BASIS_ROWS_IN_PDF`` clients by name and the rest in
+        one row; (shown, in all) when the rest is summed up (the CSV holds every client)."""
+        clients, without = client_shares(own, self._language, sign=sign)
         shown, rest = clients[:BASIS_ROWS_IN_PDF], clients[BASIS_ROWS_IN_PDF:]
         for share in shown:
-            row(share.label, share.org_number, share.amount, share.vat, share.total)
+            self.row(share.label, share.org_number, share.amount, share.vat, share.total)
         if rest:
-            row(
-                words["more"].format(count=wording.quantity(len(rest), language)),
+            self.row(
+                self._words["more"].format(count=wording.quantity(len(rest), self._language)),
                 "",
                 sum((s.amount for s in rest), Decimal(0)),
                 sum((s.vat for s in rest), Decimal(0)),
                 sum((s.total for s in rest), Decimal(0)),
             )
-            truncated.append((title, len(shown), len(clients)))
         for share in without:
-            row(share.label, share.org_number, share.amount, share.vat, share.total)
+            self.row(share.label, share.org_number, share.amount, share.vat, share.total)
+        return (len(shown), len(clients)) if rest else None
+
+
+def _basis(pdf: _Document, invoice: Invoice, rows: Sequence[BasisRow], language: str) -> None:
+    words, draft, sign = words_for(invoice, language), invoice.draft, _sign(invoice)
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 12)
+    title = words["basis_title"].format(number=invoice.invoice_number)
+    pdf.text_cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    pdf.text_block(words["basis_intro"])
+    pdf.ln(2)
+    table = _BasisTable(pdf, words, language)
+    table.heading()
+    truncated: list[tuple[str, int, int]] = []  # section heading, clients shown, clients in all
+    for heading, own in _basis_sections(rows, draft, language):
+        if heading:
+            table.title(heading)
+        if counts := table.shares(own, sign):
+            truncated.append((heading, *counts))
     pdf.set_font(FONT, "B", 9)
-    row(words["sum"], "", sign * draft.subtotal, sign * draft.vat_amount, sign * draft.total)
-    for title, shown_count, total_count in truncated:
+    table.row(words["sum"], "", sign * draft.subtotal, sign * draft.vat_amount, sign * draft.total)
+    for heading, shown_count, total_count in truncated:
         pdf.ln(3)
         pdf.set_font(FONT, "", 9)
         note = words["all_in_csv"].format(
             shown=wording.quantity(shown_count, language),
             total=wording.quantity(total_count, language),
         )
-        pdf.text_block(f"{title}: {note}" if title else note)
+        pdf.text_block(f"{heading}: {note}" if heading else note)
 
 
 def build_pdf(

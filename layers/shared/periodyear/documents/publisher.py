@@ -24,7 +24,7 @@ so the functions' cold start does not pay for them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -106,6 +106,26 @@ class DocumentResult:
 Render = Callable[[Invoice, TenantAccount, Seller], dict[str, bytes]]
 
 
+@dataclass
+class _Progress:
+    """What one ``complete`` has done so far, per tenant: the steps, the EHF held, the error."""
+
+    done: dict[str, list[str]] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def results(self, work: Sequence[DocumentWork]) -> dict[str, DocumentResult]:
+        return {
+            item.tenant_id: DocumentResult(
+                tuple(self.done.get(item.tenant_id, ())),
+                self.errors.get(item.tenant_id),
+                self.held.get(item.tenant_id),
+            )
+            for item in work
+            if item.tenant_id in self.done or item.tenant_id in self.errors or item.tenant_id in self.held
+        }
+
+
 class DocumentPublisher:
     def __init__(
         self,
@@ -177,53 +197,54 @@ class DocumentPublisher:
             return [f"{type(error).__name__}: {error}"] * len(work)
 
     def complete(self, work: Sequence[DocumentWork], now: datetime) -> dict[str, DocumentResult]:
-        """Do what each invoice still needs; the result per tenant (none for nothing pending)."""
-        done: dict[str, list[str]] = {}
-        held: dict[str, str] = {}
-        errors: dict[str, str] = {}
+        """Do what each invoice still needs; the result per tenant (none for nothing pending).
+        Three steps, each over the whole batch: store, announce (ten to a call), record."""
+        progress = _Progress()
         for item in work:
-            if not item.issued.documents_pending:
-                continue
-            try:
-                done[item.tenant_id], reason = self._store(item)
-            except Exception as error:  # the invoice stands; the next run makes its documents
-                errors[item.tenant_id] = f"{type(error).__name__}: {error}"
-                continue
-            if reason:
-                held[item.tenant_id] = reason
+            if item.issued.documents_pending:
+                self._store_one(item, progress)
         # Announced: what has not been yet, and an invoice whose held EHF was made now (again,
         # with every document; the first announcement had none).
         announce = [
             i
             for i in work
-            if i.tenant_id in done and ("event" in i.issued.documents_pending or "xml" in done[i.tenant_id])
+            if i.tenant_id in progress.done
+            and ("event" in i.issued.documents_pending or "xml" in progress.done[i.tenant_id])
         ]
-        for item, refusal in zip(announce, self._announce(announce, held), strict=True):
+        for item, refusal in zip(announce, self._announce(announce, progress.held), strict=True):
             if refusal is None:
-                done[item.tenant_id].append("event")
+                progress.done[item.tenant_id].append("event")
             else:
-                errors[item.tenant_id] = f"InvoiceIssued not announced: {refusal}"
+                progress.errors[item.tenant_id] = f"InvoiceIssued not announced: {refusal}"
         for item in work:
-            if not (steps := done.get(item.tenant_id)):
-                continue
-            invoice = item.issued.invoice
-            reason = held.get(item.tenant_id)
-            try:
-                self._invoices.documents_done(
-                    item.tenant_id,
-                    invoice.draft.period,
-                    keys=self._keys(invoice, held=reason),
-                    done=steps,
-                    at=now,
-                    held=reason,
-                )
-            except Exception as error:
-                errors[item.tenant_id] = f"{type(error).__name__}: {error}"
-                del done[item.tenant_id]
-        return {
-            item.tenant_id: DocumentResult(
-                tuple(done.get(item.tenant_id, ())), errors.get(item.tenant_id), held.get(item.tenant_id)
+            if item.tenant_id in progress.done:
+                self._record(item, progress, now)
+        return progress.results(work)
+
+    def _store_one(self, item: DocumentWork, progress: _Progress) -> None:
+        try:
+            progress.done[item.tenant_id], reason = self._store(item)
+        except Exception as error:  # the invoice stands; the next run makes its documents
+            progress.errors[item.tenant_id] = f"{type(error).__name__}: {error}"
+            return
+        if reason:
+            progress.held[item.tenant_id] = reason
+
+    def _record(self, item: DocumentWork, progress: _Progress, now: datetime) -> None:
+        """Record the steps done and the documents' keys; unrecorded, they count as not done."""
+        steps = progress.done[item.tenant_id]
+        if not steps:
+            return
+        invoice, reason = item.issued.invoice, progress.held.get(item.tenant_id)
+        try:
+            self._invoices.documents_done(
+                item.tenant_id,
+                invoice.draft.period,
+                keys=self._keys(invoice, held=reason),
+                done=steps,
+                at=now,
+                held=reason,
             )
-            for item in work
-            if item.tenant_id in done or item.tenant_id in errors or item.tenant_id in held
-        }
+        except Exception as error:
+            progress.errors[item.tenant_id] = f"{type(error).__name__}: {error}"
+            del progress.done[item.tenant_id]

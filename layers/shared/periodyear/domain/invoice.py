@@ -164,6 +164,29 @@ def _line(charge: Charge, ids: frozenset[str]) -> InvoiceLine | None:
     )
 
 
+def _period_lines(
+    catalog: Catalog, period: Period, subscription: Subscription, records: Sequence[UsageRecord]
+) -> list[InvoiceLine]:
+    """The period's own lines: the package's charges (none of its usage on or before
+    ``paid_through``, its flat charge only after it), then the add-ons' (neither exclusion)."""
+    package_charges, addon_charges = _charges(catalog, period, subscription)
+    paid_through = subscription.paid_through
+    lines: list[InvoiceLine] = []
+    for charge in package_charges:
+        if isinstance(charge, FlatCharge):
+            billable = paid_through is None or period.last_day > paid_through
+            line = _line(charge, frozenset()) if billable else None
+        else:
+            line = _line(charge, distinct_ids(records, charge.meter, after=paid_through))
+        if line:
+            lines.append(line)
+    for charge in addon_charges:
+        meter_ids = frozenset() if isinstance(charge, FlatCharge) else distinct_ids(records, charge.meter)
+        if line := _line(charge, meter_ids):
+            lines.append(line)
+    return lines
+
+
 def compose_invoice(
     *,
     tenant_id: str,
@@ -182,23 +205,7 @@ def compose_invoice(
     the previous period, see ``corrections.review``) follow the period's own lines; an
     invoice may hold corrections only.
     """
-    records: Sequence[UsageRecord] = list(usage)
-    package_charges, addon_charges = _charges(catalog, period, subscription)
-    paid_through = subscription.paid_through
-    lines: list[InvoiceLine] = []
-    for charge in package_charges:
-        if isinstance(charge, FlatCharge):
-            billable = paid_through is None or period.last_day > paid_through
-            line = _line(charge, frozenset()) if billable else None
-        else:
-            line = _line(charge, distinct_ids(records, charge.meter, after=paid_through))
-        if line:
-            lines.append(line)
-    for charge in addon_charges:
-        meter_ids = frozenset() if isinstance(charge, FlatCharge) else distinct_ids(records, charge.meter)
-        if line := _line(charge, meter_ids):
-            lines.append(line)
-    lines += corrections
+    lines = [*_period_lines(catalog, period, subscription, list(usage)), *corrections]
     if not lines:
         return None
     subtotal = sum((line.amount for line in lines), Decimal(0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -302,6 +303,26 @@ class MigrationService:
             sent_at=now,
             tenant_id=lease.tenant_id,
         )
+        self._deliver(lease, message, recipients)
+        details: dict[str, Any] = {
+            "move_at": format_instant(move_at),
+            "recipients": len(recipients),
+            "language": notice.language,
+            "updated": updated,
+            "package": terms.package,
+            "price_switch_date": terms.price_switch_date.isoformat(),
+        }
+        logger.info("notice sent", extra=details | {"recipients_refused": list(recipients.refused)})
+        self._set_schedule(lease.tenant_id, move_at)
+        if recipients.refused:
+            details["recipients_refused"] = list(recipients.refused)
+        if taken_over:
+            details["taken_over"] = True
+        return Result(lease.tenant_id, Outcome.NOTIFIED, None, details)
+
+    def _deliver(self, lease: Lease, message: EmailMessage, recipients: Recipients) -> None:
+        """Send the notice and record it sent; a refusal gives the lease back, so a redelivery
+        sends it again (a notice is never recorded sent that SES did not take)."""
         try:
             message_id = self._mail.send(message, recipients.addresses)
         except Exception as error:
@@ -311,30 +332,6 @@ class MigrationService:
                 f"the notice to {lease.tenant_id} was not sent: {_error_code(error)}"
             ) from error
         self._states.notice_sent(lease, message_id=message_id, recipients=len(recipients), now=self._clock())
-        logger.info(
-            "notice sent",
-            extra={
-                "recipients": len(recipients),
-                "recipients_refused": list(recipients.refused),
-                "language": notice.language,
-                "updated": updated,
-                "move_at": format_instant(move_at),
-            },
-        )
-        self._set_schedule(lease.tenant_id, move_at)
-        details: dict[str, Any] = {
-            "move_at": format_instant(move_at),
-            "recipients": len(recipients),
-            "language": notice.language,
-            "updated": updated,
-            "package": terms.package,
-            "price_switch_date": terms.price_switch_date.isoformat(),
-        }
-        if recipients.refused:
-            details["recipients_refused"] = list(recipients.refused)
-        if taken_over:
-            details["taken_over"] = True
-        return Result(lease.tenant_id, Outcome.NOTIFIED, None, details)
 
     def preview(
         self, tenant_id: str, requested_move_at: datetime | None, now: datetime
