@@ -32,7 +32,7 @@ from periodyear.config import (
     ConfigurationError,
     DocumentSettings,
     EnvSettings,
-    MigrationEnvironment,
+    MigrationSettings,
     Seller,
 )
 from periodyear.domain.calendar import (
@@ -418,7 +418,7 @@ def stalled(now: datetime) -> int:
     from periodyear.adapters.migration_state import MigrationStateRepository  # noqa: PLC0415
     from periodyear.domain.migration_state import stuck  # noqa: PLC0415
 
-    states = MigrationStateRepository(clients.dynamodb(), MigrationEnvironment.load().migration_table)
+    states = MigrationStateRepository(clients.dynamodb(), MigrationSettings.load().migration_table)
     found = stuck(states.every_state(), now)
     for state, why in found:
         console.print(
@@ -437,7 +437,7 @@ def migrate(args: argparse.Namespace) -> int:
     at = format_instant(_instant("--at", args.at)) if args.at else format_instant(datetime.now(UTC))
     move_at = format_instant(_instant("--move-at", args.move_at)) if getattr(args, "move_at", None) else None
     with configured(args.stack, [MIGRATION_FUNCTION]):
-        check_settings(MigrationEnvironment)
+        check_settings(MigrationSettings)
         migration_wiring.reset()
         if args.action == "stalled":
             return stalled(parse_instant(at))

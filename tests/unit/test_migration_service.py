@@ -26,7 +26,7 @@ from periodyear.domain.migration import (
 )
 from periodyear.domain.migration_state import Lease, MigrationState, PromisedTerms, Status
 from periodyear.migration.notice import NoticeDetails
-from periodyear.migration.service import MigrationService, MigrationSettings, Result
+from periodyear.migration.service import MigrationPolicy, MigrationService, Result
 from periodyear_local.memory import (
     MemoryLegacy,
     MemoryMail,
@@ -128,7 +128,7 @@ class Migration:
             resumes=self.schedules,
             requests=self.requests,
             catalog=CATALOG,
-            settings=MigrationSettings(
+            policy=MigrationPolicy(
                 "flytting@periodeogar.example",
                 14,
                 DEADLINE,

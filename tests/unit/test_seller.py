@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from periodyear.config import SELLER_PARAMETERS, ConfigurationError, MigrationEnvironment, Seller
+from periodyear.config import SELLER_PARAMETERS, ConfigurationError, MigrationSettings, Seller
 from periodyear_local.sandbox import patched_environ
 from periodyear_local.template import (
     LOCAL_PARAMETERS,
@@ -102,7 +102,7 @@ def test_the_migration_function_gets_the_notice_contact_and_terms_page() -> None
     environment = function_environment("MigrateTenantFunction", {}, arns)
     assert environment["NOTICE_CONTACT"] == LOCAL_PARAMETERS["NoticeContact"]
     assert environment["TERMS_URL"] == LOCAL_PARAMETERS["TermsUrl"]
-    settings = MigrationEnvironment.model_validate(
+    settings = MigrationSettings.model_validate(
         {
             "legacy_table": "l",
             "register_table": "r",

@@ -92,7 +92,7 @@ class FanOutSettings(EnvSettings):
     billing_max_receives: int = Field(default=3, ge=1)  # the queue's redrive maxReceiveCount
 
 
-class MigrationEnvironment(EnvSettings):
+class MigrationSettings(EnvSettings):
     """The migrate_tenant function's environment."""
 
     legacy_table: str

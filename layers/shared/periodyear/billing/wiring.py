@@ -25,6 +25,12 @@ def processing_clock() -> datetime:
 
 
 @functools.cache
+def billing_settings() -> BillingSettings:
+    """Read once per process, like every other setting."""
+    return BillingSettings.load()
+
+
+@functools.cache
 def billing_service() -> BillingService:
     from periodyear.adapters.invoices import InvoiceRepository  # noqa: PLC0415
     from periodyear.adapters.messaging import BillingEvents, DocumentStore  # noqa: PLC0415
@@ -34,7 +40,7 @@ def billing_service() -> BillingService:
     from periodyear.documents.publisher import DocumentPublisher  # noqa: PLC0415
     from periodyear.domain.catalog import load_catalog  # noqa: PLC0415
 
-    settings = BillingSettings.load()
+    settings = billing_settings()
     storage = DocumentSettings.load()
     client = clients.dynamodb()
     invoices = InvoiceRepository(client, settings.invoices_table)
@@ -60,7 +66,7 @@ def late_usage_report() -> LateUsageReport:
     from periodyear.billing.late_usage import LateUsageReport  # noqa: PLC0415
     from periodyear.domain.catalog import load_catalog  # noqa: PLC0415
 
-    settings = BillingSettings.load()
+    settings = billing_settings()
     client = clients.dynamodb()
     return LateUsageReport(
         register=RegisterRepository(client, settings.register_table),
@@ -83,7 +89,7 @@ def fan_out() -> FanOut:
     from periodyear.adapters.runs import RunRepository  # noqa: PLC0415
     from periodyear.billing.fanout import FanOut  # noqa: PLC0415
 
-    settings = BillingSettings.load()
+    settings = billing_settings()
     fanning = fan_out_settings()
     return FanOut(
         tenants=RegisterRepository(clients.dynamodb(), settings.register_table),
@@ -98,6 +104,7 @@ def fan_out() -> FanOut:
 
 def reset() -> None:
     """Forget the built services and clients (tests change the environment between cases)."""
+    billing_settings.cache_clear()
     billing_service.cache_clear()
     late_usage_report.cache_clear()
     fan_out.cache_clear()

@@ -92,7 +92,9 @@ class Requests(Protocol):
 
 
 @dataclass(frozen=True)
-class MigrationSettings:
+class MigrationPolicy:
+    """What the deployment tells the migration service (built from ``config.MigrationSettings``)."""
+
     sender: str
     lead_days: int
     deadline: datetime
@@ -179,7 +181,7 @@ class MigrationService:
         resumes: Resumes,
         requests: Requests,
         catalog: Catalog,
-        settings: MigrationSettings,
+        policy: MigrationPolicy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._legacy = legacy
@@ -190,7 +192,7 @@ class MigrationService:
         self._resumes = resumes
         self._requests = requests
         self._catalog = catalog
-        self._settings = settings
+        self._policy = policy
         # Business time (move times, migrated_at) is the event's ``time``; leases and state
         # bookkeeping use this clock, since a retried event carries its original ``time``.
         self._clock = clock
@@ -223,7 +225,7 @@ class MigrationService:
             if state.status is Status.NOTIFIED:
                 return state.move_at
             requested = state.move_at
-        return move_time(requested, now, self._settings.lead_days)
+        return move_time(requested, now, self._policy.lead_days)
 
     def _check_request(
         self, tenant_id: str, state: MigrationState | None, requested_move_at: datetime | None, now: datetime
@@ -239,7 +241,7 @@ class MigrationService:
             why = f" ({'; '.join(recipients.refused)})" if recipients.refused else ""
             raise MigrationRefused(f"the tenant has no e-mail address and no admin user with one{why}")
         move_at = self._move_for(state, requested_move_at, now)
-        check_deadline(move_at, self._settings.deadline)
+        check_deadline(move_at, self._policy.deadline)
         return terms, content, recipients, move_at
 
     def _request(
@@ -295,10 +297,10 @@ class MigrationService:
         if taken_over:
             logger.warning("notice step taken over from a delivery that died")
         updated = state is not None and (state.notices_sent > 0 or (taken_over and state.move_at != move_at))
-        notice = _notice(content, terms, move_at, updated=updated, details=self._settings.notice, now=now)
+        notice = _notice(content, terms, move_at, updated=updated, details=self._policy.notice, now=now)
         message = notice_message(
             notice,
-            sender=self._settings.sender,
+            sender=self._policy.sender,
             recipients=recipients.addresses,
             sent_at=now,
             tenant_id=lease.tenant_id,
@@ -343,7 +345,7 @@ class MigrationService:
             raise MigrationRefused("the old platform marks the tenant as moved")
         terms, content, _recipients, move_at = checked
         updated = state is not None and state.notices_sent > 0
-        notice = _notice(content, terms, move_at, updated=updated, details=self._settings.notice, now=now)
+        notice = _notice(content, terms, move_at, updated=updated, details=self._policy.notice, now=now)
         return content, notice, move_at
 
     def _set_schedule(self, tenant_id: str, move_at: datetime) -> None:
@@ -463,14 +465,14 @@ class MigrationService:
 
         Moves start no earlier than ``now`` + the notice lead, so no request is pushed later."""
         tenants = sorted(self._legacy.tenants_to_move())
-        earliest = max(start_at, move_time(None, now, self._settings.lead_days))
+        earliest = max(start_at, move_time(None, now, self._policy.lead_days))
         waves = plan_waves(
             tenants,
             earliest=earliest,
             window_start=window_start,
             window_end=window_end,
             capacity_per_night=capacity_per_night,
-            deadline=self._settings.deadline,
+            deadline=self._policy.deadline,
         )
         if dry_run:
             return waves, 0

@@ -1,4 +1,4 @@
-"""Builds the migration service once per process from the environment."""
+"""Builds the migration service once per process from the settings."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import Mailer, MigrationEvents, MoveScheduler
 from periodyear.adapters.migration_state import MigrationStateRepository
 from periodyear.adapters.register import RegisterWriter
-from periodyear.config import MigrationEnvironment
+from periodyear.config import MigrationSettings
 from periodyear.domain.catalog import load_catalog
 from periodyear.migration.notice import NoticeDetails
-from periodyear.migration.service import MigrationService, MigrationSettings
+from periodyear.migration.service import MigrationPolicy, MigrationService
 
 
 def processing_clock() -> datetime:
@@ -22,34 +22,41 @@ def processing_clock() -> datetime:
 
 
 @functools.cache
+def migration_settings() -> MigrationSettings:
+    """Read once per process, like every other setting."""
+    return MigrationSettings.load()
+
+
+@functools.cache
 def migration_service() -> MigrationService:
-    environment = MigrationEnvironment.load()  # fields come from the environment
+    settings = migration_settings()
     dynamodb = clients.dynamodb()
     scheduler = MoveScheduler(
         clients.scheduler(),
-        group=environment.migration_schedule_group,
-        bus_arn=environment.event_bus_arn,
-        role_arn=environment.scheduler_role_arn,
+        group=settings.migration_schedule_group,
+        bus_arn=settings.event_bus_arn,
+        role_arn=settings.scheduler_role_arn,
     )
     return MigrationService(
-        legacy=LegacyRepository(dynamodb, environment.legacy_table),
-        register=RegisterWriter(dynamodb, environment.register_table),
-        states=MigrationStateRepository(dynamodb, environment.migration_table),
-        mail=Mailer(clients.sesv2(), environment.notice_sender),
+        legacy=LegacyRepository(dynamodb, settings.legacy_table),
+        register=RegisterWriter(dynamodb, settings.register_table),
+        states=MigrationStateRepository(dynamodb, settings.migration_table),
+        mail=Mailer(clients.sesv2(), settings.notice_sender),
         schedules=scheduler,
         resumes=scheduler,
-        requests=MigrationEvents(clients.events(), environment.event_bus_name),
-        catalog=load_catalog(environment.catalog_path),
-        settings=MigrationSettings(
-            environment.notice_sender,
-            environment.notice_lead_days,
-            environment.deadline,
-            NoticeDetails(contact=environment.notice_contact, terms_url=environment.terms_url),
+        requests=MigrationEvents(clients.events(), settings.event_bus_name),
+        catalog=load_catalog(settings.catalog_path),
+        policy=MigrationPolicy(
+            settings.notice_sender,
+            settings.notice_lead_days,
+            settings.deadline,
+            NoticeDetails(contact=settings.notice_contact, terms_url=settings.terms_url),
         ),
         clock=lambda: processing_clock(),  # noqa: PLW0108  (looked up on each call, so tests can move it)
     )
 
 
 def reset() -> None:
+    migration_settings.cache_clear()
     migration_service.cache_clear()
     clients.reset()

@@ -27,8 +27,14 @@ def _now() -> datetime:
 
 
 @functools.cache
+def register_settings() -> RegisterSettings:
+    """Read once per process, like every other setting."""
+    return RegisterSettings.load()
+
+
+@functools.cache
 def _store() -> RegisterStore:
-    return RegisterStore(clients.dynamodb(), RegisterSettings.load().register_table, clock=_now)
+    return RegisterStore(clients.dynamodb(), register_settings().register_table, clock=_now)
 
 
 class _OnFirstUse:
@@ -44,12 +50,12 @@ class _OnFirstUse:
 
 @functools.cache
 def _events() -> RegisterEvents:
-    return RegisterEvents(clients.events(), RegisterSettings.load().event_bus_name)
+    return RegisterEvents(clients.events(), register_settings().event_bus_name)
 
 
 @functools.cache
 def _sign_ins() -> CognitoSignIns:
-    return CognitoSignIns(clients.cognito(), RegisterSettings.load().register_user_pool_id)
+    return CognitoSignIns(clients.cognito(), register_settings().register_user_pool_id)
 
 
 def _deferred_events() -> Any:
@@ -74,7 +80,7 @@ def _offer() -> Offer:
 def _catalog() -> Any:
     from periodyear.domain.catalog import load_catalog  # noqa: PLC0415 (only creating a tenant reads it)
 
-    return load_catalog(RegisterSettings.load().catalog_path)
+    return load_catalog(register_settings().catalog_path)
 
 
 @functools.cache
@@ -87,7 +93,7 @@ def moved_sign_ins() -> MovedSignIns:
 
 
 def idempotency_table() -> str:
-    return RegisterSettings.load().idempotency_table
+    return register_settings().idempotency_table
 
 
 @functools.cache
@@ -96,7 +102,7 @@ def tenant_service() -> TenantService:
 
     return TenantService(
         store=_store(),
-        legacy=LegacyRepository(clients.dynamodb(), RegisterSettings.load().legacy_table),
+        legacy=LegacyRepository(clients.dynamodb(), register_settings().legacy_table),
         sign_ins=_deferred_sign_ins(),
         events=_deferred_events(),
         offer=_offer,
@@ -123,7 +129,7 @@ def operator_reads() -> OperatorReads:
 def invoice_reads() -> InvoiceReads:
     from periodyear.adapters.invoices import InvoiceRepository  # noqa: PLC0415 (the invoice routes')
 
-    settings = RegisterSettings.load()
+    settings = register_settings()
     return InvoiceReads(
         members=_store(),
         invoices=InvoiceRepository(clients.dynamodb(), settings.invoices_table),
@@ -134,6 +140,7 @@ def invoice_reads() -> InvoiceReads:
 def reset() -> None:
     built: Any
     for built in (
+        register_settings,
         _store,
         _events,
         _sign_ins,
