@@ -53,10 +53,12 @@ JOBS ?= auto
 test: $(VENV)/.installed preflight
 	$(PY) -m pytest -n $(JOBS)
 
-# The inner loop: the pure rules, services (on a stub document renderer) and documents;
-# property tests draw a tenth of their examples (make check draws them all).
-test-unit: $(VENV)/.installed preflight
-	PROPERTY_EXAMPLES=fast $(PY) -m pytest tests/unit -n 0 -q  # one process: workers cost more than they save here
+# The inner loop: the pure rules and the services on in-memory repositories (a stub document
+# renderer); property tests draw a tenth of their examples (make check draws them all). The
+# documents' own tests (tests/documents) and the template's (tests/stack) run in make test.
+# One process, no Schemathesis plugin: workers and plugins cost more than they save here.
+test-unit: $(VENV)/.installed
+	PROPERTY_EXAMPLES=fast $(PY) -m pytest tests/unit -n 0 -q -p no:schemathesis
 
 # Schemathesis against the register API served on localhost over the in-process moto stack.
 api-check: $(VENV)/.installed

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Billing
+from tests.integration.harness import Billing
 from tests.integration.test_exactly_once import Crash
 
 AFTER_2022 = "2022-09-01T02:00:00Z"  # 04:00 Oslo on 1 September 2022 (CEST)

@@ -15,7 +15,7 @@ from periodyear_local.cli import main
 from periodyear_local.sandbox import REGION, local_aws
 from periodyear_local.seed import batch_put, legacy_items
 from periodyear_local.template import LOCAL_PARAMETERS, load_template
-from tests.conftest import Billing
+from tests.integration.harness import Billing
 
 
 def test_an_open_month_is_refused_in_one_line(billing: Billing, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,7 +20,8 @@ from periodyear.config import Seller
 from periodyear.documents.publisher import documents
 from periodyear.domain.calendar import Period
 from periodyear_local.sandbox import REGION, drain_queue, route_to_queue
-from tests.conftest import Billing, EhfValidator
+from tests.ehf import EhfValidator
+from tests.integration.harness import Billing
 from tests.integration.test_exactly_once import Crash
 
 MAY, AFTER_MAY = "2022-05", "2022-06-01T02:00:00Z"

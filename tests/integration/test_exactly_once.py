@@ -18,7 +18,7 @@ from periodyear.adapters.runs import RunRepository
 from periodyear.billing.service import BillingService
 from periodyear.documents.publisher import DocumentPublisher
 from periodyear_local.sandbox import drain_queue, route_to_queue
-from tests.conftest import Billing, plain
+from tests.integration.harness import Billing, plain
 
 TENANTS = [f"t{n:02d}" for n in range(1, 13)]
 MAY = "2022-05"

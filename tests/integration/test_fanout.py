@@ -27,7 +27,8 @@ from periodyear.domain.usage import UsageRecord
 from periodyear_local.cli import main
 from periodyear_local.sandbox import REGION, local_aws
 from periodyear_local.template import sample_seller
-from tests.conftest import WORKED_EXAMPLE_CATALOG, Billing
+from tests.conftest import WORKED_EXAMPLE_CATALOG
+from tests.integration.harness import Billing
 
 MAY = "2022-05"
 AFTER_MAY = "2022-06-01T02:00:00Z"

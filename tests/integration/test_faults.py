@@ -32,7 +32,7 @@ from periodyear.domain.errors import NoticeNotSent
 from periodyear.migration import wiring as migration_wiring
 from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import REGION, drain_queue, local_aws, route_to_queue
-from tests.conftest import Billing, plain
+from tests.integration.harness import Billing, plain
 from tests.integration.test_migration import DEFAULT_MOVE, Migration
 
 TENANTS = [f"f{n}" for n in range(6)]

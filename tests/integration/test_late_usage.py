@@ -17,7 +17,8 @@ from periodyear.adapters import invoices
 from periodyear.billing import wiring
 from periodyear.documents.ehf import CAC, CBC
 from periodyear_local.sandbox import REGION, local_aws
-from tests.conftest import Billing, EhfValidator
+from tests.ehf import EhfValidator
+from tests.integration.harness import Billing
 
 LATE_CATALOG = Path(__file__).parents[1] / "data" / "late_usage_catalog.json"
 STANDARD_FROM = date(2022, 1, 1)

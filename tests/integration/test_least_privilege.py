@@ -14,7 +14,7 @@ from periodyear.adapters import clients
 from periodyear.migration import wiring
 from periodyear_local.sandbox import local_aws
 from periodyear_local.template import resources
-from tests.conftest import Billing
+from tests.integration.harness import Billing
 from tests.integration.test_migration import DEFAULT_MOVE, Migration
 
 TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "ConditionCheck": "ConditionCheckItem"}

@@ -11,7 +11,7 @@ import pytest
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.errors import EventFromTheFuture, InvalidRequest, PeriodNotEnded
 from periodyear_local.sandbox import REGION
-from tests.conftest import Billing
+from tests.integration.harness import Billing
 
 
 def given_the_worked_example(billing: Billing) -> None:

@@ -21,7 +21,7 @@ from periodyear.adapters.messaging import BillingQueue
 from periodyear.adapters.runs import RunRepository
 from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import drain_queue, route_to_queue
-from tests.conftest import Billing, plain
+from tests.integration.harness import Billing, plain
 from tests.integration.test_exactly_once import (
     AFTER_MAY,
     MAY,

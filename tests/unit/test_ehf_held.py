@@ -10,8 +10,8 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 
 from periodyear.billing.job import publish_metrics
+from tests.stack.test_template import resource
 from tests.unit.test_billing_service import World
-from tests.unit.test_template import resource
 
 BAD_ORG = "912345678"  # fails MOD11
 

@@ -31,7 +31,8 @@ from periodyear.domain.payment import kid_for
 from periodyear.domain.tenant import Address, Client, Subscription, TenantAccount
 from periodyear.domain.usage import UsageRecord
 from periodyear_local.template import sample_seller
-from tests.conftest import WORKED_EXAMPLE_CATALOG, EhfValidator
+from tests.conftest import WORKED_EXAMPLE_CATALOG
+from tests.ehf import EhfValidator
 from tests.examples import examples
 from tests.pdf_text import pdf_pages, pdf_text
 
@@ -634,7 +635,7 @@ def test_a_client_name_beyond_latin_1_is_drawn_as_written() -> None:
     clients = {"c1": Client("c1", "Łódź Bakeri – Øst AS", "911111111", False)}
     issued = invoice(records=usage(Meter.PERIOD_ACTIVE_CLIENTS, ["c1"], date(2022, 3, 2)))
     text = pdf_text(build_pdf(issued, firm(clients=clients), SELLER, kid_for(7)))
-    assert "Łódź Bakeri – Øst AS" in text  # Sámi names and replacement: tests/unit/test_hostile_names.py
+    assert "Łódź Bakeri – Øst AS" in text  # Sámi names and replacement: tests/documents/test_hostile_names.py
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])

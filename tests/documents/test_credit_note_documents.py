@@ -47,7 +47,7 @@ from periodyear.domain.pricing import PricePiece
 from periodyear.domain.tenant import Address, Client, Subscription, TenantAccount
 from periodyear.domain.usage import UsageRecord
 from periodyear_local.template import sample_seller
-from tests.conftest import EhfValidator
+from tests.ehf import EhfValidator
 from tests.examples import examples
 from tests.pdf_text import pdf_pages, pdf_text
 
