@@ -1,7 +1,7 @@
 """Shared by every suite: where the test data and the EHF rules are, and the EHF check's fixture.
 
 The AWS fixtures are the integration suite's (tests/integration/conftest.py), so the unit suite
-loads neither moto nor boto3."""
+does not load moto."""
 
 from __future__ import annotations
 

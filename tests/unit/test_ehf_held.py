@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 
 from periodyear.billing.job import publish_metrics
-from tests.stack.test_template import resource
+from periodyear_local.template import load_template
 from tests.unit.test_billing_service import World
 
 BAD_ORG = "912345678"  # fails MOD11
@@ -104,7 +104,7 @@ def test_the_held_ehf_is_counted_in_the_ehf_held_metric() -> None:
 
 
 def test_an_alarm_watches_the_held_ehfs_of_both_kinds_of_run() -> None:
-    alarm = resource("EhfHeldAlarm")["Properties"]
+    alarm = load_template()["Resources"]["EhfHeldAlarm"]["Properties"]
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     watched = {
         m["Id"]: (m["MetricStat"]["Metric"]["MetricName"], m["MetricStat"]["Metric"]["Dimensions"])

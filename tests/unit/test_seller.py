@@ -9,7 +9,6 @@ import pytest
 from pydantic import ValidationError
 
 from periodyear.config import SELLER_PARAMETERS, ConfigurationError, MigrationSettings, Seller
-from periodyear_local.sandbox import patched_environ
 from periodyear_local.template import (
     LOCAL_PARAMETERS,
     function_environment,
@@ -84,12 +83,15 @@ def test_the_local_sample_values_pass_the_templates_checks_and_are_marked_sample
 
 
 @pytest.mark.parametrize("function", FUNCTIONS_THAT_INVOICE)
-def test_the_invoicing_functions_get_the_seller_from_the_parameters(function: str) -> None:
+def test_the_invoicing_functions_get_the_seller_from_the_parameters(
+    function: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     environment = function_environment(function, {})
     for field, (variable, name) in SELLER_PARAMETERS.items():
         assert environment[variable] == LOCAL_PARAMETERS[name], field
-    with patched_environ(environment):
-        seller = Seller.load()
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    seller = Seller.load()
     assert (seller.name, seller.org_number, seller.bank_account) == (
         "Eksempel Programvare AS (SAMPLE)",
         "999999999",
