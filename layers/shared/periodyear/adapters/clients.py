@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -24,6 +25,19 @@ if TYPE_CHECKING:
 # here: invoices and counters are conditional writes, and botocore gives TransactWriteItems a
 # ClientRequestToken that its retries reuse.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
+
+
+class OnFirstUse:
+    """An adapter built on its first call, so that a cold start makes only the clients its
+    event uses (each costs some 50-150 ms of botocore's service models): a register read makes
+    no bus or pool client, a migration event no SES or Scheduler client until it sends or
+    schedules."""
+
+    def __init__(self, build: Callable[[], object]) -> None:
+        self._build = functools.cache(build)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._build(), name)
 
 
 @functools.cache

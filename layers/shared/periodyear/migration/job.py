@@ -21,8 +21,7 @@ from periodyear.domain.calendar import format_instant, parse_instant
 from periodyear.domain.clock import event_time_allowed, future_event_reason
 from periodyear.domain.errors import InvalidInstant, WavesDoNotFit
 from periodyear.domain.events import MIGRATION_SOURCE
-from periodyear.migration import wiring
-from periodyear.migration.service import Outcome
+from periodyear.migration.outcomes import Outcome
 from periodyear.observability import logger
 
 if TYPE_CHECKING:
@@ -114,6 +113,8 @@ METRICS = {  # an outcome counted as a metric of its own
 
 
 def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[str, Any]:
+    from periodyear.migration import wiring  # noqa: PLC0415 (built on the first event, not at import)
+
     # Built before the event is read: a setting that is missing or malformed fails every
     # invocation loudly (ConfigurationError naming it), never as a refusal of the event.
     service = wiring.migration_service()

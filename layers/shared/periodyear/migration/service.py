@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
-from enum import StrEnum
 from typing import Any, Protocol
 
 from periodyear.domain.calendar import format_instant, oslo_date
@@ -33,6 +32,7 @@ from periodyear.domain.migration import (
 )
 from periodyear.domain.migration_state import LEASE, Lease, MigrationState, PromisedTerms, Status
 from periodyear.migration.notice import Notice, NoticeDetails, notice_message, render_notice
+from periodyear.migration.outcomes import Outcome
 from periodyear.observability import logger
 
 
@@ -104,18 +104,6 @@ class MigrationPolicy:
 def _error_code(error: Exception) -> str:
     code = getattr(error, "response", {}).get("Error", {}).get("Code") if hasattr(error, "response") else None
     return f"{type(error).__name__} ({code})" if code else type(error).__name__
-
-
-class Outcome(StrEnum):
-    """What one migration event did (billing's ``Outcome`` is its counterpart)."""
-
-    NOTIFIED = "notified"  # the notice went out and the move is scheduled
-    UNCHANGED = "unchanged"  # nothing to do: a repeat, or the step is done
-    IN_PROGRESS = "in_progress"  # another delivery holds the step's lease
-    REFUSED = "refused"  # the event or the tenant's data does not allow the step (nothing written)
-    MOVED = "moved"
-    FAILED = "failed"  # the move was taken and found wrong (alarmed)
-    PLANNED = "planned"  # a wave plan
 
 
 @dataclass(frozen=True)

@@ -31,20 +31,24 @@ def migration_settings() -> MigrationSettings:
 def migration_service() -> MigrationService:
     settings = migration_settings()
     dynamodb = clients.dynamodb()
-    scheduler = MoveScheduler(
-        clients.scheduler(),
-        group=settings.migration_schedule_group,
-        bus_arn=settings.event_bus_arn,
-        role_arn=settings.scheduler_role_arn,
+    # Every event reads and writes DynamoDB; the mail, the schedules and the bus are made on the
+    # event that first uses them (a repeated or refused event makes none of them).
+    scheduler = clients.OnFirstUse(
+        lambda: MoveScheduler(
+            clients.scheduler(),
+            group=settings.migration_schedule_group,
+            bus_arn=settings.event_bus_arn,
+            role_arn=settings.scheduler_role_arn,
+        )
     )
     return MigrationService(
         legacy=LegacyRepository(dynamodb, settings.legacy_table),
         register=RegisterWriter(dynamodb, settings.register_table),
         states=MigrationStateRepository(dynamodb, settings.migration_table),
-        mail=Mailer(clients.sesv2(), settings.notice_sender),
+        mail=clients.OnFirstUse(lambda: Mailer(clients.sesv2(), settings.notice_sender)),
         schedules=scheduler,
         resumes=scheduler,
-        requests=MigrationEvents(clients.events(), settings.event_bus_name),
+        requests=clients.OnFirstUse(lambda: MigrationEvents(clients.events(), settings.event_bus_name)),
         catalog=load_catalog(settings.catalog_path),
         policy=MigrationPolicy(
             settings.notice_sender,

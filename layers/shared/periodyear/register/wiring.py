@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,17 +36,6 @@ def _store() -> RegisterStore:
     return RegisterStore(clients.dynamodb(), register_settings().register_table, clock=_now)
 
 
-class _OnFirstUse:
-    """An adapter built on its first call: a read never makes the clients only changes use
-    (each client costs a cold start some 50-150 ms of botocore's service models)."""
-
-    def __init__(self, build: Callable[[], object]) -> None:
-        self._build = functools.cache(build)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._build(), name)
-
-
 @functools.cache
 def _events() -> RegisterEvents:
     return RegisterEvents(clients.events(), register_settings().event_bus_name)
@@ -59,11 +47,11 @@ def _sign_ins() -> CognitoSignIns:
 
 
 def _deferred_events() -> Any:
-    return _OnFirstUse(_events)
+    return clients.OnFirstUse(_events)
 
 
 def _deferred_sign_ins() -> Any:
-    return _OnFirstUse(_sign_ins)
+    return clients.OnFirstUse(_sign_ins)
 
 
 @functools.cache
@@ -133,7 +121,7 @@ def invoice_reads() -> InvoiceReads:
     return InvoiceReads(
         members=_store(),
         invoices=InvoiceRepository(clients.dynamodb(), settings.invoices_table),
-        links=_OnFirstUse(lambda: DocumentLinks(clients.s3(), settings.documents_bucket)),
+        links=clients.OnFirstUse(lambda: DocumentLinks(clients.s3(), settings.documents_bucket)),
     )
 
 
