@@ -157,6 +157,26 @@ def test_due_before_any_notice_is_refused_and_writes_nothing(migration: Migratio
     assert migration.state("t1") == {}
 
 
+def test_an_event_makes_only_the_clients_it_uses(
+    migration: Migration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from periodyear.adapters import clients  # noqa: PLC0415
+
+    made: list[str] = []
+    real = clients.boto3.client
+
+    def client(service: str, **options: Any) -> Any:
+        made.append(service)
+        return real(service, **options)
+
+    monkeypatch.setattr(clients.boto3, "client", client)
+    migration.legacy("t1")
+    assert migration.due("t1")["outcome"] == "refused"  # read, found nothing to move
+    assert made == ["dynamodb"]
+    assert migration.request("t1")["outcome"] == "notified"  # the notice, then its schedule
+    assert sorted(made) == ["dynamodb", "scheduler", "sesv2"]  # no bus client: nothing announced
+
+
 def test_due_before_the_move_time_is_refused_and_writes_nothing(migration: Migration) -> None:
     migration.legacy("t1")
     migration.request("t1")
