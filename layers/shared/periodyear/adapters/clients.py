@@ -37,6 +37,8 @@ class OnFirstUse:
         self._build = functools.cache(build)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_build":  # copy and pickle probe before __init__ ran
+            raise AttributeError(name)
         return getattr(self._build(), name)
 
 

@@ -79,6 +79,7 @@ class RegisterRepository:
             raise TenantNotFound(f"tenant {tenant_id} is not listed for billing: its move is not complete")
         if subscription is None:
             raise TenantDataError(f"tenant {tenant_id} has no subscription in the register")
+        terms = _subscription(tenant_id, subscription)
         try:
             address = parse_address(profile.get("address"))
             reference = parse_reference(profile.get("customer_reference"))
@@ -89,7 +90,7 @@ class RegisterRepository:
             name=str(profile.get("name", "")),
             org_number=str(profile.get("org_number", "")),
             language=str(profile.get("language") or "nb"),
-            subscription=_subscription(tenant_id, subscription),
+            subscription=terms,
             clients=clients,
             address=address,
             customer_reference=reference,

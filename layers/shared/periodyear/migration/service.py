@@ -313,8 +313,9 @@ class MigrationService:
     def _deliver(self, lease: Lease, message: EmailMessage, recipients: Recipients) -> None:
         """Send the notice and record it sent; a refusal gives the lease back, so a redelivery
         sends it again (a notice is never recorded sent that SES did not take)."""
+        send = self._mail.send  # outside the try: a mailer that cannot be built is a fault, not a refusal
         try:
-            message_id = self._mail.send(message, recipients.addresses)
+            message_id = send(message, recipients.addresses)
         except Exception as error:
             self._states.release(lease, reason=f"notice not sent: {type(error).__name__}", now=self._clock())
             # The error's code only: SES's message can name the recipients, which stay out of logs.
