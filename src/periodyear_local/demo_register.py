@@ -86,7 +86,9 @@ def register_chapter(demo: Demo, aws: dict[str, Any], monthly: RunResult, month:
     """Chapter 4, in ``month``: changes through the API, then the run of ``month`` bills them
     (``firms``: the tenants the register holds before the chapter adds one)."""
     console = demo.console
-    firm = next(t for t in sorted(monthly.tenants, key=lambda t: t.invoice_number or 0) if t.account)
+    # the firm of the run's first invoice: one that is billed (not still inside a prepaid period)
+    invoiced = [t for t in monthly.tenants if t.account and t.invoice_number is not None]
+    firm = min(invoiced, key=lambda t: t.invoice_number or 0)
     assert firm.account is not None
     created_at = oslo_start_of(month.start) + timedelta(days=4, hours=9)
     with patched_environ(aws["provisioned"].environment("RegisterApiFunction")), _clock(created_at):

@@ -17,6 +17,10 @@ def test_the_demo_runs_every_chapter_and_the_clients_added_through_the_api_are_b
     text = printed.getvalue()
     for chapter in ("2. Collective invoices", "3. Late usage", "4. The client register's API"):
         assert chapter in text
+    # every tenant that got its notice is moved at its move time, and the waves are the plan's nights
+    notified, moved = re.search(r"notices sent (\d+), tenants moved (\d+)", text).groups()  # type: ignore[union-attr]
+    assert (notified, moved) == ("35", "35")
+    assert "4 waves (20.11–23.11.2021)" in text
     assert "POST /v1/clients → 201" in text
     assert "(replayed: true), one client" in text
     assert (
