@@ -252,3 +252,25 @@ class RegisterSettings(EnvSettings):
     legacy_table: str  # read only: a tenant the old platform holds is moved, not created
     idempotency_table: str  # Powertools' idempotency records of the POSTs (Idempotency-Key)
     catalog_path: Path | None = None
+
+
+class DeliverySettings(EnvSettings):
+    """The delivery functions' environment (CONTRACT §10)."""
+
+    invoices_table: str
+    register_table: str
+    event_bus_name: str
+    access_point_url: str
+    access_point_legal_entity_id: int
+    access_point_key_secret: str  # the Secrets Manager secret holding the provider's API key
+    invoice_sender: str
+    invoice_configuration_set: str
+    delivery_queue_url: str = ""  # to put a message back later (back-off); empty: SQS's own timeout
+    start_page_url: str | None = None  # named in an e-mail whose basis was too large to attach
+
+    @field_validator("access_point_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not (_is_web_page(value) or value.startswith("http://127.0.0.1:")):
+            raise ValueError(f"ACCESS_POINT_URL {value!r} is not an https:// address")
+        return value.rstrip("/")

@@ -5,3 +5,4 @@ from __future__ import annotations
 MIGRATION_SOURCE = "periodyear.migration"
 BILLING_SOURCE = "periodyear.billing"
 REGISTER_SOURCE = "periodyear.register"
+DELIVERY_SOURCE = "periodyear.delivery"

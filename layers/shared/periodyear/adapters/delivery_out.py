@@ -1,0 +1,65 @@
+"""What delivery sends out besides PEPPOL: the invoice e-mail through SES v2 (raw MIME, with the
+configuration set whose events settle it) and ``InvoiceDelivered``/``InvoiceDeliveryFailed`` on
+the project's bus."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from periodyear.adapters.errors import error_code
+from periodyear.adapters.messaging import put_events
+from periodyear.delivery.ports import MailRefused
+from periodyear.domain.events import DELIVERY_SOURCE
+
+if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_sesv2 import SESV2Client
+
+# SES's answers that no retry changes: the message or its address is refused for good.
+# (A paused account or an unverified sender is the operator's to fix: raised, retried, alarmed.)
+_REFUSED_FOR_GOOD = frozenset({"MessageRejected", "BadRequestException"})
+
+
+class SesInvoiceMailer:
+    def __init__(self, client: SESV2Client, *, sender: str, configuration_set: str) -> None:
+        self._client = client
+        self._sender = sender
+        self._configuration_set = configuration_set
+
+    def send(self, raw: bytes, *, recipient: str, tags: Mapping[str, str]) -> str:
+        try:
+            response = self._client.send_email(
+                FromEmailAddress=self._sender,
+                Destination={"ToAddresses": [recipient]},
+                Content={"Raw": {"Data": raw}},
+                ConfigurationSetName=self._configuration_set,
+                EmailTags=[{"Name": name, "Value": value} for name, value in tags.items()],
+            )
+        except ClientError as error:
+            if error_code(error) in _REFUSED_FOR_GOOD:
+                message = error.response.get("Error", {}).get("Message", "")
+                raise MailRefused(f"SES refused the e-mail: {error_code(error)} {message}".strip()) from None
+            raise
+        return str(response["MessageId"])
+
+
+class DeliveryEvents:
+    def __init__(self, client: EventBridgeClient, bus_name: str) -> None:
+        self._client = client
+        self._bus = bus_name
+
+    def announce(self, detail: Mapping[str, Any]) -> None:
+        body = {k: v for k, v in detail.items() if k != "detail_type"}
+        entry = {
+            "Source": DELIVERY_SOURCE,
+            "DetailType": str(detail["detail_type"]),
+            "Detail": json.dumps(body),
+            "EventBusName": self._bus,
+        }
+        (failure,) = put_events(self._client, [entry])
+        if failure is not None:
+            raise RuntimeError(f"{detail['detail_type']} was not put on the bus: {failure}")
