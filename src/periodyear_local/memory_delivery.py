@@ -117,7 +117,7 @@ class FakeAccessPoint:
     def outcome(self, idempotency_guid: str, event: str, detail: str | None = None) -> ProviderOutcome:
         """Queue an outcome for a submission (returned, to queue it again as a repeat)."""
         guid = self.taken[idempotency_guid]["guid"]
-        queued = ProviderOutcome(str(uuid.uuid4()), guid, event, detail, "{}")
+        queued = ProviderOutcome(str(uuid.uuid4()), guid, event, detail, "{}", idempotency_guid)
         self.outcomes.append(queued)
         return queued
 

@@ -13,6 +13,7 @@ import boto3
 from moto import mock_aws
 
 from periodyear_local.template import (
+    LOCAL_ACCESS_POINT_KEY,
     STACK_NAME,
     function_environment,
     parameter_values,
@@ -133,9 +134,41 @@ def provision(region: str = REGION) -> Provisioned:
             ],
         )["UserPool"]
         names[name], arns[name] = pool["Id"], pool["Arn"]
-    sender = parameter_values()["NoticeSender"]
-    boto3.client("sesv2", region_name=region).create_email_identity(EmailIdentity=sender)
+    sesv2 = boto3.client("sesv2", region_name=region)
+    for parameter in ("NoticeSender", "InvoiceSender"):  # verified identities (a deployment prerequisite)
+        sesv2.create_email_identity(EmailIdentity=parameter_values()[parameter])
+    for name in resources("AWS::SES::ConfigurationSet"):
+        names[name] = f"{STACK_NAME}-{name}".lower()
+        sesv2.create_configuration_set(ConfigurationSetName=names[name])
+    secrets = boto3.client("secretsmanager", region_name=region)
+    for name in resources("AWS::SecretsManager::Secret"):  # the operator's part, done locally
+        created = secrets.create_secret(Name=f"{STACK_NAME}-{name}", SecretString=LOCAL_ACCESS_POINT_KEY)
+        names[name] = arns[name] = created["ARN"]
+    provision_rules(names, arns, region)
     return Provisioned(names, arns)
+
+
+def _resolved(value: Any, names: Mapping[str, str]) -> Any:
+    """A rule's pattern with each ``!Ref`` to a resource or parameter replaced by its value."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"}:
+            return names.get(value["Ref"]) or parameter_values()[value["Ref"]]
+        return {k: _resolved(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolved(v, names) for v in value]
+    return value
+
+
+def provision_rules(names: Mapping[str, str], arns: Mapping[str, str], region: str = REGION) -> None:
+    """The template's EventBridge rules with their queue targets (the default bus's too)."""
+    events = boto3.client("events", region_name=region)
+    for name, props in resources("AWS::Events::Rule").items():
+        bus = names[props["EventBusName"]["Ref"]] if "EventBusName" in props else "default"
+        events.put_rule(
+            Name=name, EventBusName=bus, EventPattern=json.dumps(_resolved(props["EventPattern"], names))
+        )
+        targets = [{"Id": t["Id"], "Arn": arns[t["Arn"]["Fn::GetAtt"][0]]} for t in props["Targets"]]
+        events.put_targets(Rule=name, EventBusName=bus, Targets=targets)  # type: ignore[arg-type]
 
 
 @contextmanager

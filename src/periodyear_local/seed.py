@@ -35,6 +35,7 @@ def register_items(
     with_subscription: bool = True,
     address: Mapping[str, str] | None = None,
     customer_reference: str | None = None,
+    invoice_email: str | None = None,
 ) -> list[dict[str, Any]]:
     """PROFILE, SUBSCRIPTION and CLIENT# items of one tenant; clients are (id, name, org, bureau)."""
     pk = f"TENANT#{tenant_id}"
@@ -54,6 +55,7 @@ def register_items(
             "gsi1sk": tenant_id,
         }
         | _optional_profile(address, customer_reference)
+        | ({"invoice_email": invoice_email} if invoice_email else {})
     ]
     if with_subscription:
         items.append(

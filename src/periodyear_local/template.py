@@ -85,7 +85,13 @@ LOCAL_PARAMETERS = {
     "NoticeSender": "periode-og-ar@example.no",
     "NoticeContact": "https://example.no/periode-og-ar/kontakt",
     "TermsUrl": "https://example.no/periode-og-ar/vilkar",
+    # The access point locally is a stand-in on 127.0.0.1 (periodyear_local.access_point); its
+    # address is known once it listens, so the local tools set ACCESS_POINT_URL themselves.
+    "AccessPointUrl": "https://access-point.invalid/api/v2",
+    "AccessPointLegalEntityId": "4711",
+    "InvoiceSender": "faktura@example.no",
 }
+LOCAL_ACCESS_POINT_KEY = "local-access-point-key (SAMPLE)"  # the local secret's value
 
 
 def parameter_defaults() -> dict[str, str]:

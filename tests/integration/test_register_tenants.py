@@ -85,6 +85,16 @@ def test_an_admin_changes_the_profile_once_per_version_and_never_the_org_number(
     assert body_of(request("GET", "/v1/tenant", claims=BOB))["name"] != "Firma A Regnskap AS"
 
 
+def test_an_admin_sets_where_invoices_are_emailed_and_can_remove_it_again(api: str) -> None:
+    set_ = request("PATCH", "/v1/tenant", body={"invoice_email": "faktura@a.example"})
+    assert (set_["statusCode"], body_of(set_)["invoice_email"]) == (200, "faktura@a.example")
+    assert body_of(request("GET", "/v1/tenant"))["invoice_email"] == "faktura@a.example"
+    wrong = request("PATCH", "/v1/tenant", body={"invoice_email": "faktura"})
+    assert (wrong["statusCode"], body_of(wrong)["errors"]) == (422, {"invoice_email": "not an address"})
+    removed = request("PATCH", "/v1/tenant", body={"invoice_email": None})
+    assert (removed["statusCode"], "invoice_email" in body_of(removed)) == (200, False)
+
+
 def test_a_user_who_is_not_an_admin_cannot_change_the_profile(api: str) -> None:
     added = request("POST", "/v1/users", body={"name": "Per", "email": "per@a.example", "role": "user"})
     per = {"custom:tenant_id": "firm-a", "custom:user_id": body_of(added)["user_id"]}

@@ -98,7 +98,59 @@ def test_failures_raise_alarms() -> None:
         ("MigrationsFailed", json.dumps([service])),
         ("MigrationStepsStalled", json.dumps([service])),
         ("SignInsRefused", json.dumps([service])),
+        ("InvoicesUndelivered", json.dumps([service])),
+        ("PeppolRefused", json.dumps([service])),
+        ("AccessPointNotAuthorised", json.dumps([service])),
+        ("DeliveryMessagesRefused", json.dumps([service])),
     }
+
+
+def test_issued_invoices_and_ses_events_reach_the_delivery_queue() -> None:
+    issued = resource("InvoiceIssuedRule")["Properties"]
+    assert issued["EventBusName"] == {"Ref": "EventBus"}
+    assert issued["EventPattern"] == {"source": ["periodyear.billing"], "detail-type": ["InvoiceIssued"]}
+    mail = resource("InvoiceMailEventsRule")["Properties"]
+    assert "EventBusName" not in mail  # SES publishes to the default bus
+    assert mail["EventPattern"]["source"] == ["aws.ses"]
+    assert mail["EventPattern"]["detail"]["mail"]["tags"] == {
+        "ses:configuration-set": [{"Ref": "InvoiceConfigurationSet"}]
+    }
+    for rule in (issued, mail):
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "Arn"]}}
+    destination = resource("InvoiceConfigurationSetEvents")["Properties"]["EventDestination"]
+    assert sorted(destination["MatchingEventTypes"]) == ["BOUNCE", "COMPLAINT", "DELIVERY", "REJECT"]
+    assert destination["EventBridgeDestination"]["EventBusArn"]["Fn::Sub"].endswith(":event-bus/default")
+    assert resource("DeliveryQueue")["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["DeliveryDeadLetterQueue", "Arn"]
+    }
+    events = resource("DeliverInvoiceFunction")["Properties"]["Events"]
+    assert events["Messages"]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    schedule = resource("CollectOutcomesFunction")["Properties"]["Events"]["EveryFiveMinutes"]["Properties"]
+    assert schedule["ScheduleExpression"] == "rate(5 minutes)"
+
+
+def test_delivery_reads_documents_and_its_secret_and_writes_only_its_records() -> None:
+    for function in ("DeliverInvoiceFunction", "CollectOutcomesFunction"):
+        assert resource(function)["Properties"]["Policies"] == [{"Ref": "DeliveryPolicy"}]
+    statements = resource("DeliveryPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert actions == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "s3:GetObject",
+        "secretsmanager:GetSecretValue",
+        "ses:SendEmail",
+        "events:PutEvents",
+    }
+    by_sid = {s["Sid"]: s for s in statements}
+    assert by_sid["TheAccessPointKey"]["Resource"] == {"Ref": "AccessPointKeySecret"}
+    assert by_sid["DeliveryRecords"]["Resource"] == {"Fn::GetAtt": ["InvoicesTable", "Arn"]}
+    assert by_sid["WhereInvoicesGo"]["Action"] == "dynamodb:GetItem"
+    assert "SecretString" not in resource("AccessPointKeySecret")["Properties"]  # the operator sets it
 
 
 def test_functions_run_python_3_13_with_the_shared_layer() -> None:

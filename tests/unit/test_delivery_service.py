@@ -315,6 +315,10 @@ def test_a_crash_after_each_peppol_step_still_submits_once(world: World, step: s
     assert len(world.access_point.taken) == 1
     assert world.delivery().status is Status.SENT
     assert "InvoiceEmailMaybeRepeated" not in world.counter.counts
+    # and the provider's outcome still finds it, though its answer to the first worker was lost
+    world.access_point.outcome(guid(world), "succeeded")
+    assert world.service.collect(later, lambda: True) == {"delivered": 1}
+    assert world.delivery().status is Status.DELIVERED
 
 
 def test_a_retry_inside_the_lease_waits_for_the_worker_that_claimed(world: World) -> None:

@@ -105,3 +105,18 @@ def test_a_new_tenant_holds_no_legacy_terms_and_refuses_what_the_catalog_does_no
         new_tenant({**FIELDS, "package": "ARSOPPGJOR"}, ADMIN, packages=frozenset({"KOMPLETT"}),
                    terms_from=date(2022, 3, 1), now=datetime(2022, 5, 2, tzinfo=UTC))  # fmt: skip
     assert list(refused.value.fields or {}) == ["package"]
+
+
+def test_the_invoice_address_is_an_address_and_null_sends_invoices_to_the_email_again() -> None:
+    # Given a firm whose invoices should go to its bookkeeping inbox
+    change = TenantChange(invoice_email="faktura@a.example", asked=frozenset({"invoice_email"}))
+    assert profile_changes(PROFILE, change) == {"invoice_email": "faktura@a.example"}
+    # When it is removed again, the profile loses it (invoices go to ``email``)
+    removal = TenantChange(asked=frozenset({"invoice_email"}))
+    assert profile_changes({**PROFILE, "invoice_email": "faktura@a.example"}, removal) == {
+        "invoice_email": None
+    }
+    # and an address that is none is refused by its own name
+    with pytest.raises(Invalid) as refused:
+        profile_changes(PROFILE, TenantChange(invoice_email="faktura", asked=frozenset({"invoice_email"})))
+    assert refused.value.fields == {"invoice_email": "not an address"}

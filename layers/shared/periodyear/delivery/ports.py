@@ -63,13 +63,15 @@ class ProviderOutcome:
     """One queued outcome (``GET /webhook_instances/``): ``instance`` is the webhook instance's own
     guid (to acknowledge it), ``submission`` the submission it names (None when its body names
     none), ``event`` its event (``succeeded``, ``failed``, or another), ``detail`` what it says
-    beside that, ``body`` the body as received."""
+    beside that, ``body`` the body as received, ``idempotency_guid`` our own key of the
+    submission when the body carries it (it finds a submission whose 200 never reached us)."""
 
     instance: str
     submission: str | None
     event: str
     detail: str | None
     body: str
+    idempotency_guid: str | None = None
 
 
 class AccessPoint(Protocol):

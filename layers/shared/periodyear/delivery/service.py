@@ -159,6 +159,8 @@ class DeliveryService:
         facts = delivery.facts["documents"]
         ehf = self._documents.read(facts["bucket"], facts["xml"])
         ref = delivery.ref
+        # Our own key first: an outcome names it even when the provider's answer to us was lost.
+        self._records.link_submission(ref.idempotency_guid(), ref)
         try:
             submitted = self._access_point.submit(buyer.org_number, ehf, ref.idempotency_guid())
         except SubmissionRefused as refusal:
@@ -234,7 +236,14 @@ class DeliveryService:
     # ------------------------------------------------------------------ settlements
     def outcome(self, outcome: ProviderOutcome, now: datetime) -> str:
         """Record one outcome of the access point; a repeat changes nothing."""
-        ref = self._records.submission(outcome.submission) if outcome.submission else None
+        ref = next(
+            (
+                found
+                for guid in (outcome.submission, outcome.idempotency_guid)
+                if guid and (found := self._records.submission(guid))
+            ),
+            None,
+        )
         delivery = self._records.get(ref.tenant_id, ref.kind, ref.period) if ref else None
         if delivery is None or delivery.send_of(FIRST) is None:
             self._counter.count("PeppolOutcomesUnmatched")

@@ -210,6 +210,7 @@ TENANT_FIELDS = (
     "name",
     "org_number",
     "email",
+    "invoice_email",
     "language",
     "address",
     "customer_reference",
@@ -304,10 +305,12 @@ class TenantChange:
     language: str | None = None
     address: dict[str, object] | None = None
     customer_reference: str | None = None
+    invoice_email: str | None = None
     asked: frozenset[str] = field(default_factory=frozenset)
 
 
-REMOVABLE = ("address", "customer_reference")  # a profile may lose these; the rest always hold
+# a profile may lose these (``invoice_email``: its invoices then go to ``email``); the rest always hold
+REMOVABLE = ("address", "customer_reference", "invoice_email")
 
 
 def profile_changes(profile: dict[str, object], change: TenantChange) -> dict[str, object | None]:
@@ -325,8 +328,8 @@ def profile_changes(profile: dict[str, object], change: TenantChange) -> dict[st
         value = getattr(change, name)
         if value is None and name not in REMOVABLE:
             raise Invalid(f"{name} cannot be removed", fields={name: "required"})
-        if name == "email" and value is not None:
-            value = email_address(str(value))
+        if name in ("email", "invoice_email") and value is not None:
+            value = email_address(str(value), name)
         elif name == "language" and value is not None:
             value = language(str(value))
         elif name == "address":

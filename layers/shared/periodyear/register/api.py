@@ -132,6 +132,9 @@ class TenantFields(_In):
 
     name: Name | None = None
     email: Email | None = None
+    invoice_email: Email | None = Field(
+        default=None, description="where invoices are e-mailed (CONTRACT §10); null: to email"
+    )
     language: Literal["nb", "en"] | None = None
     address: AddressFields | None = None
     customer_reference: Reference | None = None
@@ -189,6 +192,7 @@ class Tenant(_Out):
     name: str
     org_number: str
     email: str | None = absent()
+    invoice_email: str | None = absent()
     language: str | None = absent()
     address: Address | None = absent()
     customer_reference: str | None = absent()
@@ -511,6 +515,7 @@ def change_tenant(fields: TenantFields, if_match: IfMatch = None) -> Response[Te
         language=fields.language,
         address=address,
         customer_reference=fields.customer_reference,
+        invoice_email=fields.invoice_email,
         asked=frozenset(fields.model_fields_set),
     )
     changed = tenant_service().change_tenant(_caller(), change, if_match=_if_match(if_match))
