@@ -55,6 +55,20 @@ class MemoryDeliveryRecords:
     def submission(self, guid: str) -> InvoiceRef | None:
         return self.submissions.get(guid)
 
+    def many(self, keys: Any) -> dict[tuple[str, str, str], Delivery]:
+        wanted = {(t, PeriodKind(k).value, p) for t, k, p in keys}
+        return {key: delivery for key, delivery in self.items.items() if key in wanted}
+
+
+@dataclass
+class QueuedInMemory:
+    """Resend requests, as the delivery queue would hold them."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def request(self, message: Mapping[str, Any]) -> None:
+        self.messages.append({"resend": dict(message)})
+
 
 @dataclass
 class MemoryBuyers:

@@ -268,3 +268,41 @@ def test_the_record_is_written_only_at_the_version_it_was_read(deliveries: Deliv
     records.save(read)
     with pytest.raises(Moved):
         records.save(read)  # a second worker holding the same version
+
+
+def test_a_resend_request_emails_the_invoice_again_once_and_a_bounce_fails_it(deliveries: Deliveries) -> None:
+    from periodyear.adapters.deliveries import QueuedResends  # noqa: PLC0415
+    from periodyear.adapters.invoices import InvoiceRepository  # noqa: PLC0415
+    from periodyear.register.invoices import announcement_of  # noqa: PLC0415
+
+    billing = deliveries.billing
+    given_two_firms(billing)
+    billing.run_month(MAY, now=AFTER_MAY)
+    deliveries.drain()
+    # Given the admin's resend request as the register API queues it, delivered twice
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    number = deliveries.record("mail").ref.invoice_number
+    issued = InvoiceRepository(dynamodb, billing.tables["InvoicesTable"]).by_number("mail", number)
+    assert issued is not None
+    resends = QueuedResends(
+        boto3.client("sqs", region_name=REGION), deliveries.environment["DELIVERY_QUEUE_URL"]
+    )
+    request = {
+        "request_id": "r1",
+        "email": "kopi@mail.example",
+        "invoice": announcement_of(issued, billing.tables["InvoiceDocumentsBucket"]),
+    }
+    resends.request(request)
+    resends.request(request)
+    deliveries.drain()
+    # Then one more e-mail went, to the address asked for, with the same documents
+    first, again = deliveries.emails()
+    assert again["To"] == "kopi@mail.example"
+    assert attachments(again) == attachments(first)
+    assert deliveries.record("mail").recipient == "kopi@mail.example"
+    # When that copy bounces for good, the delivery fails and says why
+    deliveries.ses_event(again, "Bounce", bounce={"bounceType": "Permanent", "bounceSubType": "NoEmail"})
+    deliveries.drain()
+    record = deliveries.record("mail")
+    assert record.status is Status.FAILED
+    assert record.attempts[-1].detail == "bounced: Permanent NoEmail"

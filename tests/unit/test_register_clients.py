@@ -270,7 +270,16 @@ def test_pages_of_invoices_show_each_once_newest_period_first_even_one_issued_la
     from periodyear.register.invoices import InvoiceReads  # noqa: PLC0415
 
     store = MemoryClientStore({"firm-a": MemoryTenant(users={"u1": "admin"})})
-    reads = InvoiceReads(members=store, invoices=_Invoices(), links=None)  # type: ignore[arg-type]
+    from periodyear_local.memory_delivery import MemoryDeliveryRecords, QueuedInMemory  # noqa: PLC0415
+
+    reads = InvoiceReads(
+        members=store,
+        invoices=_Invoices(),
+        links=None,  # type: ignore[arg-type]
+        deliveries=MemoryDeliveryRecords(),
+        resends=QueuedInMemory(),
+        documents_bucket="docs",
+    )
     for limit in (1, 2, 3, 10):
         seen: list[int] = []
         cursor: str | None = None

@@ -251,6 +251,7 @@ class RegisterSettings(EnvSettings):
     register_user_pool_id: str
     legacy_table: str  # read only: a tenant the old platform holds is moved, not created
     idempotency_table: str  # Powertools' idempotency records of the POSTs (Idempotency-Key)
+    delivery_queue_url: str  # an admin's resend goes to delivery through it
     catalog_path: Path | None = None
 
 

@@ -10,6 +10,7 @@ to its invoice through an item ``pk`` = ``SUBMISSION#<guid>``, ``sk`` = ``SUBMIS
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -25,6 +26,7 @@ from periodyear.domain.delivery import Attempt, Buyer, Channel, Delivery, Invoic
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 SUBMISSION_SK = "SUBMISSION"
 
@@ -250,6 +252,17 @@ class Buyers:
             address=str(item.get("invoice_email") or item.get("email") or ""),
             language=str(item.get("language") or "nb"),
         )
+
+
+class QueuedResends:
+    """Resend requests on the delivery queue (``{"resend": …}``), for the delivery function."""
+
+    def __init__(self, client: SQSClient, url: str) -> None:
+        self._client = client
+        self._url = url
+
+    def request(self, message: Mapping[str, Any]) -> None:
+        self._client.send_message(QueueUrl=self._url, MessageBody=json.dumps({"resend": dict(message)}))
 
 
 class StoredDocuments:

@@ -48,6 +48,7 @@ from periodyear.register.users import UserService
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
+    from periodyear.domain.delivery import Delivery
     from periodyear.domain.invoice import IssuedInvoice
 
 PROBLEM = "application/problem+json"
@@ -228,6 +229,7 @@ class InvoiceItem(_Out):
     document_type: Literal["INVOICE", "CREDIT_NOTE"]
     total: str = Field(description="NOK, two decimals; negative on a credit note")
     currency: str
+    delivery_status: Literal["pending", "sent", "delivered", "failed"]
 
 
 class InvoicePage(_Page):
@@ -251,6 +253,51 @@ class Line(_Out):
     correction_of: int | None = absent()
 
 
+class DeliveryAttempt(_Out):
+    channel: Literal["peppol", "email"]
+    at: str
+    outcome: str
+    detail: str | None = absent()
+
+
+class DeliveryView(_Out):
+    """CONTRACT §10: how the invoice reaches the customer (``pending`` before any record)."""
+
+    channel: Literal["peppol", "email"] | None = absent()
+    status: Literal["pending", "sent", "delivered", "failed"]
+    recipient: str | None = absent()
+    updated_at: str | None = absent()
+    attempts: list[DeliveryAttempt]
+
+    @classmethod
+    def of(cls, delivery: Delivery | None) -> DeliveryView:
+        from periodyear.domain.calendar import format_instant  # noqa: PLC0415
+
+        if delivery is None:
+            return cls(status="pending", attempts=[])
+        return cls(
+            channel=delivery.channel.value if delivery.channel else None,
+            status=delivery.status.value,
+            recipient=delivery.recipient,
+            updated_at=format_instant(delivery.updated_at),
+            attempts=[
+                DeliveryAttempt(
+                    channel=a.channel.value, at=format_instant(a.at), outcome=a.outcome, detail=a.detail
+                )
+                for a in delivery.attempts
+            ],
+        )
+
+
+class ResendFields(_In):
+    email: Email | None = Field(default=None, description="where to send it; absent: the invoice address")
+
+
+class ResendAccepted(_Out):
+    invoice_number: int
+    status: Literal["accepted"] = "accepted"
+
+
 class InvoiceRecord(_Out):
     """CONTRACT §6, allocations merged; amounts as decimal strings (two decimals)."""
 
@@ -271,9 +318,10 @@ class InvoiceRecord(_Out):
     total: str
     status: str
     document_type: str
+    delivery: DeliveryView
 
     @classmethod
-    def of(cls, issued: IssuedInvoice) -> InvoiceRecord:
+    def of(cls, issued: IssuedInvoice, delivery: Delivery | None = None) -> InvoiceRecord:
         from periodyear.adapters.invoices import invoice_record  # noqa: PLC0415 (one route needs it)
 
         record = invoice_record(issued.invoice)
@@ -297,6 +345,7 @@ class InvoiceRecord(_Out):
         return cls(
             **plain,
             lines=lines,
+            delivery=DeliveryView.of(delivery),
             vat_rate=str(record["vat_rate"]),
             **{k: f"{record[k]:.2f}" for k in money},
         )
@@ -647,7 +696,26 @@ def list_invoices(
     responses={200: {"description": "The record"}, **_problems(404)},
 )
 def get_invoice(number: Number) -> Response[InvoiceRecord]:
-    return Response(200, "application/json", InvoiceRecord.of(invoice_reads().invoice(_caller(), number)))
+    reads = invoice_reads()
+    issued = reads.invoice(_caller(), number)
+    return Response(200, "application/json", InvoiceRecord.of(issued, reads.delivery(issued)))
+
+
+@app.post(
+    "/v1/invoices/<number>/delivery",
+    summary="E-mail the invoice again (admins), to the given address or the invoice address",
+    responses={202: {"description": "Accepted: delivery sends it"}, **_problems(400, 409, 413)},
+)
+def resend_invoice(
+    number: Number, fields: ResendFields, idempotency_key: IdempotencyKey = None
+) -> Response[ResendAccepted]:
+    def run() -> Response[ResendAccepted]:
+        import uuid  # noqa: PLC0415
+
+        invoice_reads().resend(_caller(), number, fields.email, uuid.uuid4().hex)
+        return Response(202, "application/json", ResendAccepted(invoice_number=number))
+
+    return _created(idempotency_key, f"POST /v1/invoices/{number}/delivery", fields, run)
 
 
 @app.get(
@@ -774,10 +842,11 @@ def _refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
         return _answer(413, "Body too large", f"a request body holds at most {MAX_BODY_BYTES} bytes")
     context = event.get("requestContext", {}).get("http", {})
     method, path = str(context.get("method", "")).upper(), str(context.get("path", event.get("rawPath", "")))
-    for pattern, methods in _routes():
-        if pattern.match(path) and method not in methods:
-            allowed = ", ".join(sorted(methods))
-            return _answer(405, "Method not allowed", f"{path} answers {allowed}", {"Allow": allowed})
+    # Paths may match more than one route (``/v1/invoices/2/delivery`` is a document's too).
+    answered = {m for pattern, methods in _routes() if pattern.match(path) for m in methods}
+    if answered and method not in answered:
+        allowed = ", ".join(sorted(answered))
+        return _answer(405, "Method not allowed", f"{path} answers {allowed}", {"Allow": allowed})
     content_type = str(
         {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
     )

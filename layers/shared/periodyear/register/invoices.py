@@ -8,13 +8,23 @@ most 15 minutes, never the object through this function.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from periodyear.domain.calendar import PeriodKind
-from periodyear.domain.client_register import Caller, Invalid, Member, NotFound, check_member, tenant_user
+from periodyear.domain.client_register import (
+    Caller,
+    Conflict,
+    Forbidden,
+    Invalid,
+    Member,
+    NotFound,
+    check_member,
+    tenant_user,
+)
 
 if TYPE_CHECKING:
+    from periodyear.domain.delivery import Delivery
     from periodyear.domain.invoice import IssuedInvoice
 
 LINK_SECONDS = 900
@@ -37,6 +47,17 @@ class Links(Protocol):
     def url(self, key: str, seconds: int) -> str: ...
 
 
+class DeliveryReads(Protocol):
+    def get(self, tenant_id: str, kind: PeriodKind | str, period: str) -> Delivery | None: ...
+    def many(self, keys: Any) -> dict[tuple[str, str, str], Delivery]: ...
+
+
+class Resends(Protocol):
+    def request(self, message: Mapping[str, Any]) -> None:
+        """Hand a resend request to the delivery queue."""
+        ...
+
+
 @dataclass(frozen=True)
 class InvoiceSummary:
     period_start: str  # orders the list: newest period first (each kind's stream is in that order)
@@ -48,6 +69,7 @@ class InvoiceSummary:
     document_type: str
     total: str
     currency: str
+    delivery_status: str = "pending"  # no delivery record yet: the announcement is on its way
 
 
 def _summary(kind: PeriodKind, item: Mapping[str, Any]) -> InvoiceSummary:
@@ -76,10 +98,22 @@ def _positions(cursor: str | None) -> dict[PeriodKind, str | None]:
 
 
 class InvoiceReads:
-    def __init__(self, *, members: Members, invoices: InvoiceStore, links: Links) -> None:
+    def __init__(
+        self,
+        *,
+        members: Members,
+        invoices: InvoiceStore,
+        links: Links,
+        deliveries: DeliveryReads,
+        resends: Resends,
+        documents_bucket: str,
+    ) -> None:
         self._members = members
         self._invoices = invoices
         self._links = links
+        self._deliveries = deliveries
+        self._resends = resends
+        self._bucket = documents_bucket
 
     def _tenant(self, caller: Caller) -> str:
         tenant_id, user_id = tenant_user(caller)
@@ -104,6 +138,7 @@ class InvoiceReads:
             items, more[each] = self._invoices.newest(tenant_id, each, limit=limit, before=positions[each])
             found += [_summary(each, item) for item in items]
         shown = sorted(found, key=lambda s: (s.period_start, s.invoice_number), reverse=True)[:limit]
+        shown = self._with_status(tenant_id, shown)
         left = {
             each: (more[each] or any(f.kind == each.value and f not in shown for f in found))
             for each in kinds
@@ -121,6 +156,18 @@ class InvoiceReads:
                 next_positions[each] = _DONE
         return shown, f"{next_positions[PeriodKind.MONTHLY] or ''}.{next_positions[PeriodKind.ANNUAL] or ''}"
 
+    def _with_status(self, tenant_id: str, shown: list[InvoiceSummary]) -> list[InvoiceSummary]:
+        """Each invoice's delivery status, the page's records read in one batch."""
+        if not shown:
+            return shown
+        found = self._deliveries.many([(tenant_id, s.kind, s.period) for s in shown])
+        return [
+            replace(s, delivery_status=found[(tenant_id, s.kind, s.period)].status.value)
+            if (tenant_id, s.kind, s.period) in found
+            else s
+            for s in shown
+        ]
+
     def invoice(self, caller: Caller, number: int) -> IssuedInvoice:
         tenant_id = self._tenant(caller)
         issued = self._invoices.by_number(tenant_id, number)
@@ -128,9 +175,52 @@ class InvoiceReads:
             raise NotFound(f"no invoice {number}")
         return issued
 
+    def delivery(self, issued: IssuedInvoice) -> Delivery | None:
+        draft = issued.invoice.draft
+        return self._deliveries.get(draft.tenant_id, draft.kind, draft.period.label)
+
+    def resend(self, caller: Caller, number: int, address: str | None, request_id: str) -> None:
+        """An admin asks for the invoice to be e-mailed again (CONTRACT §10); delivery sends it."""
+        tenant_id, user_id = tenant_user(caller)
+        member = self._members.member(tenant_id, user_id)
+        check_member(member)
+        if member.role != "admin":
+            raise Forbidden("only an admin of the tenant may have an invoice sent again")
+        issued = self._invoices.by_number(tenant_id, number)
+        if issued is None:
+            raise NotFound(f"no invoice {number}")
+        if not {"pdf", "csv"} <= issued.documents.keys():
+            raise Conflict(f"invoice {number}'s documents are not stored yet; try again shortly")
+        if address is not None:
+            from periodyear.domain.client_register import email_address  # noqa: PLC0415
+
+            address = email_address(address)
+        self._resends.request(
+            {"request_id": request_id, "email": address, "invoice": announcement_of(issued, self._bucket)}
+        )
+
     def document_link(self, caller: Caller, number: int, document: str) -> str:
         issued = self.invoice(caller, number)
         key = issued.documents.get(DOCUMENTS[document])
         if key is None:
             raise NotFound(f"invoice {number}'s {document} is not stored yet")
         return self._links.url(key, LINK_SECONDS)
+
+
+def announcement_of(issued: IssuedInvoice, bucket: str) -> dict[str, Any]:
+    """What delivery reads of an invoice, as ``InvoiceIssued`` carries it (documents as stored)."""
+    from periodyear.domain.payment import kid_for  # noqa: PLC0415
+
+    invoice = issued.invoice
+    draft = invoice.draft
+    return {
+        "invoice_key": {"tenant_id": draft.tenant_id, "kind": draft.kind.value, "period": draft.period.label},
+        "invoice_number": invoice.invoice_number,
+        "document_type": draft.document_type,
+        "issue_date": draft.issue_date.isoformat(),
+        "due_date": draft.due_date.isoformat(),
+        "currency": draft.currency,
+        "total": str(draft.total),
+        "kid": kid_for(invoice.invoice_number),
+        "documents": {"bucket": bucket, **issued.documents},
+    }

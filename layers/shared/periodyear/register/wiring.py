@@ -115,6 +115,7 @@ def operator_reads() -> OperatorReads:
 
 @functools.cache
 def invoice_reads() -> InvoiceReads:
+    from periodyear.adapters.deliveries import DeliveryRecords, QueuedResends  # noqa: PLC0415
     from periodyear.adapters.invoices import InvoiceRepository  # noqa: PLC0415 (the invoice routes')
 
     settings = register_settings()
@@ -122,6 +123,9 @@ def invoice_reads() -> InvoiceReads:
         members=_store(),
         invoices=InvoiceRepository(clients.dynamodb(), settings.invoices_table),
         links=clients.OnFirstUse(lambda: DocumentLinks(clients.s3(), settings.documents_bucket)),
+        deliveries=DeliveryRecords(clients.dynamodb(), settings.invoices_table),
+        resends=clients.OnFirstUse(lambda: QueuedResends(clients.sqs(), settings.delivery_queue_url)),
+        documents_bucket=settings.documents_bucket,
     )
 
 
