@@ -499,5 +499,12 @@ def test_the_register_api_takes_only_verified_tokens_and_users_cannot_write_who_
         grants["AnnounceRegisterChanges"]["Condition"]["StringEquals"]["events:source"]
         == "periodyear.register"
     )
-    assert grants["ReadInvoices"]["Action"] == ["dynamodb:GetItem", "dynamodb:Query"]
+    # reads only (BatchGetItem: a page's delivery records); a resend goes to delivery's queue
+    assert grants["ReadInvoices"]["Action"] == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"]
+    assert grants["ResendInvoices"] == {
+        "Sid": "ResendInvoices",
+        "Effect": "Allow",
+        "Action": "sqs:SendMessage",
+        "Resource": {"Fn::GetAtt": ["DeliveryQueue", "Arn"]},
+    }
     assert grants["LinkInvoiceDocuments"]["Action"] == "s3:GetObject"  # read only: Object Lock stands
