@@ -18,20 +18,16 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
-from rich.console import Console
+from botocore.exceptions import BotoCoreError, ClientError
 
 from periodyear.config import (
     BillingSettings,
-    ConfigurationError,
     DocumentSettings,
-    EnvSettings,
     MigrationSettings,
     Seller,
 )
@@ -40,104 +36,32 @@ from periodyear.domain.calendar import (
     PeriodKind,
     format_instant,
     oslo_date,
-    parse_date,
     parse_instant,
 )
-from periodyear.domain.errors import InvalidField, InvalidInstant, PeriodYearError
+from periodyear.domain.errors import InvalidField, PeriodYearError
+from periodyear_local import cli_deliveries
+from periodyear_local.cli_common import (
+    CliError,
+    _aws_problem,
+    _day,
+    _day_text,
+    _instant,
+    _month,
+    _Parser,
+    check_settings,
+    configured,
+    console,
+)
 
-console = Console(width=max(132, shutil.get_terminal_size().columns))
 BILLING_FUNCTIONS = {"monthly": "MonthlyInvoiceFunction", "annual": "AnnualInvoiceFunction"}
 MIGRATION_FUNCTION = "MigrateTenantFunction"
 DEMO_OUTPUT = frozenset({"notices", "invoices", "summary-monthly.json", "summary-annual.json"})
 
 
-class CliError(Exception):
-    """An ordinary mistake: said in one line, with the exit code."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line (and ``--help`` shows the rest)."""
-
-    def error(self, message: str) -> NoReturn:
-        raise CliError(f"{message} (see {self.prog} --help)")
-
-
 # ------------------------------------------------------------------ settings
 
 
-def check_settings(*models: type[EnvSettings]) -> None:
-    """Build each settings model from the environment now, so a gap is named before any work."""
-    problems = []
-    for model in models:
-        try:
-            model.load()
-        except ConfigurationError as error:
-            problems.append(error.problem)
-    if problems:
-        raise CliError(
-            "not configured: " + "; ".join(problems) + " (or give --stack NAME to read a deployed stack)"
-        )
-
-
-@contextmanager
-def configured(stack: str | None, functions: Sequence[str]) -> Iterator[None]:
-    """The environment of ``functions`` from ``stack`` for the block, or the environment as it is."""
-    if stack is None:
-        yield
-        return
-    from periodyear_local.sandbox import patched_environ  # noqa: PLC0415
-    from periodyear_local.stack import stack_environment  # noqa: PLC0415
-
-    with patched_environ(stack_environment(stack, functions)):
-        yield
-
-
-def _aws_problem(error: Exception) -> str:
-    if isinstance(error, NoRegionError):
-        return "no AWS region: set AWS_DEFAULT_REGION (or AWS_PROFILE with a region)"
-    if isinstance(error, NoCredentialsError):
-        return "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        code, message = details.get("Code", "Error"), details.get("Message", str(error))
-        if code == "ResourceNotFoundException":
-            return f"{message}: check the table and bucket names (or --stack NAME)"
-        return f"AWS refused the request: {code}: {message}"
-    return f"AWS could not be reached: {error}"
-
-
 # ------------------------------------------------------------------ values
-
-
-def _month(text: str) -> Period:
-    try:
-        return Period.parse_month(text)
-    except ValueError:
-        raise CliError(
-            f"--period {text} is not a month: write YYYY-MM with a month 01-12, e.g. 2022-08"
-        ) from None
-
-
-def _instant(option: str, text: str) -> datetime:
-    try:
-        return parse_instant(text)
-    except InvalidInstant:
-        raise CliError(f"{option} {text} is not an instant: write YYYY-MM-DDTHH:MM:SSZ (UTC)") from None
-
-
-def _day(option: str, text: str) -> date:
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise CliError(f"{option} {text} is not a date: write YYYY-MM-DD") from None
-
-
-def _day_text(day: date) -> str:
-    return f"{day:%d.%m.%Y}"
 
 
 # ------------------------------------------------------------------ invoice
@@ -544,6 +468,7 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0: any free)"
     )
+    cli_deliveries.add_parser(commands)
     commands.add_parser("openapi", help="print the register API's OpenAPI document, as the code describes it")
     run_cmd = commands.add_parser("run", help="a fanned-out run's status and every one of its failures")
     run_cmd.add_argument("run_id", help="as the monthly or annual handler returned it")
@@ -600,6 +525,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return show_run(args)
         if args.command == "serve":
             return serve(args)
+        if args.command == "deliveries":
+            return cli_deliveries.run(args)
         if args.command == "openapi":
             from periodyear.register.api import openapi_document  # noqa: PLC0415
 

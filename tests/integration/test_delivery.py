@@ -306,3 +306,58 @@ def test_a_resend_request_emails_the_invoice_again_once_and_a_bounce_fails_it(de
     record = deliveries.record("mail")
     assert record.status is Status.FAILED
     assert record.attempts[-1].detail == "bounced: Permanent NoEmail"
+
+
+def test_the_operator_lists_what_is_not_delivered_and_resends_one(
+    deliveries: Deliveries, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from periodyear_local.cli import main  # noqa: PLC0415
+
+    billing = deliveries.billing
+    given_two_firms(billing)
+    billing.tenant(
+        "none",
+        org_number=NON_RECEIVER,
+        email="ingen adresse",
+        clients=("c1",),
+        price_switch_date=date(2022, 1, 1),
+    )
+    billing.usage("none", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+    billing.run_month(MAY, now=AFTER_MAY)
+    deliveries.drain()
+    capsys.readouterr()
+    # When the operator asks what of May has not reached its customer
+    with patched_environ(deliveries.environment):
+        assert main(["deliveries", "--period", MAY]) == 1
+        listed = capsys.readouterr().out
+        # Then each invoice not yet delivered is named, the one no channel could deliver with why
+        assert "monthly 2022-05: 3 invoices, 0 delivered, 3 not" in listed
+        assert "none: invoice" in listed
+        assert "failed, no channel could deliver it (failed: not a PEPPOL receiver" in listed
+        assert "peppol: invoice" in listed
+        assert "sent by peppol" in listed
+        # When the operator has one invoice e-mailed again, to another address
+        number = deliveries.record("mail").ref.invoice_number
+        assert (
+            main(
+                [
+                    "deliveries",
+                    "resend",
+                    "--tenant",
+                    "mail",
+                    "--number",
+                    str(number),
+                    "--email",
+                    "kopi@mail.example",
+                ]
+            )
+            == 0
+        )
+        assert main(["deliveries", "resend", "--tenant", "mail", "--number", "999"]) == 2
+        assert main(["deliveries", "--period", "2022-13"]) == 2
+    deliveries.drain()
+    # Then it went there once; a wrong number or month was refused in one line
+    assert [m["To"] for m in deliveries.emails()] == ["invoices@mail.example", "kopi@mail.example"]
+    errors = capsys.readouterr().err
+    assert "tenant 'mail' has no invoice 999" in errors
+    assert "--period 2022-13 is not a month" in errors

@@ -11,7 +11,7 @@ to its invoice through an item ``pk`` = ``SUBMISSION#<guid>``, ``sk`` = ``SUBMIS
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -205,23 +205,41 @@ class DeliveryRecords:
             str(item["tenant_id"]), PeriodKind(item["kind"]), str(item["period"]), int(item["invoice_number"])
         )
 
+    def invoice_numbers(self, tenant_ids: Iterable[str], kind: PeriodKind, period: str) -> dict[str, int]:
+        """Which of these tenants has an invoice for the period, and its number (for the
+        operator's list of what is not delivered), 100 to a ``BatchGetItem``."""
+        keys = [
+            {"pk": {"S": tenant_pk(t)}, "sk": {"S": f"INVOICE#{kind.value}#{period}"}} for t in tenant_ids
+        ]
+        found: dict[str, int] = {}
+        for raw in self._batch_get(keys, "tenant_id, invoice_number"):
+            item = from_item(raw)
+            found[str(item["tenant_id"])] = int(item["invoice_number"])
+        return found
+
+    def _batch_get(
+        self, keys: Sequence[dict[str, Any]], projection: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(keys), 100):
+            pending: Sequence[dict[str, Any]] = keys[start : start + 100]
+            while pending:
+                request: dict[str, Any] = {"Keys": list(pending), "ConsistentRead": True}
+                if projection:
+                    request["ProjectionExpression"] = projection
+                response = self._client.batch_get_item(RequestItems={self._table: request})  # type: ignore[dict-item]
+                yield from response.get("Responses", {}).get(self._table, [])
+                unprocessed: Any = response.get("UnprocessedKeys", {})
+                pending = list(unprocessed.get(self._table, {}).get("Keys", []))
+
     def many(self, keys: Iterable[tuple[str, PeriodKind | str, str]]) -> dict[tuple[str, str, str], Delivery]:
         """The deliveries of these invoices (tenant, kind, period) that exist, 100 to a
         ``BatchGetItem``, keyed by (tenant, kind, period)."""
         wanted = [self._key(*key) for key in dict.fromkeys((t, PeriodKind(k).value, p) for t, k, p in keys)]
         found: dict[tuple[str, str, str], Delivery] = {}
-        for start in range(0, len(wanted), 100):
-            pending: Sequence[dict[str, Any]] = wanted[start : start + 100]
-            while pending:
-                response = self._client.batch_get_item(
-                    RequestItems={self._table: {"Keys": list(pending), "ConsistentRead": True}}
-                )
-                for raw in response.get("Responses", {}).get(self._table, []):
-                    delivery = delivery_from_item(from_item(raw))
-                    ref = delivery.ref
-                    found[(ref.tenant_id, ref.kind.value, ref.period)] = delivery
-                unprocessed: Any = response.get("UnprocessedKeys", {})
-                pending = list(unprocessed.get(self._table, {}).get("Keys", []))
+        for raw in self._batch_get(wanted):
+            delivery = delivery_from_item(from_item(raw))
+            ref = delivery.ref
+            found[(ref.tenant_id, ref.kind.value, ref.period)] = delivery
         return found
 
 

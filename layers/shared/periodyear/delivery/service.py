@@ -32,6 +32,8 @@ from periodyear.delivery.ports import (
 )
 from periodyear.domain import delivery as rules
 from periodyear.domain.delivery import FALLBACK, FIRST, Buyer, Channel, Delivery, InvoiceRef, Status
+from periodyear.domain.errors import UnsendableAddress
+from periodyear.domain.migration import ses_address
 from periodyear.observability import logger
 
 _SAVES = 8  # a record changed under us this often in a row means something is wrong
@@ -191,6 +193,11 @@ class DeliveryService:
     def _email(self, delivery: Delivery, cause: str, buyer: Buyer, recipient: str, now: datetime) -> str:
         if not recipient:
             return self._undeliverable(delivery, "not a PEPPOL receiver and no invoice e-mail address", now)
+        try:
+            ses_address(recipient)
+        except UnsendableAddress as unsendable:
+            reason = f"not a PEPPOL receiver, and its invoice e-mail address cannot be used: {unsendable}"
+            return self._undeliverable(delivery, reason, now)
         claimed: list[rules.Claimed | None] = []
 
         def claim(d: Delivery) -> Delivery:
