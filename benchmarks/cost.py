@@ -1,7 +1,8 @@
 """The AWS price of one monthly run, from what a run does here and the list prices in
 ``benchmarks/prices.json`` (region and date stated there; ``../shared/PRICES.md`` is the source).
 
-Run: .venv/bin/python benchmarks/cost.py   (``--tenants N`` for the measured run's size, 40 by default)
+Run: .venv/bin/python benchmarks/cost.py   (``--tenants N`` for the measured run's size, 40 by default;
+``--peppol-price USD`` for the access point's price per PEPPOL message, which is not published)
 
 One fanned-out month is run on moto as Lambda runs it (planner, queue, worker), in the steady
 state: the month after a first one, so every tenant's previous invoice is reviewed and late
@@ -13,6 +14,11 @@ EventBridge entries and the log bytes written. Lambda time is not measurable aga
 modelled as the requests times a per-request latency (stated below) plus the own compute and
 the documents' rendering measured in memory. Per-tenant figures are scaled to 10^3, 10^4 and
 10^5 tenants (the run scales linearly: benchmarks/scale.py measures the exponent).
+
+The month's invoices are then delivered as the delivery functions do it (CONTRACT §10), metered
+the same way: every other tenant is a PEPPOL receiver at the access point's stand-in, the rest
+are e-mailed (SES e-mails and their bytes counted), and every delivery is settled (outcomes
+collected, SES's events handled). Each provider call is modelled at ``PROVIDER_LATENCY_S``.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from periodyear_local.seed import batch_put, register_items, usage_item
 
 PRICES = json.loads((Path(__file__).with_name("prices.json")).read_text(encoding="utf-8"))
 LATENCY_S = 0.012  # assumed in-region round trip of one DynamoDB, S3, SQS or EventBridge call
+PROVIDER_LATENCY_S = 0.3  # assumed round trip of one call to the access point's API over the internet
+RECEIVER, NOT_RECEIVER = "999999999", "974760673"  # org numbers: every other tenant receives PEPPOL
 MEMORY_GB = 0.5  # template.yaml: MemorySize 512, arm64
 RETENTION_MONTHS = 72  # the documents' six years under Object Lock
 KB = 1024
@@ -58,6 +66,7 @@ class Meter:
         self.s3_bytes = 0
         self.s3_by_type: Counter[str] = Counter()
         self.events = 0
+        self.ses_bytes = 0
 
     @staticmethod
     def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -75,6 +84,8 @@ class Meter:
             self.s3_by_type[str(params.get("Key", "")).rsplit(".", 1)[-1]] += len(params.get("Body") or b"")
         elif service == "events" and name == "PutEvents":
             self.events += len(params.get("Entries", []))
+        elif service == "sesv2" and name == "SendEmail":
+            self.ses_bytes += len(params.get("Content", {}).get("Raw", {}).get("Data") or b"")
 
     def _dynamodb(self, name: str, params: dict[str, Any], parsed: dict[str, Any]) -> None:
         def size(raw: dict[str, Any]) -> int:
@@ -107,7 +118,11 @@ def _seed(aws: dict[str, Any], tenants: int) -> None:
         tenant = f"t{n:05d}"
         clients_ = [(f"c{k}", f"Client {k} AS", "911111111", False) for k in range(3)]
         register = register_items(
-            tenant, package="KOMPLETT", price_switch_date=date(2022, 1, 1), clients=clients_
+            tenant,
+            package="KOMPLETT",
+            price_switch_date=date(2022, 1, 1),
+            clients=clients_,
+            org_number=RECEIVER if n % 2 == 0 else NOT_RECEIVER,
         )
         batch_put(aws["dynamodb"], aws["tables"]["RegisterTable"], register)
         usage = [
@@ -136,6 +151,9 @@ def measure(tenants: int) -> dict[str, float]:
             return 1 + report.invocations, time.perf_counter() - started
 
         bill("2022-05", "2022-06-01T02:00:00Z")  # the first month, not counted
+        delivery_queue = aws["provisioned"].environment("DeliverInvoiceFunction")["DELIVERY_QUEUE_URL"]
+        aws_sqs = clients.sqs()
+        aws_sqs.purge_queue(QueueUrl=delivery_queue)  # its invoices' deliveries are not counted either
         late = [
             usage_item(f"t{n:05d}", kind, at, **who)
             for n in range(tenants)
@@ -154,6 +172,7 @@ def measure(tenants: int) -> dict[str, float]:
         logger.addHandler(handler)
         logger.setLevel("INFO")
         invocations, _ = bill("2022-06", "2022-07-01T02:00:00Z")
+        delivered = deliver_month(aws, meter, aws["provisioned"].environment("DeliverInvoiceFunction"))
         logger._logger.removeHandler(handler)  # Powertools passes addHandler on, not this
         logger.setLevel("ERROR")
         stored = aws["dynamodb"].scan(TableName=aws["tables"]["InvoicesTable"])["Items"]
@@ -173,9 +192,48 @@ def measure(tenants: int) -> dict[str, float]:
         "log_bytes": (len(logged.getvalue().encode()) + 350 * invocations) / tenants,
         **{f"s3_bytes_{ext}": n / tenants for ext, n in sorted(meter.s3_by_type.items())},
         "invoice_item_bytes": invoice_bytes / tenants,
-        "invocations": invocations / tenants,
+        "invocations": (invocations + delivered["invocations"]) / tenants,
+        "ses_emails": meter.calls["sesv2:SendEmail"] / tenants,
+        "ses_bytes": meter.ses_bytes / tenants,
+        "peppol_messages": delivered["submissions"] / tenants,
+        "provider_calls": delivered["provider_calls"] / tenants,
         "render_seconds": render,
     }
+
+
+def deliver_month(aws: dict[str, Any], meter: Meter, environment: dict[str, str]) -> dict[str, int]:
+    """Deliver the counted month's invoices as the delivery functions do, settlements included."""
+    import importlib  # noqa: PLC0415
+
+    from periodyear_local.access_point import AccessPointStandIn  # noqa: PLC0415
+    from periodyear_local.delivery import LambdaContext  # noqa: PLC0415
+    from periodyear_local.demo_delivery import fresh_process, ses_reports_each_email_delivered  # noqa: PLC0415
+    from periodyear_local.sandbox import patched_environ  # noqa: PLC0415
+    from periodyear_local.template import LOCAL_ACCESS_POINT_KEY, parameter_values  # noqa: PLC0415
+
+    environment = dict(environment)
+    legal_entity = int(parameter_values()["AccessPointLegalEntityId"])
+    with AccessPointStandIn(key=LOCAL_ACCESS_POINT_KEY, legal_entity_id=legal_entity) as stand_in:
+        stand_in.receivers = {RECEIVER}
+        environment["ACCESS_POINT_URL"] = stand_in.url
+        with patched_environ(environment):
+            fresh_process()  # its clients are made now, and metered like the run's
+            for factory in (clients.dynamodb, clients.s3, clients.events, clients.sqs, clients.sesv2):
+                factory().meta.events.register("before-parameter-build.*", meter.before)
+                factory().meta.events.register("after-call.*", meter.after)
+            handler = importlib.import_module("functions.deliver_invoice.app").handler
+            report = deliver(environment["DELIVERY_QUEUE_URL"], handler, batch_size=10)
+            collector = importlib.import_module("functions.collect_outcomes.app").handler
+            collector({}, LambdaContext(function_name="collect_outcomes", timeout_ms=240_000))
+            ses_reports_each_email_delivered(environment, aws["tables"])
+            settled = deliver(environment["DELIVERY_QUEUE_URL"], handler, batch_size=10)
+            fresh_process()
+        assert not stand_in.violations, stand_in.violations
+        return {
+            "invocations": report.invocations + settled.invocations + 1,
+            "submissions": len(stand_in.submissions),
+            "provider_calls": len(stand_in.requests),
+        }
 
 
 def render_seconds(aws: dict[str, Any]) -> float:
@@ -199,9 +257,14 @@ def render_seconds(aws: dict[str, Any]) -> float:
     return statistics.median(samples)
 
 
-def cost_table(per_tenant: dict[str, float], render: float) -> None:
+def cost_table(per_tenant: dict[str, float], render: float, peppol_price: float | None) -> None:
     p = PRICES
-    seconds = per_tenant["requests"] * LATENCY_S + render + 0.0002  # + own compute (scale.py)
+    seconds = (
+        per_tenant["requests"] * LATENCY_S
+        + per_tenant["provider_calls"] * PROVIDER_LATENCY_S
+        + render
+        + 0.0002  # + own compute (scale.py)
+    )
     rows = {
         "Lambda GB-seconds": seconds * MEMORY_GB * p["lambda_arm64_gb_second"],
         "Lambda requests": per_tenant["invocations"] * p["lambda_million_requests"] / 1e6,
@@ -215,7 +278,9 @@ def cost_table(per_tenant: dict[str, float], render: float) -> None:
         "S3 storage, 6 years": per_tenant["s3_bytes"] / 1e9 * RETENTION_MONTHS * p["s3_gb_month"],
         "SQS": per_tenant["sqs_requests"] * p["sqs_million_requests"] / 1e6,
         "EventBridge": per_tenant["events"] * p["eventbridge_million_events"] / 1e6,
-        "SES": 0.0,  # a billing run sends no e-mail (notices are the migration's)
+        "SES e-mails": per_tenant["ses_emails"] * p["ses_thousand_emails"] / 1e3,
+        "SES attachments": per_tenant["ses_bytes"] / 1e9 * p["ses_gb_attachments"],
+        "PEPPOL messages": per_tenant["peppol_messages"] * (peppol_price or 0.0),
         "CloudWatch Logs": per_tenant["log_bytes"] / 1e9 * p["cloudwatch_logs_gb"],
     }
     sizes = (1_000, 10_000, 100_000)
@@ -229,8 +294,19 @@ def cost_table(per_tenant: dict[str, float], render: float) -> None:
     print(f"   largest: {top}; per tenant and month {total * 100:.5f} cents")
     print(
         f"   Lambda time modelled: {seconds * 1000:.0f} ms a tenant ({per_tenant['requests']:.1f} requests × "
-        f"{LATENCY_S * 1000:.0f} ms, documents {render * 1000:.0f} ms)"
+        f"{LATENCY_S * 1000:.0f} ms, {per_tenant['provider_calls']:.1f} access point calls × "
+        f"{PROVIDER_LATENCY_S * 1000:.0f} ms, documents {render * 1000:.0f} ms)"
     )
+    messages = per_tenant["peppol_messages"]
+    if peppol_price is None:
+        print(
+            f"   PEPPOL messages: {messages:.2f} a tenant ({messages * 100_000:,.0f} at 10^5 tenants), "
+            f"priced at 0 here: the provider's price is the vendor's contract (--peppol-price USD)"
+        )
+    else:
+        print(
+            f"   PEPPOL messages: {messages:.2f} a tenant at {peppol_price} USD each (the operator's figure)"
+        )
 
 
 def main() -> None:
@@ -242,7 +318,8 @@ def main() -> None:
     for name, value in per_tenant.items():
         print(f"   {name:<20} {value:10.2f}")
     print(f"2. Documents of one invoice rendered in memory: {render * 1000:.0f} ms")
-    cost_table(per_tenant, render)
+    price = float(sys.argv[sys.argv.index("--peppol-price") + 1]) if "--peppol-price" in sys.argv else None
+    cost_table(per_tenant, render, price)
 
 
 if __name__ == "__main__":

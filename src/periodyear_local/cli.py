@@ -55,7 +55,9 @@ from periodyear_local.cli_common import (
 
 BILLING_FUNCTIONS = {"monthly": "MonthlyInvoiceFunction", "annual": "AnnualInvoiceFunction"}
 MIGRATION_FUNCTION = "MigrateTenantFunction"
-DEMO_OUTPUT = frozenset({"notices", "invoices", "summary-monthly.json", "summary-annual.json"})
+DEMO_OUTPUT = frozenset(
+    {"notices", "invoices", "invoice-mail", "summary-monthly.json", "summary-annual.json"}
+)
 
 
 # ------------------------------------------------------------------ settings

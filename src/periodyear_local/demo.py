@@ -45,6 +45,7 @@ from periodyear.migration.job import handle_migration_event
 from periodyear.observability import logger
 from periodyear_local.delivery import deliver
 from periodyear_local.demo_data import DemoData, generate, legacy_records
+from periodyear_local.demo_delivery import DeliveryContext, delivery_chapter, report_delivery, sent_count
 from periodyear_local.demo_register import register_chapter
 from periodyear_local.sandbox import REGION, drain_queue, local_aws, patched_environ, route_to_queue
 from periodyear_local.seed import batch_put, eventbridge_event, usage_item
@@ -478,10 +479,13 @@ def run_demo(console: Console, period: str, out: Path) -> int:
             demo.late_usage(monthly, annual, moved)
         console.rule("[bold]4. The client register's API: a new client, user and firm, billed next[/]")
         register_chapter(demo, aws, monthly, billed.following().following(), moved)
+        console.rule("[bold]5. Delivery: every invoice reaches its firm, through PEPPOL or by e-mail[/]")
+        delivered = delivery_chapter(DeliveryContext(console, out, aws["provisioned"]), sent_count())
+        report_delivery(console, delivered)
         console.print(
             f"\nOutput under {out}: notices/*.eml; invoices/<tenant>/<number>.json (the record) with "
-            f"<number>.xml (EHF), .pdf and .csv (basis) as stored in S3; "
-            f"summary-monthly.json, summary-annual.json"
+            f"<number>.xml (EHF), .pdf and .csv (basis) as stored in S3; invoice-mail/*.eml (the "
+            f"invoices e-mailed); summary-monthly.json, summary-annual.json"
         )
         billing_wiring.reset()
         migration_wiring.reset()

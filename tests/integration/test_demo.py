@@ -29,3 +29,18 @@ def test_the_demo_runs_every_chapter_and_the_clients_added_through_the_api_are_b
     assert text.count("added through the API, is named in the basis: yes") == 2
     assert "NO" not in re.findall(r"named in the basis: (\w+)", text)
     assert len(list((tmp_path / "demo" / "invoices" / "nystartet").glob("*.pdf"))) == 1
+    # every invoice the demo issued reaches its firm: some through PEPPOL, the rest by e-mail
+    total, peppol, submissions, violations, emailed, emails, missing = map(
+        int,
+        re.search(  # type: ignore[union-attr]
+            r"(\d+) invoices and credit notes: (\d+) delivered through PEPPOL \((\d+) submissions .*?"
+            r"(\d+) violations\), (\d+) by e-mail \((\d+) e-mails\), (\d+) not delivered",
+            " ".join(text.split()),
+        ).groups(),
+    )
+    assert peppol > 0
+    assert emailed > 0
+    assert (peppol + emailed, submissions, emails, violations, missing) == (total, peppol, emailed, 0, 0)
+    written = sorted((tmp_path / "demo" / "invoice-mail").glob("*.eml"))
+    assert len(written) == emailed
+    assert b"Content-Type: application/pdf" in written[0].read_bytes()

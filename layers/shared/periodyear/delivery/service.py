@@ -90,7 +90,7 @@ class DeliveryService:
                 return self._records.save(changed)
             except Moved:
                 found = self._records.get(delivery.ref.tenant_id, delivery.ref.kind, delivery.ref.period)
-                assert found is not None  # a saved delivery is never removed
+                assert found is not None  # Moved: another worker wrote it, and none is ever removed
                 delivery = found
         raise Moved(f"delivery of invoice {delivery.ref.invoice_number} kept changing")
 
@@ -105,15 +105,10 @@ class DeliveryService:
         return self._change(delivery, rules.announced)
 
     def _load(self, ref: InvoiceRef, facts: Mapping[str, Any], now: datetime) -> Delivery:
+        """The delivery as recorded, or a new one not yet written (version 0): its first step
+        writes it, on condition that no other worker did meanwhile."""
         found = self._records.get(ref.tenant_id, ref.kind, ref.period)
-        if found is not None:
-            return found
-        try:
-            return self._records.save(rules.started(ref, facts, now))
-        except Moved:  # another worker began it
-            again = self._records.get(ref.tenant_id, ref.kind, ref.period)
-            assert again is not None
-            return again
+        return found if found is not None else rules.started(ref, facts, now)
 
     # ------------------------------------------------------------------ InvoiceIssued
     def issued(self, event: Issued, now: datetime) -> str:
@@ -128,10 +123,8 @@ class DeliveryService:
         if first is not None:  # a dead worker's claim: keep the channel it chose
             channel = first.channel
         elif event.ehf_held or not event.facts.get("documents", {}).get("xml"):
-            delivery = self._change(
-                delivery, lambda d: rules.noted(d, rules.Attempt(Channel.PEPPOL, now, "held", event.ehf_held))
-            )
-            channel = Channel.EMAIL
+            held = rules.Attempt(Channel.PEPPOL, now, "held", event.ehf_held or "no EHF was made")
+            return self._email(delivery, FIRST, buyer, buyer.address, now, note=held)
         else:
             document_type: PeppolDocumentType = (
                 "creditnote" if event.facts.get("document_type") == "CREDIT_NOTE" else "invoice"
@@ -190,7 +183,16 @@ class DeliveryService:
         return self._email(delivery, FALLBACK, buyer, buyer.address, now)
 
     # ------------------------------------------------------------------ e-mail
-    def _email(self, delivery: Delivery, cause: str, buyer: Buyer, recipient: str, now: datetime) -> str:
+    def _email(
+        self,
+        delivery: Delivery,
+        cause: str,
+        buyer: Buyer,
+        recipient: str,
+        now: datetime,
+        *,
+        note: rules.Attempt | None = None,  # kept in the claim's write
+    ) -> str:
         if not recipient:
             return self._undeliverable(delivery, "not a PEPPOL receiver and no invoice e-mail address", now)
         try:
@@ -201,7 +203,8 @@ class DeliveryService:
         claimed: list[rules.Claimed | None] = []
 
         def claim(d: Delivery) -> Delivery:
-            claimed[:] = [rules.claim(d, cause, Channel.EMAIL, recipient, now)]
+            noted = rules.noted(d, note) if note is not None and not d.done(cause) else d
+            claimed[:] = [rules.claim(noted, cause, Channel.EMAIL, recipient, now)]
             return claimed[0].delivery if claimed[0] else d
 
         delivery = self._change(delivery, claim)
