@@ -370,3 +370,20 @@ def test_issued_reads_the_announcement_as_the_publisher_writes_it() -> None:
     assert (event.ref.tenant_id, event.ref.invoice_number, event.ehf_held) == ("firm-1", 7, "held")
     assert event.ref.idempotency_guid() == issued_from_detail(detail()).ref.idempotency_guid()
     assert len(event.ref.idempotency_guid()) == 36
+
+
+def test_a_crash_after_announcing_a_settlement_repeats_the_event_and_never_loses_it(world: World) -> None:
+    world.issued("firm-2")
+
+    def crash_on_settling(delivery: Delivery) -> None:
+        if delivery.status is Status.DELIVERED:
+            world.records.before_save = None
+            raise Crash("after the event, before the record")
+
+    world.records.before_save = crash_on_settling
+    with pytest.raises(Crash):
+        world.email_event("firm-2", Status.DELIVERED, "delivered")
+    assert world.delivery("firm-2").status is Status.SENT  # not recorded: SES's event comes again
+    world.email_event("firm-2", Status.DELIVERED, "delivered")
+    assert world.delivery("firm-2").status is Status.DELIVERED
+    assert [e["detail_type"] for e in world.announcer.events] == ["InvoiceDelivered", "InvoiceDelivered"]

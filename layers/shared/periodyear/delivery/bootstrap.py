@@ -36,14 +36,16 @@ def period_of(kind: PeriodKind, label: str) -> Period:
 
 
 def mail_composer(
-    documents: Documents, seller: Seller, *, sender: str, start_page_url: str | None
+    documents: Documents, seller: Callable[[], Seller], *, sender: str, start_page_url: str | None
 ) -> Callable[[Delivery, Buyer, str, datetime], Composed]:
     """The e-mail of a delivery: its facts in the buyer's language, its stored documents
-    attached byte for byte (the e-mail module and jinja2 load on the first e-mail)."""
+    attached byte for byte (the e-mail module, jinja2 and the seller's settings load on the
+    first e-mail: a PEPPOL delivery needs none of them)."""
 
     def compose(delivery: Delivery, buyer: Buyer, recipient: str, now: datetime) -> Composed:
         from periodyear.delivery.email import InvoiceMail, compose_invoice_mail  # noqa: PLC0415
 
+        issuer = seller()
         facts, ref = delivery.facts, delivery.ref
         stored: Mapping[str, str] = facts["documents"]
         attach = {
@@ -53,9 +55,9 @@ def mail_composer(
         }
         mail = InvoiceMail(
             language=buyer.language,
-            seller_name=seller.name,
-            seller_email=seller.email,
-            bank_account=seller.bank_account,
+            seller_name=issuer.name,
+            seller_email=issuer.email,
+            bank_account=issuer.bank_account,
             buyer_name=buyer.name,
             document_type=str(facts["document_type"]),
             invoice_number=ref.invoice_number,
@@ -78,28 +80,35 @@ def mail_composer(
 
 def bootstrap(
     settings: DeliverySettings,
-    seller: Seller,
+    seller: Callable[[], Seller],
     *,
-    dynamodb: DynamoDBClient,
-    s3: S3Client,
-    sesv2: SESV2Client,
-    events: EventBridgeClient,
+    dynamodb: Callable[[], DynamoDBClient],
+    s3: Callable[[], S3Client],
+    sesv2: Callable[[], SESV2Client],
+    events: Callable[[], EventBridgeClient],
     access_point: AccessPoint,
     counter: Counter,
 ) -> DeliveryService:
+    """The service over these clients' factories. Each client is made on first use, so a cold
+    start pays only for those its message needs (a PEPPOL delivery makes no SES client, a message
+    that settles nothing no bus client)."""
+    from periodyear.adapters.clients import OnFirstUse  # noqa: PLC0415
     from periodyear.adapters.deliveries import Buyers, DeliveryRecords, StoredDocuments  # noqa: PLC0415
     from periodyear.adapters.delivery_out import DeliveryEvents, SesInvoiceMailer  # noqa: PLC0415
 
-    documents = StoredDocuments(s3)
+    documents = OnFirstUse(lambda: StoredDocuments(s3()))
+    mailer = OnFirstUse(
+        lambda: SesInvoiceMailer(
+            sesv2(), sender=settings.invoice_sender, configuration_set=settings.invoice_configuration_set
+        )
+    )
     return DeliveryService(
-        records=DeliveryRecords(dynamodb, settings.invoices_table),
-        buyers=Buyers(dynamodb, settings.register_table),
+        records=DeliveryRecords(dynamodb(), settings.invoices_table),
+        buyers=Buyers(dynamodb(), settings.register_table),
         documents=documents,
         access_point=access_point,
-        mailer=SesInvoiceMailer(
-            sesv2, sender=settings.invoice_sender, configuration_set=settings.invoice_configuration_set
-        ),
-        announcer=DeliveryEvents(events, settings.event_bus_name),
+        mailer=mailer,
+        announcer=OnFirstUse(lambda: DeliveryEvents(events(), settings.event_bus_name)),
         compose=mail_composer(
             documents, seller, sender=settings.invoice_sender, start_page_url=settings.start_page_url or None
         ),
@@ -135,15 +144,16 @@ def delivery_settings() -> DeliverySettings:
 def delivery_service(counter: Counter) -> DeliveryService:
     """The service with this process's clients, for the handlers."""
     from periodyear.adapters import clients  # noqa: PLC0415
+    from periodyear.adapters.clients import OnFirstUse  # noqa: PLC0415
 
     settings = delivery_settings()
     return bootstrap(
         settings,
-        Seller.load(),
-        dynamodb=clients.dynamodb(),
-        s3=clients.s3(),
-        sesv2=clients.sesv2(),
-        events=clients.events(),
-        access_point=storecove(settings, secret_key(settings.access_point_key_secret)),
+        functools.cache(Seller.load),
+        dynamodb=clients.dynamodb,
+        s3=clients.s3,
+        sesv2=clients.sesv2,
+        events=clients.events,
+        access_point=OnFirstUse(lambda: storecove(settings, secret_key(settings.access_point_key_secret))),
         counter=counter,
     )

@@ -31,9 +31,9 @@ from periodyear.delivery.ports import (
     SubmissionRefused,
 )
 from periodyear.domain import delivery as rules
+from periodyear.domain.addresses import ses_address
 from periodyear.domain.delivery import FALLBACK, FIRST, Buyer, Channel, Delivery, InvoiceRef, Status
 from periodyear.domain.errors import UnsendableAddress
-from periodyear.domain.migration import ses_address
 from periodyear.observability import logger
 
 _SAVES = 8  # a record changed under us this often in a row means something is wrong
@@ -81,11 +81,19 @@ class DeliveryService:
 
     # ------------------------------------------------------------------ the record
     def _change(self, delivery: Delivery, rule: Callable[[Delivery], Delivery]) -> Delivery:
-        """Apply ``rule`` and save; when the record moved meanwhile, read it and apply again."""
+        """Apply ``rule`` and save; when the record moved meanwhile, read it and apply again. A
+        change that settles the delivery is announced first, then saved: a crash in between
+        announces it again on the retry (a repeat that consumers ignore by the invoice's key),
+        never loses it, and costs no second write."""
         for _ in range(_SAVES):
             changed = rule(delivery)
             if changed is delivery:
                 return delivery
+            if changed.announce is not None:
+                self._announcer.announce(changed.announce)
+                if changed.announce.get("detail_type") == "InvoiceDeliveryFailed":
+                    self._counter.count("InvoicesUndelivered")
+                changed = rules.announced(changed)
             try:
                 return self._records.save(changed)
             except Moved:
@@ -93,16 +101,6 @@ class DeliveryService:
                 assert found is not None  # Moved: another worker wrote it, and none is ever removed
                 delivery = found
         raise Moved(f"delivery of invoice {delivery.ref.invoice_number} kept changing")
-
-    def _announce(self, delivery: Delivery) -> Delivery:
-        """Put a settled delivery's event on the bus, then forget it (a crash between the two
-        puts it again on the next step: a repeat, never a loss)."""
-        if delivery.announce is None:
-            return delivery
-        self._announcer.announce(delivery.announce)
-        if delivery.announce.get("detail_type") == "InvoiceDeliveryFailed":
-            self._counter.count("InvoicesUndelivered")
-        return self._change(delivery, rules.announced)
 
     def _load(self, ref: InvoiceRef, facts: Mapping[str, Any], now: datetime) -> Delivery:
         """The delivery as recorded, or a new one not yet written (version 0): its first step
@@ -113,7 +111,7 @@ class DeliveryService:
     # ------------------------------------------------------------------ InvoiceIssued
     def issued(self, event: Issued, now: datetime) -> str:
         """Deliver an issued invoice once; what happened, in a word."""
-        delivery = self._announce(self._load(event.ref, event.facts, now))
+        delivery = self._load(event.ref, event.facts, now)
         first = delivery.send_of(FIRST)
         if delivery.done(FIRST):
             return "already-sent"
@@ -137,7 +135,7 @@ class DeliveryService:
 
     def _undeliverable(self, delivery: Delivery, reason: str, now: datetime) -> str:
         logger.error("invoice cannot be delivered", extra={"reason": reason, **_log(delivery.ref)})
-        self._announce(self._change(delivery, lambda d: rules.undeliverable(d, reason, now)))
+        self._change(delivery, lambda d: rules.undeliverable(d, reason, now))
         return "undeliverable"
 
     # ------------------------------------------------------------------ PEPPOL
@@ -224,7 +222,7 @@ class DeliveryService:
             why = str(refusal)
             self._counter.count("InvoiceEmailRefused")
             delivery = self._change(delivery, lambda d: rules.recorded(d, cause, None, now, why))
-            self._announce(self._change(delivery, lambda d: rules.settled(d, cause, Status.FAILED, now, why)))
+            self._change(delivery, lambda d: rules.settled(d, cause, Status.FAILED, now, why))
             return "failed"
         except ClientError:  # SES answered no (throttled, paused): nothing went out
             self._change(delivery, lambda d: rules.released(d, cause))
@@ -237,7 +235,7 @@ class DeliveryService:
     def resend(self, event: Issued, cause: str, address: str | None, now: datetime) -> str:
         """E-mail the invoice again (``cause``: ``resend-<request id>``), to ``address`` when
         given, else to the tenant's invoice address; once per request, however often it comes."""
-        delivery = self._announce(self._load(event.ref, event.facts, now))
+        delivery = self._load(event.ref, event.facts, now)
         buyer = self._buyers.buyer(event.ref.tenant_id)
         if buyer is None:
             return self._undeliverable(delivery, "the register holds no tenant for this invoice", now)
@@ -260,7 +258,7 @@ class DeliveryService:
             logger.warning("an outcome names no submission of ours", extra={"event": outcome.event})
             return "unmatched"
         if outcome.event == "succeeded":
-            self._announce(self._change(delivery, lambda d: rules.settled(d, FIRST, Status.DELIVERED, now)))
+            self._change(delivery, lambda d: rules.settled(d, FIRST, Status.DELIVERED, now))
             return "delivered"
         if outcome.event == "failed":
             reason = outcome.detail or "the access point could not deliver it"
@@ -297,11 +295,7 @@ class DeliveryService:
             logger.warning("an SES event names no e-mail of ours", extra={"cause": event.cause})
             return "unmatched"
         if event.outcome in (Status.DELIVERED, Status.FAILED):
-            self._announce(
-                self._change(
-                    delivery, lambda d: rules.settled(d, event.cause, event.outcome, now, event.detail)
-                )
-            )
+            self._change(delivery, lambda d: rules.settled(d, event.cause, event.outcome, now, event.detail))
             return event.outcome.value
         seen = rules.Attempt(Channel.EMAIL, now, event.note, event.detail)
         self._change(delivery, lambda d: d if _seen(d, seen) else rules.noted(d, seen))

@@ -251,7 +251,7 @@ class RegisterUser:
 
 def email_address(value: str, name: str = "email") -> str:
     """A bare e-mail address (the notice's rule: no display name, no line break), else 422."""
-    from periodyear.domain.migration import is_address  # noqa: PLC0415
+    from periodyear.domain.addresses import is_address  # noqa: PLC0415
 
     if not is_address(value):
         raise Invalid(f"{name} is not an e-mail address", fields={name: "not an address"})

@@ -11,9 +11,9 @@ one window in which a second copy can go out, which the service counts.
 
 The delivery's ``channel``, ``recipient`` and ``status`` follow its current send (the cause
 claimed last). Settlements (an e-mail delivered or bounced, a PEPPOL outcome) are applied to
-the send they name; a repeated settlement changes nothing. A settled current send leaves an
-announcement (``InvoiceDelivered`` / ``InvoiceDeliveryFailed``) in the record until it is put
-on the bus, so a crash repeats it rather than loses it.
+the send they name; a repeated settlement changes nothing. A settlement of the current send
+carries its announcement (``InvoiceDelivered`` / ``InvoiceDeliveryFailed``), which the service
+puts on the bus before it saves the settlement, so a crash repeats it rather than loses it.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class Delivery:
     current: str | None = None  # the cause claimed last
     sends: Mapping[str, Send] = field(default_factory=dict)
     attempts: tuple[Attempt, ...] = ()
-    announce: Mapping[str, Any] | None = None  # settled, not yet put on the bus
+    announce: Mapping[str, Any] | None = None  # to put on the bus with this change (never stored)
     version: int = 0
 
     def send_of(self, cause: str) -> Send | None:
