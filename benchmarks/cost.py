@@ -46,6 +46,9 @@ from periodyear.observability import logger
 from periodyear_local.delivery import deliver
 from periodyear_local.sandbox import local_aws
 from periodyear_local.seed import batch_put, register_items, usage_item
+from periodyear_local.template import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT))  # the delivery handlers, imported as Lambda imports them
 
 PRICES = json.loads((Path(__file__).with_name("prices.json")).read_text(encoding="utf-8"))
 LATENCY_S = 0.012  # assumed in-region round trip of one DynamoDB, S3, SQS or EventBridge call
@@ -211,7 +214,7 @@ def deliver_month(aws: dict[str, Any], meter: Meter, environment: dict[str, str]
     from periodyear_local.sandbox import patched_environ  # noqa: PLC0415
     from periodyear_local.template import LOCAL_ACCESS_POINT_KEY, parameter_values  # noqa: PLC0415
 
-    environment = dict(environment)
+    environment = dict(environment) | {"POWERTOOLS_METRICS_DISABLED": "true"}
     legal_entity = int(parameter_values()["AccessPointLegalEntityId"])
     with AccessPointStandIn(key=LOCAL_ACCESS_POINT_KEY, legal_entity_id=legal_entity) as stand_in:
         stand_in.receivers = {RECEIVER}
