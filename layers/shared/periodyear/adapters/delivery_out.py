@@ -41,8 +41,9 @@ class SesInvoiceMailer:
             )
         except ClientError as error:
             if error_code(error) in _REFUSED_FOR_GOOD:
-                message = error.response.get("Error", {}).get("Message", "")
-                raise MailRefused(f"SES refused the e-mail: {error_code(error)} {message}".strip()) from None
+                # The code only: SES's message can name the recipient, and the reason reaches the
+                # bus (InvoiceDeliveryFailed carries no address, CONTRACT §10) and the logs.
+                raise MailRefused(f"SES refused the e-mail: {error_code(error)}") from None
             raise
         return str(response["MessageId"])
 
