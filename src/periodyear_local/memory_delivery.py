@@ -69,6 +69,9 @@ class QueuedInMemory:
     def request(self, message: Mapping[str, Any]) -> None:
         self.messages.append({"resend": dict(message)})
 
+    def fallback(self, ref: InvoiceRef) -> None:
+        self.messages.append({"fallback": ref})
+
 
 @dataclass
 class MemoryBuyers:

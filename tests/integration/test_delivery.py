@@ -361,3 +361,24 @@ def test_the_operator_lists_what_is_not_delivered_and_resends_one(
     errors = capsys.readouterr().err
     assert "tenant 'mail' has no invoice 999" in errors
     assert "--period 2022-13 is not a month" in errors
+
+
+def test_a_failed_outcome_is_emailed_once_by_the_delivery_function(deliveries: Deliveries) -> None:
+    billing = deliveries.billing
+    billing.tenant("peppol", org_number=RECEIVER, clients=("c1",), price_switch_date=date(2022, 1, 1))
+    billing.usage("peppol", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
+    deliveries.stand_in.fails_delivery.add(RECEIVER)
+    billing.run_month(MAY, now=AFTER_MAY)
+    deliveries.drain()
+    assert deliveries.collect()["outcomes"] == {"failed": 1}
+    assert deliveries.emails() == []  # the collector hands it on, the delivery function sends it
+    deliveries.drain()
+    deliveries.drain()
+    (message,) = deliveries.emails()
+    record = deliveries.record("peppol")
+    assert (message["To"], record.channel.value, record.status) == (
+        "post@peppol.example",
+        "email",
+        Status.SENT,
+    )
+    assert [a.outcome for a in record.attempts] == ["submitted", "refused", "sent"]

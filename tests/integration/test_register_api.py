@@ -320,6 +320,8 @@ def test_an_invoice_shows_its_delivery_and_an_admin_has_it_emailed_again_once_pe
     assert request("POST", "/v1/invoices/3/delivery", body={})["statusCode"] == 404
     wrong = request("POST", "/v1/invoices/2/delivery", body={"email": "kopi"})
     assert (wrong["statusCode"], "email" in body_of(wrong)["errors"]) == (422, True)
+    unsendable = request("POST", "/v1/invoices/2/delivery", body={"email": "bjørn@a.example"})
+    assert (unsendable["statusCode"], body_of(unsendable)["errors"]) == (422, {"email": "cannot be sent to"})
     added = request("POST", "/v1/users", body={"name": "Per", "email": "per@a.example", "role": "user"})
     per = {"custom:tenant_id": "firm-a", "custom:user_id": body_of(added)["user_id"]}
     assert request("POST", "/v1/invoices/2/delivery", claims=per, body={})["statusCode"] == 403

@@ -102,6 +102,7 @@ def test_failures_raise_alarms() -> None:
         ("PeppolRefused", json.dumps([service])),
         ("AccessPointNotAuthorised", json.dumps([service])),
         ("DeliveryMessagesRefused", json.dumps([service])),
+        ("PeppolOutcomesUnmatched", json.dumps([service])),
     }
 
 
@@ -132,24 +133,31 @@ def test_issued_invoices_and_ses_events_reach_the_delivery_queue() -> None:
 
 
 def test_delivery_reads_documents_and_its_secret_and_writes_only_its_records() -> None:
-    for function in ("DeliverInvoiceFunction", "CollectOutcomesFunction"):
-        assert resource(function)["Properties"]["Policies"] == [{"Ref": "DeliveryPolicy"}]
-    statements = resource("DeliveryPolicy")["Properties"]["PolicyDocument"]["Statement"]
-    actions = {
-        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    def actions(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
+        return {
+            s["Sid"]: set([s["Action"]] if isinstance(s["Action"], str) else s["Action"]) for s in statements
+        }
+
+    shared = resource("DeliveryPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assert actions(shared) == {
+        "DeliveryRecords": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        "TheAccessPointKey": {"secretsmanager:GetSecretValue"},
+        "AnnounceDeliveries": {"events:PutEvents"},
     }
-    assert actions == {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "s3:GetObject",
-        "secretsmanager:GetSecretValue",
-        "ses:SendEmail",
-        "events:PutEvents",
-    }
-    by_sid = {s["Sid"]: s for s in statements}
+    by_sid = {s["Sid"]: s for s in shared}
     assert by_sid["TheAccessPointKey"]["Resource"] == {"Ref": "AccessPointKeySecret"}
     assert by_sid["DeliveryRecords"]["Resource"] == {"Fn::GetAtt": ["InvoicesTable", "Arn"]}
-    assert by_sid["WhereInvoicesGo"]["Action"] == "dynamodb:GetItem"
+    deliver = resource("DeliverInvoiceFunction")["Properties"]["Policies"]
+    assert deliver[0] == {"Ref": "DeliveryPolicy"}
+    assert actions(deliver[1]["Statement"]) == {
+        "WhereInvoicesGo": {"dynamodb:GetItem"},
+        "ReadTheDocuments": {"s3:GetObject"},  # never a write: documents go as stored
+        "EmailInvoices": {"ses:SendEmail"},
+        "PutFailedMessagesBackLater": {"sqs:ChangeMessageVisibility"},
+    }
+    collect = resource("CollectOutcomesFunction")["Properties"]["Policies"]
+    assert collect[0] == {"Ref": "DeliveryPolicy"}
+    assert actions(collect[1]["Statement"]) == {"HandFallbacksToDelivery": {"sqs:SendMessage"}}
     assert "SecretString" not in resource("AccessPointKeySecret")["Properties"]  # the operator sets it
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from periodyear.delivery.messages import issued_from_detail
 from periodyear.delivery.ports import AccessPointNotAuthorised, AccessPointUnavailable
@@ -20,6 +21,7 @@ from periodyear_local.memory_delivery import (
     MemoryBuyers,
     MemoryDeliveryRecords,
     MemoryDocuments,
+    QueuedInMemory,
     TallyCounter,
 )
 
@@ -61,6 +63,7 @@ class World:
         self.mailer = FakeMailer()
         self.announcer = ListAnnouncer()
         self.counter = TallyCounter()
+        self.queue = QueuedInMemory()
         self.buyers = MemoryBuyers(
             {
                 "firm-1": Buyer("firm-1", "Regnskap AS", RECEIVER, "faktura@regnskap.no", "nb"),
@@ -88,7 +91,15 @@ class World:
             announcer=self.announcer,
             compose=compose,
             counter=self.counter,
+            requests=self.queue,
         )
+
+    def collect(self, now: datetime = NOW) -> dict[str, int]:
+        """The collector's run, then the delivery function taking the fallbacks it queued."""
+        counts = self.service.collect(now, lambda: True)
+        while self.queue.messages:
+            self.service.fallback(self.queue.messages.pop(0)["fallback"], now)
+        return counts
 
     def issued(self, tenant: str = "firm-1", now: datetime = NOW, **kwargs: Any) -> str:
         return self.service.issued(issued_from_detail(detail(tenant, **kwargs)), now)
@@ -129,7 +140,7 @@ def test_a_peppol_receiver_gets_the_stored_ehf_once_and_its_outcome_settles_it(w
     # When the provider's outcome arrives, and again
     world.access_point.outcome(guid(world), "succeeded")
     world.access_point.outcome(guid(world), "succeeded")
-    assert world.service.collect(NOW, lambda: True) == {"delivered": 2}
+    assert world.collect() == {"delivered": 2}
     assert world.access_point.outcomes == []  # each acknowledged once recorded
     # Then it is delivered, announced once, without an e-mail address in the event
     assert world.delivery().status is Status.DELIVERED
@@ -199,7 +210,7 @@ def test_a_failed_outcome_is_emailed_once_however_often_it_comes(world: World) -
     world.issued()
     for _ in range(3):
         world.access_point.outcome(guid(world), "failed", "receiver rejected the document")
-    world.service.collect(NOW, lambda: True)
+    world.collect()
     assert [m["tags"]["cause"] for m in world.mailer.sent] == [FALLBACK]
     assert world.counter.counts["PeppolRefused"] == 1
     assert world.delivery().channel is Channel.EMAIL
@@ -216,13 +227,25 @@ def test_a_configuration_fault_is_never_turned_into_an_email(world: World) -> No
     assert len(world.access_point.taken) == 1
 
 
-def test_a_provider_that_is_down_is_tried_again_and_submits_once(world: World) -> None:
+def test_a_provider_that_is_down_is_tried_again_after_the_lease_and_submits_once(world: World) -> None:
+    # Given a 503: the provider may have taken the submission, so the claim stands
     world.access_point.failures["submission"] = AccessPointUnavailable("503", retry_after=None)
     with pytest.raises(AccessPointUnavailable):
         world.issued()
-    assert world.issued() == "peppol"
+    with pytest.raises(Busy):
+        world.issued(now=NOW + timedelta(minutes=1))
+    # When its lease is over, the same idempotencyGuid makes the takeover safe
+    assert world.issued(now=NOW + LEASE + timedelta(seconds=1)) == "peppol"
     assert len(world.access_point.taken) == 1
     assert world.mailer.sent == []
+
+
+def test_a_throttled_submission_is_given_back_and_tried_again_at_once(world: World) -> None:
+    world.access_point.failures["submission"] = AccessPointUnavailable("429", 3, refused_unread=True)
+    with pytest.raises(AccessPointUnavailable):
+        world.issued()
+    assert world.issued(now=NOW + timedelta(seconds=5)) == "peppol"
+    assert len(world.access_point.taken) == 1
 
 
 def test_no_receiver_and_no_address_is_a_clear_failure_announced_and_counted(world: World) -> None:
@@ -317,7 +340,7 @@ def test_a_crash_after_each_peppol_step_still_submits_once(world: World, step: s
     assert "InvoiceEmailMaybeRepeated" not in world.counter.counts
     # and the provider's outcome still finds it, though its answer to the first worker was lost
     world.access_point.outcome(guid(world), "succeeded")
-    assert world.service.collect(later, lambda: True) == {"delivered": 1}
+    assert world.collect(later) == {"delivered": 1}
     assert world.delivery().status is Status.DELIVERED
 
 
@@ -387,3 +410,74 @@ def test_a_crash_after_announcing_a_settlement_repeats_the_event_and_never_loses
     world.email_event("firm-2", Status.DELIVERED, "delivered")
     assert world.delivery("firm-2").status is Status.DELIVERED
     assert [e["detail_type"] for e in world.announcer.events] == ["InvoiceDelivered", "InvoiceDelivered"]
+
+
+def _ses_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "no"}}, "SendEmail")
+
+
+def test_a_refusal_whose_email_failed_for_now_is_emailed_when_the_announcement_comes_again(
+    world: World,
+) -> None:
+    # Given a refused submission whose fallback e-mail SES throttled
+    world.access_point.refusing[RECEIVER] = "not accepted"
+    world.mailer.failures.append(_ses_error("TooManyRequestsException"))
+    with pytest.raises(ClientError):
+        world.issued()
+    assert world.delivery().status is Status.PENDING
+    # When the message comes again, the e-mail goes, once; PEPPOL is not tried again
+    assert world.issued(now=NOW + timedelta(seconds=30)) == "email"
+    assert world.issued(now=NOW + timedelta(minutes=1)) == "already-sent"
+    assert [m["tags"]["cause"] for m in world.mailer.sent] == [FALLBACK]
+    assert len(world.access_point.taken) == 0
+
+
+def test_an_ses_failure_that_may_have_sent_keeps_the_claim_and_counts_the_takeover(world: World) -> None:
+    world.mailer.failures.append(_ses_error("InternalFailure"))
+    with pytest.raises(ClientError):
+        world.issued("firm-2")
+    with pytest.raises(Busy):
+        world.issued("firm-2", now=NOW + timedelta(minutes=1))
+    assert world.issued("firm-2", now=NOW + LEASE + timedelta(seconds=1)) == "email"
+    assert world.counter.counts["InvoiceEmailMaybeRepeated"] == 1
+
+
+def test_an_international_domain_is_sent_to_in_the_form_ses_takes(world: World) -> None:
+    world.buyers.buyers["firm-2"] = Buyer("firm-2", "Blåbær AS", NON_RECEIVER, "post@blåbær.no", "nb")
+    assert world.issued("firm-2") == "email"
+    assert world.mailer.sent[0]["recipient"] == "post@xn--blbr-roah.no"
+
+
+def test_a_copy_of_a_delivered_invoice_never_changes_its_status(world: World) -> None:
+    world.issued("firm-2")
+    world.email_event("firm-2", Status.DELIVERED, "delivered")
+    event = issued_from_detail(detail("firm-2"))
+    # a copy to an address that cannot be used, and one that bounces for good
+    assert world.service.resend(event, "resend-a", "ikke en adresse", NOW) == "undeliverable"
+    assert world.service.resend(event, "resend-b", "kopi@talltal.no", NOW) == "email"
+    copy = next(m for m in world.mailer.sent if m["recipient"] == "kopi@talltal.no")
+    bounce = EmailEvent(
+        world.delivery("firm-2").ref, "resend-b", copy["message_id"], Status.FAILED, "bounced", "x"
+    )
+    world.service.email_event(bounce, NOW)
+    delivery = world.delivery("firm-2")
+    assert (delivery.status, delivery.recipient) == (Status.DELIVERED, "post@talltal.no")
+    assert [e["detail_type"] for e in world.announcer.events] == ["InvoiceDelivered"]
+    assert [a.outcome for a in delivery.attempts][-3:] == ["failed", "sent", "failed"]
+
+
+def test_a_failed_outcome_after_a_delivered_one_emails_nothing(world: World) -> None:
+    world.issued()
+    world.access_point.outcome(guid(world), "succeeded")
+    world.access_point.outcome(guid(world), "failed", "late and wrong")
+    world.collect()
+    assert world.delivery().status is Status.DELIVERED
+    assert world.mailer.sent == []
+
+
+def test_the_collector_hands_a_fallback_to_the_queue_and_takes_the_next_outcome(world: World) -> None:
+    world.issued()
+    world.access_point.outcome(guid(world), "failed", "receiver unknown")
+    assert world.service.collect(NOW, lambda: True) == {"failed": 1}
+    assert world.mailer.sent == []  # the delivery function sends it, not the collector
+    assert [type(m["fallback"]).__name__ for m in world.queue.messages] == ["InvoiceRef"]

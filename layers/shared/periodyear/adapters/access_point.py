@@ -172,7 +172,9 @@ class StorecoveAccessPoint:
         if status in (401, 403):
             raise AccessPointNotAuthorised(f"{operation}: answered {status} (the key or the legal entity)")
         if status == 429:
-            raise AccessPointUnavailable(f"{operation}: throttled (429)", _retry_after(retry_after))
+            raise AccessPointUnavailable(
+                f"{operation}: throttled (429)", _retry_after(retry_after), refused_unread=True
+            )
         if status >= 500:
             raise AccessPointUnavailable(f"{operation}: the access point failed ({status})")
         # An answer the document does not allow for this operation (a 3xx, a 404 on discovery),

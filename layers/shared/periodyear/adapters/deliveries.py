@@ -273,7 +273,8 @@ class Buyers:
 
 
 class QueuedResends:
-    """Resend requests on the delivery queue (``{"resend": …}``), for the delivery function."""
+    """Requests for the delivery function on its queue: a resend (``{"resend": …}``) and the
+    e-mail instead of a refused submission (``{"fallback": …}``)."""
 
     def __init__(self, client: SQSClient, url: str) -> None:
         self._client = client
@@ -281,6 +282,15 @@ class QueuedResends:
 
     def request(self, message: Mapping[str, Any]) -> None:
         self._client.send_message(QueueUrl=self._url, MessageBody=json.dumps({"resend": dict(message)}))
+
+    def fallback(self, ref: InvoiceRef) -> None:
+        body = {
+            "tenant_id": ref.tenant_id,
+            "kind": ref.kind.value,
+            "period": ref.period,
+            "invoice_number": ref.invoice_number,
+        }
+        self._client.send_message(QueueUrl=self._url, MessageBody=json.dumps({"fallback": body}))
 
 
 class StoredDocuments:

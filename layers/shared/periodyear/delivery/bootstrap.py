@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
 
 SECRET_MAX_AGE = 300  # seconds a read API key is kept: a rotated key is used within five minutes
 
@@ -86,6 +87,7 @@ def bootstrap(
     s3: Callable[[], S3Client],
     sesv2: Callable[[], SESV2Client],
     events: Callable[[], EventBridgeClient],
+    sqs: Callable[[], SQSClient],
     access_point: AccessPoint,
     counter: Counter,
 ) -> DeliveryService:
@@ -93,7 +95,12 @@ def bootstrap(
     start pays only for those its message needs (a PEPPOL delivery makes no SES client, a message
     that settles nothing no bus client)."""
     from periodyear.adapters.clients import OnFirstUse  # noqa: PLC0415
-    from periodyear.adapters.deliveries import Buyers, DeliveryRecords, StoredDocuments  # noqa: PLC0415
+    from periodyear.adapters.deliveries import (  # noqa: PLC0415
+        Buyers,
+        DeliveryRecords,
+        QueuedResends,
+        StoredDocuments,
+    )
     from periodyear.adapters.delivery_out import DeliveryEvents, SesInvoiceMailer  # noqa: PLC0415
 
     documents = OnFirstUse(lambda: StoredDocuments(s3()))
@@ -113,6 +120,7 @@ def bootstrap(
             documents, seller, sender=settings.invoice_sender, start_page_url=settings.start_page_url or None
         ),
         counter=counter,
+        requests=OnFirstUse(lambda: QueuedResends(sqs(), settings.delivery_queue_url)),
     )
 
 
@@ -154,6 +162,7 @@ def delivery_service(counter: Counter) -> DeliveryService:
         s3=clients.s3,
         sesv2=clients.sesv2,
         events=clients.events,
+        sqs=clients.sqs,
         access_point=OnFirstUse(lambda: storecove(settings, secret_key(settings.access_point_key_secret))),
         counter=counter,
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from periodyear.delivery.messages import MalformedMessage, Resend, read_message
+from periodyear.delivery.messages import Fallback, MalformedMessage, Resend, read_message
 from periodyear.delivery.ports import AccessPointNotAuthorised, AccessPointUnavailable
 from periodyear.delivery.service import DeliveryService, EmailEvent, Issued
 from periodyear.domain.delivery import LEASE, Busy
@@ -65,6 +65,9 @@ def deliver(record: SQSRecord, service: DeliveryService, metrics: Metrics) -> st
         context = {"tenant_id": request.ref.tenant_id, "invoice_number": request.ref.invoice_number}
         with logger.append_context_keys(**context):
             outcome = service.issued(request, now)
+    elif isinstance(request, Fallback):
+        with logger.append_context_keys(tenant_id=request.ref.tenant_id, cause="fallback"):
+            outcome = service.fallback(request.ref, now)
     elif isinstance(request, Resend):
         with logger.append_context_keys(tenant_id=request.issued.ref.tenant_id, cause=request.cause):
             outcome = service.resend(request.issued, request.cause, request.address, now)

@@ -35,7 +35,12 @@ class Resend:
     address: str | None
 
 
-Request = Issued | EmailEvent | Resend
+@dataclass(frozen=True)
+class Fallback:
+    ref: InvoiceRef
+
+
+Request = Issued | EmailEvent | Resend | Fallback
 
 
 def read_message(body: str) -> Request:
@@ -47,6 +52,11 @@ def read_message(body: str) -> Request:
         raise MalformedMessage("the message is not a JSON object")
     if "resend" in message:
         return _resend(message["resend"])
+    if "fallback" in message:
+        body = message["fallback"]
+        if not isinstance(body, dict):
+            raise MalformedMessage("a fallback names no invoice")
+        return Fallback(_ref(body, body.get("invoice_number")))
     source, detail_type = message.get("source"), message.get("detail-type")
     detail = message.get("detail")
     if not isinstance(detail, dict):

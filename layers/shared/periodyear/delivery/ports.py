@@ -25,11 +25,13 @@ class AccessPointError(Exception):
 
 class AccessPointUnavailable(AccessPointError):
     """429, a 5xx, a timeout or a broken connection: try again later (``retry_after`` seconds
-    when the provider said so)."""
+    when the provider said so). ``refused_unread``: the provider answered that it did not take
+    the request (429); after any other of these a submission may have been taken."""
 
-    def __init__(self, problem: str, retry_after: int | None = None) -> None:
+    def __init__(self, problem: str, retry_after: int | None = None, *, refused_unread: bool = False) -> None:
         super().__init__(problem)
         self.retry_after = retry_after
+        self.refused_unread = refused_unread
 
 
 class AccessPointNotAuthorised(AccessPointError):
@@ -132,3 +134,9 @@ class Announcer(Protocol):
 
 class Counter(Protocol):
     def count(self, name: str, value: int = 1) -> None: ...
+
+
+class Requests(Protocol):
+    def fallback(self, ref: InvoiceRef) -> None:
+        """Have the delivery function e-mail a refused invoice instead (through its queue)."""
+        ...

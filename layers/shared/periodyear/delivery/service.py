@@ -16,9 +16,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from periodyear.adapters.deliveries import Moved
+from periodyear.adapters.errors import error_code
 from periodyear.delivery.ports import (
     AccessPoint,
     AccessPointError,
+    AccessPointNotAuthorised,
+    AccessPointUnavailable,
     Announcer,
     BuyerDirectory,
     Counter,
@@ -28,15 +31,40 @@ from periodyear.delivery.ports import (
     MailRefused,
     PeppolDocumentType,
     ProviderOutcome,
+    Requests,
     SubmissionRefused,
 )
 from periodyear.domain import delivery as rules
 from periodyear.domain.addresses import ses_address
-from periodyear.domain.delivery import FALLBACK, FIRST, Buyer, Channel, Delivery, InvoiceRef, Status
+from periodyear.domain.delivery import (
+    FALLBACK,
+    FIRST,
+    Buyer,
+    Channel,
+    Delivery,
+    DeliveryError,
+    InvoiceRef,
+    Status,
+    is_resend,
+)
 from periodyear.domain.errors import UnsendableAddress
 from periodyear.observability import logger
 
-_SAVES = 8  # a record changed under us this often in a row means something is wrong
+_SAVES = 8
+# SES's answers that prove it sent nothing (anything else, a 5xx above all, may have been taken)
+SES_SENT_NOTHING = frozenset(
+    {
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "SendingPausedException",
+        "AccountSuspendedException",
+        "MailFromDomainNotVerifiedException",
+        "NotFoundException",
+        "AccessDeniedException",
+        "ThrottlingException",
+        "Throttling",
+    }
+)  # a record changed under us this often in a row means something is wrong
 
 
 @dataclass(frozen=True)
@@ -69,6 +97,7 @@ class DeliveryService:
         announcer: Announcer,
         compose: Compose,
         counter: Counter,
+        requests: Requests,
     ) -> None:
         self._records = records
         self._buyers = buyers
@@ -78,6 +107,7 @@ class DeliveryService:
         self._announcer = announcer
         self._compose = compose
         self._counter = counter
+        self._requests = requests
 
     # ------------------------------------------------------------------ the record
     def _change(self, delivery: Delivery, rule: Callable[[Delivery], Delivery]) -> Delivery:
@@ -113,6 +143,8 @@ class DeliveryService:
         """Deliver an issued invoice once; what happened, in a word."""
         delivery = self._load(event.ref, event.facts, now)
         first = delivery.send_of(FIRST)
+        if first is not None and first.settled == "refused" and not delivery.done(FALLBACK):
+            return self.fallback(delivery.ref, now)  # the refusal's e-mail did not go out yet
         if delivery.done(FIRST):
             return "already-sent"
         buyer = self._buyers.buyer(event.ref.tenant_id)
@@ -133,9 +165,16 @@ class DeliveryService:
             return self._submit(delivery, buyer, now)
         return self._email(delivery, FIRST, buyer, buyer.address, now)
 
-    def _undeliverable(self, delivery: Delivery, reason: str, now: datetime) -> str:
+    def _undeliverable(self, delivery: Delivery, reason: str, now: datetime, *, extra: bool = False) -> str:
+        """No channel can take it: the delivery fails, announced; ``extra``: only a copy of a
+        delivered invoice could not be sent, which is kept in ``attempts`` and changes nothing."""
         logger.error("invoice cannot be delivered", extra={"reason": reason, **_log(delivery.ref)})
-        self._change(delivery, lambda d: rules.undeliverable(d, reason, now))
+        if extra:
+            self._change(
+                delivery, lambda d: rules.noted(d, rules.Attempt(Channel.EMAIL, now, "failed", reason))
+            )
+        else:
+            self._change(delivery, lambda d: rules.undeliverable(d, reason, now))
         return "undeliverable"
 
     # ------------------------------------------------------------------ PEPPOL
@@ -164,10 +203,14 @@ class DeliveryService:
             )
             delivery = self._change(delivery, lambda d: rules.refused(d, FIRST, why, now))
             return self._fallback(delivery, buyer, now)
-        except AccessPointError:
-            self._change(
-                delivery, lambda d: rules.released(d, FIRST)
-            )  # the provider's key makes a retry safe
+        except AccessPointError as error:
+            # Given back only when the provider certainly took nothing (401/403, 429); after a
+            # timeout or a 5xx it may have: the claim stands, and its lease ends in a takeover
+            # that the same idempotencyGuid makes safe.
+            if isinstance(error, AccessPointNotAuthorised) or (
+                isinstance(error, AccessPointUnavailable) and error.refused_unread
+            ):
+                self._change(delivery, lambda d: rules.released(d, FIRST))
             raise
         if submitted.guid is not None:
             self._records.link_submission(submitted.guid, ref)
@@ -180,6 +223,20 @@ class DeliveryService:
         """The e-mail after PEPPOL refused or failed: once, to the invoice address."""
         return self._email(delivery, FALLBACK, buyer, buyer.address, now)
 
+    def fallback(self, ref: InvoiceRef, now: datetime) -> str:
+        """The fallback e-mail of a delivery whose submission was refused or failed (the
+        collector hands it here through the queue, so one outcome never holds up the next)."""
+        delivery = self._records.get(ref.tenant_id, ref.kind, ref.period)
+        first = delivery.send_of(FIRST) if delivery else None
+        if delivery is None or first is None or first.settled != "refused":
+            raise DeliveryError(f"invoice {ref.invoice_number} has no refused submission to e-mail instead")
+        if delivery.done(FALLBACK):
+            return "already-sent"
+        buyer = self._buyers.buyer(ref.tenant_id)
+        if buyer is None:
+            return self._undeliverable(delivery, "the register holds no tenant for this invoice", now)
+        return self._fallback(delivery, buyer, now)
+
     # ------------------------------------------------------------------ e-mail
     def _email(
         self,
@@ -191,18 +248,20 @@ class DeliveryService:
         *,
         note: rules.Attempt | None = None,  # kept in the claim's write
     ) -> str:
+        extra = is_resend(cause) and delivery.status is Status.DELIVERED  # a copy: the status stays
+        why = {FIRST: "not a PEPPOL receiver, and ", FALLBACK: "PEPPOL refused it, and "}.get(cause, "")
         if not recipient:
-            return self._undeliverable(delivery, "not a PEPPOL receiver and no invoice e-mail address", now)
+            return self._undeliverable(delivery, f"{why}no invoice e-mail address", now, extra=extra)
         try:
-            ses_address(recipient)
+            recipient = ses_address(recipient)  # the domain as SES and the To header take it (IDNA)
         except UnsendableAddress as unsendable:
-            reason = f"not a PEPPOL receiver, and its invoice e-mail address cannot be used: {unsendable}"
-            return self._undeliverable(delivery, reason, now)
+            reason = f"{why}its invoice e-mail address cannot be used: {unsendable}"
+            return self._undeliverable(delivery, reason, now, extra=extra)
         claimed: list[rules.Claimed | None] = []
 
         def claim(d: Delivery) -> Delivery:
             noted = rules.noted(d, note) if note is not None and not d.done(cause) else d
-            claimed[:] = [rules.claim(noted, cause, Channel.EMAIL, recipient, now)]
+            claimed[:] = [rules.claim(noted, cause, Channel.EMAIL, recipient, now, current=not extra)]
             return claimed[0].delivery if claimed[0] else d
 
         delivery = self._change(delivery, claim)
@@ -224,9 +283,10 @@ class DeliveryService:
             delivery = self._change(delivery, lambda d: rules.recorded(d, cause, None, now, why))
             self._change(delivery, lambda d: rules.settled(d, cause, Status.FAILED, now, why))
             return "failed"
-        except ClientError:  # SES answered no (throttled, paused): nothing went out
-            self._change(delivery, lambda d: rules.released(d, cause))
-            raise
+        except ClientError as error:
+            if error_code(error) in SES_SENT_NOTHING:  # SES said no: the retry need not wait
+                self._change(delivery, lambda d: rules.released(d, cause))
+            raise  # else (a 5xx) SES may have taken it: the claim's lease ends in a counted takeover
         self._change(delivery, lambda d: rules.recorded(d, cause, message_id, now, composed.note))
         self._counter.count("InvoicesEmailed")
         return "email"
@@ -265,10 +325,11 @@ class DeliveryService:
             if delivery.sends[FIRST].settled is None:
                 self._counter.count("PeppolRefused")
             delivery = self._change(delivery, lambda d: rules.refused(d, FIRST, reason, now))
-            buyer = self._buyers.buyer(delivery.ref.tenant_id)
-            if buyer is None:
-                return self._undeliverable(delivery, "the register holds no tenant for this invoice", now)
-            return self._fallback(delivery, buyer, now)
+            if delivery.sends[FIRST].settled != "refused":  # delivered before: nothing to e-mail
+                return "noted"
+            if not delivery.done(FALLBACK):
+                self._requests.fallback(delivery.ref)
+            return "failed"
         seen = rules.Attempt(Channel.PEPPOL, now, outcome.event, outcome.detail)
         self._change(delivery, lambda d: d if _seen(d, seen) else rules.noted(d, seen))
         return "noted"

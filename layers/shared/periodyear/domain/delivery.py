@@ -148,25 +148,20 @@ def claim(
     now: datetime,
     *,
     lease: timedelta = LEASE,
+    current: bool = True,
 ) -> Claimed | None:
     """Claim ``cause`` for sending; None when it was sent already (nothing to do). ``Busy`` when
-    another worker claimed it less than ``lease`` ago."""
+    another worker claimed it less than ``lease`` ago. ``current``: the delivery follows this
+    send (False for an extra copy of a delivered invoice: its status stays ``delivered``)."""
     earlier = delivery.sends.get(cause)
     if earlier is not None and earlier.sent_at is not None:
         return None
     if earlier is not None and now < earlier.claimed_at + lease:
         raise Busy(f"{cause} is being sent by another worker since {earlier.claimed_at:%H:%M:%S}")
     send = Send(channel=channel, recipient=recipient, claimed_at=now)
-    changed = replace(
-        delivery,
-        sends={**delivery.sends, cause: send},
-        current=cause,
-        channel=channel,
-        recipient=recipient,
-        status=Status.PENDING,
-        announce=None,
-        updated_at=now,
-    )
+    changed = replace(delivery, sends={**delivery.sends, cause: send}, announce=None, updated_at=now)
+    if current:
+        changed = replace(changed, current=cause, channel=channel, recipient=recipient, status=Status.PENDING)
     return Claimed(changed, taken_over=earlier is not None)
 
 
@@ -237,7 +232,20 @@ def released(delivery: Delivery, cause: str) -> Delivery:
     if send is None or send.sent_at is not None:
         return delivery
     sends = {c: s for c, s in delivery.sends.items() if c != cause}
-    return replace(delivery, sends=sends)
+    given_back = replace(delivery, sends=sends)
+    if delivery.current != cause:
+        return given_back
+    # the delivery follows the send before it again (or none: pending, as it began)
+    taken = [(s.claimed_at, c) for c, s in sends.items() if s.sent_at is not None]
+    if not taken:
+        return replace(given_back, current=None, channel=None, recipient=None, status=Status.PENDING)
+    before = sends[max(taken)[1]]
+    status = {"delivered": Status.DELIVERED, "failed": Status.FAILED, "refused": Status.PENDING}.get(
+        before.settled or "", Status.SENT
+    )
+    return replace(
+        given_back, current=max(taken)[1], channel=before.channel, recipient=before.recipient, status=status
+    )
 
 
 def undeliverable(delivery: Delivery, reason: str, now: datetime) -> Delivery:

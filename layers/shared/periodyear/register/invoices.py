@@ -192,9 +192,17 @@ class InvoiceReads:
         if not {"pdf", "csv"} <= issued.documents.keys():
             raise Conflict(f"invoice {number}'s documents are not stored yet; try again shortly")
         if address is not None:
+            from periodyear.domain.addresses import ses_address  # noqa: PLC0415
             from periodyear.domain.client_register import email_address  # noqa: PLC0415
+            from periodyear.domain.errors import UnsendableAddress  # noqa: PLC0415
 
             address = email_address(address)
+            try:
+                ses_address(address)
+            except UnsendableAddress as unsendable:  # e.g. a local part that is not ASCII
+                raise Invalid(
+                    f"email cannot be sent to: {unsendable}", fields={"email": "cannot be sent to"}
+                ) from None
         self._resends.request(
             {"request_id": request_id, "email": address, "invoice": announcement_of(issued, self._bucket)}
         )
