@@ -704,7 +704,7 @@ def get_invoice(number: Number) -> Response[InvoiceRecord]:
 @app.post(
     "/v1/invoices/<number>/delivery",
     summary="E-mail the invoice again (admins), to the given address or the invoice address",
-    responses={202: {"description": "Accepted: delivery sends it"}, **_problems(400, 409, 413)},
+    responses={202: {"description": "Accepted: delivery sends it"}, **_problems(400, 404, 409, 413)},
 )
 def resend_invoice(
     number: Number, fields: ResendFields, idempotency_key: IdempotencyKey = None
@@ -822,15 +822,18 @@ def _answer(status: int, title: str, detail: str, headers: dict[str, str] | None
 
 @functools.cache
 def _routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
-    """Each path the resolver routes, as its pattern, with the methods it answers (read from the
-    resolver's own routes: the OpenAPI document would cost its generation on a cold start;
-    ``test_the_routes_refused_before_routing_are_the_documents`` holds the two equal)."""
+    """Each path the resolver routes, as its pattern, with the methods it answers, the most
+    literal paths first (``/v1/invoices/<number>/delivery`` before ``…/<document>``, as the
+    resolver matches them); read from the resolver's own routes: the OpenAPI document would cost
+    its generation on a cold start; ``test_the_routes_refused_before_routing_are_the_documents``
+    holds the two equal."""
     methods: dict[str, set[str]] = {}
     patterns: dict[str, re.Pattern[str]] = {}
     for route in [*app._static_routes, *app._dynamic_routes]:  # Powertools keeps its Routes here
         methods.setdefault(route.path, set()).add(route.method.upper())
         patterns[route.path] = route.rule
-    return [(patterns[path], frozenset(found)) for path, found in methods.items()]
+    ordered = sorted(methods, key=lambda path: path.count("<"))
+    return [(patterns[path], frozenset(methods[path])) for path in ordered]
 
 
 def _refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -842,9 +845,10 @@ def _refused_before_routing(event: dict[str, Any]) -> dict[str, Any] | None:
         return _answer(413, "Body too large", f"a request body holds at most {MAX_BODY_BYTES} bytes")
     context = event.get("requestContext", {}).get("http", {})
     method, path = str(context.get("method", "")).upper(), str(context.get("path", event.get("rawPath", "")))
-    # Paths may match more than one route (``/v1/invoices/2/delivery`` is a document's too).
-    answered = {m for pattern, methods in _routes() if pattern.match(path) for m in methods}
-    if answered and method not in answered:
+    # The most literal route a path matches is its resource (``/v1/invoices/2/delivery`` is not
+    # a document, though ``…/<document>`` matches it too).
+    answered = next((methods for pattern, methods in _routes() if pattern.match(path)), None)
+    if answered is not None and method not in answered:
         allowed = ", ".join(sorted(answered))
         return _answer(405, "Method not allowed", f"{path} answers {allowed}", {"Allow": allowed})
     content_type = str(
