@@ -249,14 +249,9 @@ class DeliveryService:
         note: rules.Attempt | None = None,  # kept in the claim's write
     ) -> str:
         extra = is_resend(cause) and delivery.status is Status.DELIVERED  # a copy: the status stays
-        why = {FIRST: "not a PEPPOL receiver, and ", FALLBACK: "PEPPOL refused it, and "}.get(cause, "")
-        if not recipient:
-            return self._undeliverable(delivery, f"{why}no invoice e-mail address", now, extra=extra)
-        try:
-            recipient = ses_address(recipient)  # the domain as SES and the To header take it (IDNA)
-        except UnsendableAddress as unsendable:
-            reason = f"{why}its invoice e-mail address cannot be used: {unsendable}"
-            return self._undeliverable(delivery, reason, now, extra=extra)
+        recipient, unusable = _usable(cause, recipient)
+        if unusable is not None:
+            return self._undeliverable(delivery, unusable, now, extra=extra)
         claimed: list[rules.Claimed | None] = []
 
         def claim(d: Delivery) -> Delivery:
@@ -375,6 +370,18 @@ class EmailEvent:
     outcome: Status
     note: str
     detail: str | None
+
+
+def _usable(cause: str, recipient: str) -> tuple[str, str | None]:
+    """The address as SES and the To header take it (the domain in IDNA form), or why there is
+    none to use (the reason names no address)."""
+    why = {FIRST: "not a PEPPOL receiver, and ", FALLBACK: "PEPPOL refused it, and "}.get(cause, "")
+    if not recipient:
+        return recipient, f"{why}no invoice e-mail address"
+    try:
+        return ses_address(recipient), None
+    except UnsendableAddress as unsendable:
+        return recipient, f"{why}its invoice e-mail address cannot be used: {unsendable}"
 
 
 def _seen(delivery: Delivery, attempt: rules.Attempt) -> bool:
