@@ -15,6 +15,7 @@ export EHF_DIR
 
 $(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found (pyenv 3.13.0 or python3.13 on PATH)"; exit 1; }
+	@echo "Setting up .venv once (Python 3.13 and the pinned packages: a minute or two) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r requirements/dev.txt -r layers/shared/requirements.txt

@@ -53,6 +53,17 @@ from periodyear_local.cli_common import (
     console,
 )
 
+HELP = """The local runner of Periode & År (.venv/bin/periodyear, or .venv/bin/python -m periodyear_local).
+
+demo runs everything in an in-process moto built from template.yaml: no AWS account, no Docker,
+no network. serve runs the register API on localhost over the same. invoice, report, run,
+deliveries and migrate run the same code as the Lambda functions against the AWS the environment
+points at (credentials, region, the functions' environment variables, AWS_ENDPOINT_URL for a
+local endpoint), or against a deployed stack named with --stack NAME.
+
+A mistake ends with one line on stderr and a non-zero exit: 2 when nothing was done (a wrong
+argument, missing settings, a period that has not ended), 1 when a run left something undone
+(failed tenants, a refused migration step, an invoice not delivered)."""
 BILLING_FUNCTIONS = {"monthly": "MonthlyInvoiceFunction", "annual": "AnnualInvoiceFunction"}
 MIGRATION_FUNCTION = "MigrateTenantFunction"
 DEMO_OUTPUT = frozenset(
@@ -256,7 +267,7 @@ def serve(args: argparse.Namespace) -> int:
                 f"  export OPERATOR={operator}\n\n"
                 f'  curl -s {url}/v1/clients -H "Authorization: Bearer $TOKEN"\n'
                 f'  curl -s {url}/v1/clients -H "Authorization: Bearer $TOKEN" '
-                '-H "Content-Type: application/json" -H "Idempotency-Key: $(uuidgen)" '
+                '-H "Content-Type: application/json" -H "Idempotency-Key: first-client" '
                 """-d '{"name": "Rør AS", "org_number": "914778271"}'\n"""
                 f'  curl -s {url}/v1/invoices -H "Authorization: Bearer $TOKEN"\n'
                 f'  curl -si {url}/v1/invoices/1/pdf -H "Authorization: Bearer $TOKEN"\n'
@@ -446,7 +457,7 @@ def demo(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = _Parser(
-        prog="periodyear", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="periodyear", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = root.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="migrate and bill demo data in an in-process moto")

@@ -95,7 +95,7 @@ def register_chapter(demo: Demo, aws: dict[str, Any], monthly: RunResult, month:
         register_wiring.reset()
         local = LocalApi(openapi=openapi_document())
         with serving(local) as url:
-            console.print(f"Register API on {url} (local tokens; `periodyear serve` runs the same)")
+            console.print(f"Register API on {url} (local tokens; `.venv/bin/periodyear serve` runs the same)")
             admin = Client(url, local.mint(tenant_id=firm.tenant_id, user_id="u1"))
             key = {"Idempotency-Key": f"demo-{firm.tenant_id}-client"}
             status, headers, added = admin.call("POST", "/v1/clients", NEW_CLIENT, key)

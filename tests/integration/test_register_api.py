@@ -330,6 +330,25 @@ def test_an_invoice_shows_its_delivery_and_an_admin_has_it_emailed_again_once_pe
     assert drain_queue(queue) == []
 
 
+def test_a_field_in_the_wrong_form_is_told_as_a_person_would_never_as_a_regular_expression(api: str) -> None:
+    spaced = request("POST", "/v1/clients", body={"name": "Rør AS", "org_number": "914 778 271"})
+    assert (spaced["statusCode"], body_of(spaced)["errors"]) == (
+        422,
+        {"org_number": "9 digits without spaces, the last a MOD11 check digit, e.g. 914778271"},
+    )
+    stale = request("PATCH", "/v1/clients/c1", body={"name": "Bakeri AS"}, headers={"if-match": "version 1"})
+    assert (stale["statusCode"], body_of(stale)["errors"]) == (
+        422,
+        {"if-match": 'the ETag a GET of it returned, e.g. "3"'},
+    )
+    bad_id = request(
+        "POST", "/v1/clients", body={"name": "X AS", "org_number": "914778271", "client_id": "-x"}
+    )
+    assert body_of(bad_id)["errors"]["client_id"].startswith("1 to 64 letters")
+    for answer in (spaced, stale, bad_id):
+        assert "^" not in answer["body"]
+
+
 def test_an_operator_lists_every_tenant_and_a_user_may_not(api: str) -> None:
     operator = {"cognito:groups": "[operators]"}
     listed = body_of(request("GET", "/v1/tenants", claims=operator))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -505,17 +505,34 @@ def _refused(error: RegisterError) -> Response[str]:
     return problem(error.status, error.title, error.detail, error.fields)
 
 
+# What a field takes, said as a person would (a pattern's own message is a regular expression).
+FORMS = {
+    "org_number": "9 digits without spaces, the last a MOD11 check digit, e.g. 914778271",
+    "if-match": 'the ETag a GET of it returned, e.g. "3"',
+    "idempotency-key": "1 to 255 visible characters, e.g. a UUID",
+    "country": "two capital letters (ISO 3166), e.g. NO",
+    "cursor": "the next_cursor a page returned",
+    "package": "one of the catalog's packages, e.g. KOMPLETT",
+}
+_ID_FORM = "1 to 64 letters, digits, '.', '_' or '-', the first a letter or digit"
+
+
+def _said(error: Mapping[str, Any]) -> tuple[str, str]:
+    """One validation error as (field, what is wrong), never a regular expression."""
+    location = error.get("loc", ())
+    field = ".".join(str(part) for part in location[1:]) or str(location[0] if location else "body")
+    if error.get("type") != "string_pattern_mismatch":
+        return field, str(error.get("msg"))
+    name = field.rsplit(".", 1)[-1]
+    return field, FORMS.get(name, _ID_FORM if name.endswith("_id") else "not in the form this field takes")
+
+
 @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
 def _invalid(error: RequestValidationError) -> Response[str]:
     errors = error.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return problem(400, "Unreadable JSON", "the body is not a JSON document")
-    fields = {
-        ".".join(str(part) for part in e.get("loc", ())[1:]) or str(e.get("loc", ("body",))[0]): str(
-            e.get("msg")
-        )
-        for e in errors
-    }
+    fields = dict(_said(e) for e in errors)
     return problem(422, Invalid.title, "some fields are invalid: " + ", ".join(sorted(fields)), fields)
 
 
