@@ -516,7 +516,9 @@ def test_english_documents_use_the_catalogs_english_descriptions() -> None:
     assert "Visma Partner Insights, per user per month" in text
     assert "per aktiv klient" not in text
     names = [n.text for n in ehf_of(issued, buyer).iterfind("cac:InvoiceLine/cac:Item/cbc:Name", NS)]
-    assert "Komplett, base price per month" in names
+    assert "Komplett package, base price per month" in names
+    # a package's name is a product name; the rest of an English text is English
+    assert descriptions["PERIODE_GRUNNPRIS"] == "Periodeavslutning package, base price per month"
     assert not any("måned" in (n or "") for n in names)
     basis = basis_csv(basis_rows(issued.draft, buyer.clients), "en", descriptions=descriptions).decode()
     assert "Komplett: period closing, per active client" in basis

@@ -178,3 +178,19 @@ def test_the_same_invoice_gives_the_same_bytes_whatever_was_rendered_before() ->
     before = build_pdf(plain, plain_firm, SELLER, kid_for(7))
     build_pdf(march_invoice(list(SAMI_CLIENTS)), firm(SAMI_CLIENTS, name=SAMI_FIRM), SELLER, kid_for(8))
     assert build_pdf(plain, plain_firm, SELLER, kid_for(7)) == before
+
+
+def test_a_long_client_name_on_the_basis_page_is_wrapped_whole_never_cut() -> None:
+    # Given a client whose name is wider than the basis table's first column
+    long_name = "Nordre Follo Rørleggerbedrift og Varmepumpeservice Avdeling Kolbotn AS"
+    clients = {
+        "c1": Client("c1", long_name, "911111111", False),
+        "c2": Client("c2", "Kort AS", "974760673", False),
+    }
+    issued = march_invoice(["c1", "c2"])
+    # When the PDF is made
+    page = pdf_pages(build_pdf(issued, firm(clients), SELLER, kid_for(7)))[-1]
+    # Then every word of the name is on the page, nothing is cut with "...", and the next client follows
+    assert "..." not in page
+    assert all(word in page for word in long_name.split())
+    assert "Kort AS" in page

@@ -382,15 +382,20 @@ class _BasisTable:
         pdf.set_font(FONT, "", 9)
 
     def row(self, label: str, org: str, amount: Decimal, vat: Decimal, total: Decimal) -> None:
+        """One client's share; a name wider than its column goes on over more lines, whole (a
+        reader re-invoices by it), and the row is never split over two pages."""
         pdf, widths = self._pdf, self.WIDTHS
-        if pdf.will_page_break(5.5):
+        lines = pdf.wrapped(label, widths[0])
+        if pdf.will_page_break(5.5 * len(lines)):
             pdf.add_page()
             self.heading()
-        pdf.text_cell(widths[0], 5.5, pdf.fitted(label, widths[0]))
+        pdf.text_cell(widths[0], 5.5, lines[0])
         pdf.text_cell(widths[1], 5.5, _org(org))
         for width, value in zip(widths[2:], (amount, vat, total), strict=True):
             pdf.text_cell(width, 5.5, wording.amount(value, self._language), align="R")
         pdf.ln()
+        for more in lines[1:]:
+            pdf.text_cell(widths[0], 5.5, more, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def shares(self, own: Sequence[BasisRow], sign: int) -> tuple[int, int] | None:
         """A section's shares, the first ``BASIS_ROWS_IN_PDF`` clients by name and the rest in
