@@ -41,6 +41,8 @@ def test_the_demo_runs_every_chapter_and_the_clients_added_through_the_api_are_b
     assert peppol > 0
     assert emailed > 0
     assert (peppol + emailed, submissions, emails, violations, missing) == (total, peppol, emailed, 0, 0)
+    # every invoice the demo issued is written under out/demo/invoices, as the README says
+    assert len(list((tmp_path / "demo" / "invoices").glob("*/*.json"))) == total
     written = sorted((tmp_path / "demo" / "invoice-mail").glob("*.eml"))
     assert len(written) == emailed
     assert b"Content-Type: application/pdf" in written[0].read_bytes()
