@@ -516,3 +516,16 @@ def test_the_register_api_takes_only_verified_tokens_and_users_cannot_write_who_
         "Resource": {"Fn::GetAtt": ["DeliveryQueue", "Arn"]},
     }
     assert grants["LinkInvoiceDocuments"]["Action"] == "s3:GetObject"  # read only: Object Lock stands
+
+
+def test_invitations_come_from_the_vendors_ses_address_in_both_languages() -> None:
+    pool = resource("RegisterUserPool")["Properties"]
+    sending = pool["EmailConfiguration"]
+    assert sending["EmailSendingAccount"] == "DEVELOPER"  # not Cognito's default sender and its quota
+    assert "${NoticeSender}" in sending["SourceArn"]["Fn::Sub"]
+    invite = pool["AdminCreateUserConfig"]["InviteMessageTemplate"]
+    # Cognito refuses a template without the user name and the temporary password
+    assert "{username}" in invite["EmailMessage"]
+    assert "{####}" in invite["EmailMessage"]
+    assert "Midlertidig passord" in invite["EmailMessage"]
+    assert "Temporary password" in invite["EmailMessage"]
