@@ -10,7 +10,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from periodyear.observability import logger
-from periodyear.register.sign_ins import handle_tenant_migrated
+from periodyear.register.sign_in_job import handle_tenant_migrated
 
 metrics = Metrics()
 

@@ -456,9 +456,7 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = _Parser(
-        prog="periodyear", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    root = _Parser(prog="periodyear", description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = root.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="migrate and bill demo data in an in-process moto")
     demo_cmd.add_argument("--period", default="2022-08", help="month to bill, YYYY-MM (default 2022-08)")

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 
@@ -30,8 +30,28 @@ from periodyear_local.sandbox import REGION, patched_environ
 from periodyear_local.seed import batch_put, usage_item
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+
     from periodyear.billing.outcomes import RunResult
-    from periodyear_local.demo import Demo
+    from periodyear.domain.tenant import TenantAccount
+
+
+class Demo(Protocol):
+    """What chapter 4 uses of the demo (``periodyear_local.demo.Demo``), named here so that this
+    module never imports the demo that imports it."""
+
+    console: Console
+
+    def fan_out_run(
+        self, kind: PeriodKind, event: dict[str, Any], firms: int
+    ) -> tuple[dict[str, Any], RunResult]: ...
+    def stored_record(self, tenant_id: str, period: Period) -> dict[str, Any]: ...
+    def write_invoice(self, record: dict[str, Any]) -> list[Path]: ...
+    def basis_table(self, record: dict[str, Any], account: TenantAccount) -> Table: ...
+
 
 NEW_CLIENT = {"name": "Fjellvann Kraft AS", "org_number": "914778271"}
 NEW_FIRM: dict[str, Any] = {

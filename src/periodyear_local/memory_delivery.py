@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from periodyear.adapters.deliveries import Moved
 from periodyear.delivery.ports import (
     AccessPointNotAuthorised,
     AccessPointUnavailable,
@@ -21,6 +20,7 @@ from periodyear.delivery.ports import (
 )
 from periodyear.domain.calendar import PeriodKind
 from periodyear.domain.delivery import Buyer, Delivery, InvoiceRef
+from periodyear.domain.sending import Moved
 
 
 class Crash(BaseException):

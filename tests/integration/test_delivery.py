@@ -20,9 +20,10 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from periodyear.adapters import clients
-from periodyear.adapters.deliveries import DeliveryRecords, Moved
+from periodyear.adapters.deliveries import DeliveryRecords
 from periodyear.delivery import bootstrap
 from periodyear.domain.delivery import Status
+from periodyear.domain.sending import Moved
 from periodyear_local.access_point import AccessPointStandIn
 from periodyear_local.delivery import LambdaContext, deliver
 from periodyear_local.sandbox import REGION, drain_queue, patched_environ, route_to_queue

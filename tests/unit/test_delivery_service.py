@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from periodyear.delivery.messages import issued_from_detail
-from periodyear.delivery.ports import AccessPointNotAuthorised, AccessPointUnavailable
+from periodyear.delivery.ports import AccessPointNotAuthorised, AccessPointUnavailable, MailNotTaken
 from periodyear.delivery.service import Composed, DeliveryService, EmailEvent, Issued
 from periodyear.domain.delivery import FALLBACK, FIRST, LEASE, Busy, Buyer, Channel, Delivery, Status
 from periodyear_local.memory_delivery import (
@@ -421,8 +421,8 @@ def test_a_refusal_whose_email_failed_for_now_is_emailed_when_the_announcement_c
 ) -> None:
     # Given a refused submission whose fallback e-mail SES throttled
     world.access_point.refusing[RECEIVER] = "not accepted"
-    world.mailer.failures.append(_ses_error("TooManyRequestsException"))
-    with pytest.raises(ClientError):
+    world.mailer.failures.append(MailNotTaken("SES sent nothing: TooManyRequestsException"))
+    with pytest.raises(MailNotTaken):
         world.issued()
     assert world.delivery().status is Status.PENDING
     # When the message comes again, the e-mail goes, once; PEPPOL is not tried again

@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from periodyear.delivery.ports import (
+from periodyear.domain.sending import (
     AccessPointNotAuthorised,
     AccessPointUnavailable,
     PeppolDocumentType,

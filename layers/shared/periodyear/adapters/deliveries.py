@@ -22,6 +22,7 @@ from periodyear.adapters.errors import error_code
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import PeriodKind, format_instant, parse_instant
 from periodyear.domain.delivery import Attempt, Buyer, Channel, Delivery, InvoiceRef, Send, Status
+from periodyear.domain.sending import Moved
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 SUBMISSION_SK = "SUBMISSION"
-
-
-class Moved(Exception):
-    """The record changed since it was read (another worker): read it again."""
 
 
 def delivery_sk(kind: PeriodKind | str, period: str) -> str:

@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 
 from periodyear.adapters.errors import error_code
 from periodyear.adapters.messaging import put_events
-from periodyear.delivery.ports import MailRefused
 from periodyear.domain.events import DELIVERY_SOURCE
+from periodyear.domain.sending import MailNotTaken, MailRefused
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -22,6 +22,20 @@ if TYPE_CHECKING:
 # SES's answers that no retry changes: the message or its address is refused for good.
 # (A paused account or an unverified sender is the operator's to fix: raised, retried, alarmed.)
 _REFUSED_FOR_GOOD = frozenset({"MessageRejected", "BadRequestException"})
+# SES's answers that prove it sent nothing (anything else, a 5xx above all, may have been taken).
+_SENT_NOTHING = frozenset(
+    {
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "SendingPausedException",
+        "AccountSuspendedException",
+        "MailFromDomainNotVerifiedException",
+        "NotFoundException",
+        "AccessDeniedException",
+        "ThrottlingException",
+        "Throttling",
+    }
+)
 
 
 class SesInvoiceMailer:
@@ -44,6 +58,8 @@ class SesInvoiceMailer:
                 # The code only: SES's message can name the recipient, and the reason reaches the
                 # bus (InvoiceDeliveryFailed carries no address, CONTRACT §10) and the logs.
                 raise MailRefused(f"SES refused the e-mail: {error_code(error)}") from None
+            if error_code(error) in _SENT_NOTHING:
+                raise MailNotTaken(f"SES sent nothing: {error_code(error)}") from error
             raise
         return str(response["MessageId"])
 

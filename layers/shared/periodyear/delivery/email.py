@@ -36,9 +36,9 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from periodyear.documents.plain_text import wrapped
 from periodyear.documents.wording import CREDIT_NOTE_WORDS, WORDS, amount, day, language_of, period_text
 from periodyear.domain.calendar import Period, PeriodKind
-from periodyear.migration.notice import wrapped
 
 if TYPE_CHECKING:
     from jinja2 import Environment

@@ -13,10 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from periodyear.adapters.deliveries import Moved
-from periodyear.adapters.errors import error_code
 from periodyear.delivery.ports import (
     AccessPoint,
     AccessPointError,
@@ -28,7 +24,9 @@ from periodyear.delivery.ports import (
     DeliveryStore,
     Documents,
     InvoiceMailer,
+    MailNotTaken,
     MailRefused,
+    Moved,
     PeppolDocumentType,
     ProviderOutcome,
     Requests,
@@ -51,20 +49,6 @@ from periodyear.domain.errors import UnsendableAddress
 from periodyear.observability import logger
 
 _SAVES = 8
-# SES's answers that prove it sent nothing (anything else, a 5xx above all, may have been taken)
-SES_SENT_NOTHING = frozenset(
-    {
-        "TooManyRequestsException",
-        "LimitExceededException",
-        "SendingPausedException",
-        "AccountSuspendedException",
-        "MailFromDomainNotVerifiedException",
-        "NotFoundException",
-        "AccessDeniedException",
-        "ThrottlingException",
-        "Throttling",
-    }
-)  # a record changed under us this often in a row means something is wrong
 
 
 @dataclass(frozen=True)
@@ -278,10 +262,11 @@ class DeliveryService:
             delivery = self._change(delivery, lambda d: rules.recorded(d, cause, None, now, why))
             self._change(delivery, lambda d: rules.settled(d, cause, Status.FAILED, now, why))
             return "failed"
-        except ClientError as error:
-            if error_code(error) in SES_SENT_NOTHING:  # SES said no: the retry need not wait
-                self._change(delivery, lambda d: rules.released(d, cause))
-            raise  # else (a 5xx) SES may have taken it: the claim's lease ends in a counted takeover
+        except MailNotTaken:  # SES said no: the retry need not wait
+            self._change(delivery, lambda d: rules.released(d, cause))
+            raise
+        # Any other error (a 5xx above all): SES may have taken it, so the claim stands and its
+        # lease ends in a counted takeover.
         self._change(delivery, lambda d: rules.recorded(d, cause, message_id, now, composed.note))
         self._counter.count("InvoicesEmailed")
         return "email"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import textwrap
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -11,6 +10,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from periodyear.documents.plain_text import NO_BREAK, wrapped
 from periodyear.domain.calendar import OSLO, written_day
 from periodyear.domain.migration import NewTerms
 
@@ -123,38 +123,15 @@ def render_notice(
     )
 
 
-TEXT_WIDTH = 72  # the plain-text part's lines, as mail programs show them unwrapped
 _KEPT_WHOLE = ("move_at", "terms_from", "paid_through", "intro_until", "price_switch")
-_NO_BREAK = "\u00a0"  # textwrap breaks at ASCII whitespace only
 
 
 def _unbroken(values: dict[str, object]) -> dict[str, object]:
     """The values with each date and time held on one line ("1 March 2022", "kl. 10:00")."""
     return {
-        k: v.replace(" ", _NO_BREAK) if k in _KEPT_WHOLE and isinstance(v, str) else v
+        k: v.replace(" ", NO_BREAK) if k in _KEPT_WHOLE and isinstance(v, str) else v
         for k, v in values.items()
     }
-
-
-def wrapped(text: str) -> str:
-    """The text part with each paragraph and bullet wrapped once its words are filled in (the
-    templates write each on one line), a bullet's lines under its text; an address is never
-    broken, so a line holding only one may be longer."""
-    lines = []
-    for line in text.split("\n"):
-        bullet = line.startswith("- ")
-        lines.append(
-            textwrap.fill(
-                line.rstrip(),
-                width=TEXT_WIDTH,
-                subsequent_indent="  " if bullet else "",
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            if line.strip()
-            else ""
-        )
-    return "\n".join(lines).replace(_NO_BREAK, " ")
 
 
 def notice_message(
