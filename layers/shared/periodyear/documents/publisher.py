@@ -86,6 +86,26 @@ def documents(invoice: Invoice, buyer: TenantAccount, seller: Seller) -> dict[st
     return made
 
 
+def invoice_issued(invoice: Invoice, documents: Mapping[str, str], held: str | None = None) -> dict[str, Any]:
+    """``InvoiceIssued``'s detail (what delivery reads of an invoice): ``documents`` is the bucket
+    and each stored document's key; ``held``: why the EHF is held (then it has no key)."""
+    draft = invoice.draft
+    detail: dict[str, Any] = {
+        "invoice_key": {"tenant_id": draft.tenant_id, "kind": draft.kind.value, "period": draft.period.label},
+        "invoice_number": invoice.invoice_number,
+        "document_type": draft.document_type,
+        "issue_date": draft.issue_date.isoformat(),
+        "due_date": draft.due_date.isoformat(),
+        "currency": draft.currency,
+        "total": str(draft.total),
+        "kid": kid_for(invoice.invoice_number),
+        "documents": dict(documents),
+    }
+    if held:
+        detail["ehf_held"] = held
+    return detail
+
+
 @dataclass(frozen=True)
 class DocumentWork:
     issued: IssuedInvoice
@@ -151,25 +171,8 @@ class DocumentPublisher:
         }
 
     def _announcement(self, invoice: Invoice, held: str | None) -> dict[str, Any]:
-        draft = invoice.draft
-        detail: dict[str, Any] = {
-            "invoice_key": {
-                "tenant_id": draft.tenant_id,
-                "kind": draft.kind.value,
-                "period": draft.period.label,
-            },
-            "invoice_number": invoice.invoice_number,
-            "document_type": draft.document_type,
-            "issue_date": draft.issue_date.isoformat(),
-            "due_date": draft.due_date.isoformat(),
-            "currency": draft.currency,
-            "total": str(draft.total),
-            "kid": kid_for(invoice.invoice_number),
-            "documents": {"bucket": self._store_client.bucket, **self._keys(invoice, held=held)},
-        }
-        if held:
-            detail["ehf_held"] = held
-        return detail
+        stored = {"bucket": self._store_client.bucket, **self._keys(invoice, held=held)}
+        return invoice_issued(invoice, stored, held)
 
     def _store(self, item: DocumentWork) -> tuple[list[str], str | None]:
         """Store the documents still missing; returns their extensions, and why the EHF is

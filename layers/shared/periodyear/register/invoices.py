@@ -217,18 +217,6 @@ class InvoiceReads:
 
 def announcement_of(issued: IssuedInvoice, bucket: str) -> dict[str, Any]:
     """What delivery reads of an invoice, as ``InvoiceIssued`` carries it (documents as stored)."""
-    from periodyear.domain.payment import kid_for  # noqa: PLC0415
+    from periodyear.documents.publisher import invoice_issued  # noqa: PLC0415 (the resend route's)
 
-    invoice = issued.invoice
-    draft = invoice.draft
-    return {
-        "invoice_key": {"tenant_id": draft.tenant_id, "kind": draft.kind.value, "period": draft.period.label},
-        "invoice_number": invoice.invoice_number,
-        "document_type": draft.document_type,
-        "issue_date": draft.issue_date.isoformat(),
-        "due_date": draft.due_date.isoformat(),
-        "currency": draft.currency,
-        "total": str(draft.total),
-        "kid": kid_for(invoice.invoice_number),
-        "documents": {"bucket": bucket, **issued.documents},
-    }
+    return invoice_issued(issued.invoice, {"bucket": bucket, **issued.documents})
