@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,9 @@ def stand_in() -> Iterator[StandIn]:
         assert provider.violations == [], "a request or an answer broke the provider's OpenAPI document"
 
 
-def adapter(url: str, key: str = KEY, timeout: float = 2.0, entity: int = LEGAL_ENTITY) -> Storecove:
+def adapter(
+    url: str, key: str = KEY, timeout: timedelta = timedelta(seconds=2), entity: int = LEGAL_ENTITY
+) -> Storecove:
     return Storecove(url, legal_entity_id=entity, key=lambda: key, timeout=timeout)
 
 
@@ -101,7 +104,7 @@ def test_a_submission_answered_too_late_is_not_submitted_twice(stand_in: StandIn
     stand_in.stall_next("submission", 0.6)
     key = guid()
     with pytest.raises(ports.AccessPointUnavailable):
-        adapter(stand_in.url, timeout=0.2).submit(RECEIVER, EHF, key)
+        adapter(stand_in.url, timeout=timedelta(milliseconds=200)).submit(RECEIVER, EHF, key)
     # When the retry comes with the same idempotencyGuid
     adapter(stand_in.url).submit(RECEIVER, EHF, key)
     # Then the provider holds exactly one submission of it (once the late answer is given)
@@ -157,7 +160,7 @@ def test_a_fault_of_the_provider_is_unavailable(stand_in: StandIn, operation: st
         stand_in.fail_next(operation, status, retry_after=retry_after)
     # Then the call is unavailable (when to come back, if the provider said so), and the next passes
     with pytest.raises(ports.AccessPointUnavailable, match=says) as failed:
-        OPERATIONS[operation](adapter(stand_in.url, timeout=0.2))
+        OPERATIONS[operation](adapter(stand_in.url, timeout=timedelta(milliseconds=200)))
     assert failed.value.retry_after == retry_after
     OPERATIONS[operation](adapter(stand_in.url))
 

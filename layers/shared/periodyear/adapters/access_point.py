@@ -36,7 +36,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -57,6 +57,9 @@ _MAX_ANSWER = 1 << 20  # an answer is a small JSON document; more is not read
 _MAX_DETAIL = 1000
 
 
+TIMEOUT = timedelta(seconds=10)  # a call the provider has not answered by then is retried later
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A 3xx is answered as the error it is here: urllib would resend the Authorization header
     (the API key) to whatever host the redirect names."""
@@ -70,7 +73,12 @@ class StorecoveAccessPoint:
     caches the secret), so a rotated key is used once the caller's cache lets it go."""
 
     def __init__(
-        self, base_url: str, *, legal_entity_id: int, key: Callable[[], str], timeout: float = 10.0
+        self,
+        base_url: str,
+        *,
+        legal_entity_id: int,
+        key: Callable[[], str],
+        timeout: timedelta = TIMEOUT,
     ) -> None:
         self._base = base_url.rstrip("/")
         self._legal_entity_id = legal_entity_id
@@ -186,9 +194,9 @@ class StorecoveAccessPoint:
     def _exchange(self, operation: str, request: urllib.request.Request) -> tuple[int, bytes, str | None]:
         """Send one request: its status, body and Retry-After. Every way of getting no answer (a
         timeout, a refused or broken connection) is ``AccessPointUnavailable``."""
-        late = f"{operation}: no answer within {self._timeout:g} s"
+        late = f"{operation}: no answer within {self._timeout.total_seconds():g} s"
         try:
-            with self._opener.open(request, timeout=self._timeout) as response:
+            with self._opener.open(request, timeout=self._timeout.total_seconds()) as response:
                 return response.status, response.read(_MAX_ANSWER), None
         except urllib.error.HTTPError as error:
             answer = _read_quietly(error)
