@@ -28,24 +28,20 @@ from botocore.exceptions import BotoCoreError, ClientError
 from periodyear.config import (
     BillingSettings,
     DocumentSettings,
-    MigrationSettings,
     Seller,
 )
 from periodyear.domain.calendar import (
     Period,
     PeriodKind,
-    format_instant,
     oslo_date,
-    parse_instant,
 )
 from periodyear.domain.errors import InvalidField, PeriodYearError
-from periodyear_local import cli_deliveries
+from periodyear_local import cli_deliveries, cli_migrate, cli_serve
 from periodyear_local.cli_common import (
     CliError,
     _aws_problem,
     _day,
     _day_text,
-    _instant,
     _month,
     _Parser,
     check_settings,
@@ -232,62 +228,6 @@ def report(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-# ------------------------------------------------------------------ serve
-
-
-def serve(args: argparse.Namespace) -> int:
-    """The register API on localhost over the in-process moto stack, with a firm to call it as."""
-    import threading  # noqa: PLC0415
-
-    from periodyear.register import wiring as register_wiring  # noqa: PLC0415
-    from periodyear.register.api import openapi_document  # noqa: PLC0415
-    from periodyear_local.api_check import ADMIN, FIRM, bill_may, seed  # noqa: PLC0415
-    from periodyear_local.api_server import LocalApi, serving  # noqa: PLC0415
-    from periodyear_local.sandbox import local_aws  # noqa: PLC0415
-
-    if not 0 <= args.port <= 65535:
-        raise CliError(f"--port {args.port} is not a port: 1 to 65535 (0: any free one)")
-    with local_aws("RegisterApiFunction") as aws:
-        register_wiring.reset()
-        seed(aws["dynamodb"], aws["tables"]["RegisterTable"])
-        bill_may(aws["dynamodb"], aws["tables"]["UsageTable"])
-        app = LocalApi(openapi=openapi_document())
-        token, operator = app.mint(tenant_id=FIRM, user_id=ADMIN), app.mint(operator=True)
-        try:
-            context = serving(app, args.port)
-            url = context.__enter__()
-        except OSError as error:
-            raise CliError(f"cannot serve on 127.0.0.1:{args.port}: {error.strerror}") from None
-        try:
-            console.print(
-                f"The register API on {url} (in-process moto; Ctrl-C stops it).\n"
-                f"Firm {FIRM} (billed for May 2022: invoice no. 1), its admin {ADMIN}, and an operator;\n"
-                "tokens for them, valid one hour:\n\n"
-                f"  export TOKEN={token}\n"
-                f"  export OPERATOR={operator}\n\n"
-                f'  curl -s {url}/v1/clients -H "Authorization: Bearer $TOKEN"\n'
-                f'  curl -s {url}/v1/clients -H "Authorization: Bearer $TOKEN" '
-                '-H "Content-Type: application/json" -H "Idempotency-Key: first-client" '
-                """-d '{"name": "Rør AS", "org_number": "914778271"}'\n"""
-                f'  curl -s {url}/v1/invoices -H "Authorization: Bearer $TOKEN"\n'
-                f'  curl -si {url}/v1/invoices/1/pdf -H "Authorization: Bearer $TOKEN"\n'
-                f'  curl -s {url}/v1/tenants -H "Authorization: Bearer $OPERATOR" '
-                '-H "Content-Type: application/json" '
-                """-d '{"tenant_id": "firm-new", "name": "Ny Regnskap AS", "org_number": "974760673", """
-                """"email": "post@ny.example", "package": "KOMPLETT", """
-                """"admin": {"name": "Kari", "email": "kari@ny.example"}}'\n"""
-                f"  curl -s {url}/openapi.json",
-                highlight=False,
-                soft_wrap=True,
-            )
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            console.print("stopped", highlight=False)
-        finally:
-            context.__exit__(None, None, None)
-    return 0
-
-
 # ------------------------------------------------------------------ run
 
 
@@ -319,104 +259,6 @@ def show_run(args: argparse.Namespace) -> int:
         for row in rows:
             console.print(f"  {row['tenant_id']}: {row.get('error') or row.get('reason')}", highlight=False)
     return 1 if any(r.failed for r in reports) else 0
-
-
-# ------------------------------------------------------------------ migrate
-
-
-def _migration_event(detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
-    from aws_lambda_powertools import Metrics  # noqa: PLC0415
-
-    from periodyear.migration.job import handle_migration_event  # noqa: PLC0415
-    from periodyear_local.seed import eventbridge_event  # noqa: PLC0415
-
-    envelope = eventbridge_event(detail_type, detail, at)
-    return handle_migration_event(envelope, Metrics(namespace="PeriodeOgAr"))
-
-
-def _window(text: str) -> tuple[str, str]:
-    start, dash, end = text.partition("-")
-    for part in (start, end):
-        hours, colon, minutes = part.partition(":")
-        if not (dash and colon and hours.isdigit() and minutes.isdigit() and len(part) == 5):
-            raise CliError(
-                f"--window {text} is not a nightly window: write HH:MM-HH:MM (Oslo), e.g. 01:00-05:00"
-            )
-        if int(hours) > 23 or int(minutes) > 59:
-            raise CliError(
-                f"--window {text} has a time that does not exist: write HH:MM-HH:MM, e.g. 01:00-05:00"
-            )
-    return start, end
-
-
-def stalled(now: datetime) -> int:
-    """The tenants whose move is not going on by itself, and why (read only)."""
-    from periodyear.adapters import clients  # noqa: PLC0415
-    from periodyear.adapters.migration_state import MigrationStateRepository  # noqa: PLC0415
-    from periodyear.domain.migration_state import stuck  # noqa: PLC0415
-
-    states = MigrationStateRepository(clients.dynamodb(), MigrationSettings.load().migration_table)
-    found = stuck(states.every_state(), now)
-    for state, why in found:
-        console.print(
-            f"{state.tenant_id}: {state.status.value}, move at {format_instant(state.move_at)}: {why}",
-            highlight=False,
-        )
-    console.print(f"{len(found)} tenants not moving on by themselves", highlight=False)
-    return 1 if found else 0
-
-
-def migrate(args: argparse.Namespace) -> int:
-    from periodyear.adapters.register import register_items  # noqa: PLC0415
-    from periodyear.migration import wiring as migration_wiring  # noqa: PLC0415
-    from periodyear_local.demo import json_default  # noqa: PLC0415
-
-    at = format_instant(_instant("--at", args.at)) if args.at else format_instant(datetime.now(UTC))
-    move_at = format_instant(_instant("--move-at", args.move_at)) if getattr(args, "move_at", None) else None
-    with configured(args.stack, [MIGRATION_FUNCTION]):
-        check_settings(MigrationSettings)
-        migration_wiring.reset()
-        if args.action == "stalled":
-            return stalled(parse_instant(at))
-        if args.action == "plan":
-            window_start, window_end = _window(args.window)
-            if args.capacity < 1:
-                raise CliError(f"--capacity {args.capacity}: at least one move a night")
-            result = _migration_event(
-                "MigrationWavePlanRequested",
-                {
-                    "start_at": format_instant(_instant("--start", args.start)),
-                    "window_start": window_start,
-                    "window_end": window_end,
-                    "capacity_per_night": args.capacity,
-                    "dry_run": args.dry_run,
-                },
-                at,
-            )
-        elif args.action == "due":
-            result = _migration_event("TenantMigrationDue", {"tenant_id": args.tenant}, at)
-        elif args.dry_run:
-            try:
-                content, notice, move = migration_wiring.migration_service().preview(
-                    args.tenant, parse_instant(move_at) if move_at else None, parse_instant(at)
-                )
-            except PeriodYearError as refusal:
-                console.print(f"[yellow]refused[/]: {refusal}")
-                return 1
-            console.print(
-                f"Dry run, nothing written. Move at {format_instant(move)}; the register would receive:"
-            )
-            console.print_json(json.dumps(register_items(content), default=json_default, ensure_ascii=False))
-            console.print(f"The notice ({notice.language}):\nSubject: {notice.subject}\n\n{notice.text}")
-            return 0
-        else:
-            result = _migration_event(
-                "TenantMigrationRequested",
-                {"tenant_id": args.tenant} | ({"move_at": move_at} if move_at else {}),
-                at,
-            )
-    console.print_json(json.dumps(result, default=str))
-    return 1 if result.get("outcome") in ("refused", "failed") else 0
 
 
 # ------------------------------------------------------------------ demo
@@ -475,10 +317,7 @@ def parser() -> argparse.ArgumentParser:
     invoice_cmd.add_argument("--tenant", action="append", default=[], help="limit to a tenant (repeatable)")
     invoice_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
 
-    serve_cmd = commands.add_parser("serve", help="serve the register API on localhost over in-process moto")
-    serve_cmd.add_argument(
-        "--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080; 0: any free)"
-    )
+    cli_serve.add_parser(commands)
     cli_deliveries.add_parser(commands)
     commands.add_parser("openapi", help="print the register API's OpenAPI document, as the code describes it")
     run_cmd = commands.add_parser("run", help="a fanned-out run's status and every one of its failures")
@@ -495,27 +334,7 @@ def parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("--tenant", action="append", default=[], help="limit to a tenant (repeatable)")
     report_cmd.add_argument("--stack", help="read the settings from this deployed stack's outputs")
 
-    migrate_cmd = commands.add_parser("migrate", help="migration against the configured AWS")
-    at_help = "the event's time, YYYY-MM-DDTHH:MM:SSZ (default: now)"
-    stack_help = "read the settings from this deployed stack's outputs"
-    migrate_cmd.add_argument("--at", help=at_help)
-    migrate_cmd.add_argument("--stack", help=stack_help)
-    actions = migrate_cmd.add_subparsers(dest="action", required=True)
-    tenant_cmd = actions.add_parser("tenant", help="request one tenant's move (sends its notice)")
-    tenant_cmd.add_argument("tenant")
-    tenant_cmd.add_argument("--move-at", help="YYYY-MM-DDTHH:MM:SSZ (default: now + the notice lead)")
-    tenant_cmd.add_argument("--dry-run", action="store_true", help="print what would be written and sent")
-    due_cmd = actions.add_parser("due", help="deliver the move now (refused before the move time)")
-    due_cmd.add_argument("tenant")
-    stalled_cmd = actions.add_parser("stalled", help="list tenants whose move is not going on by itself")
-    plan_cmd = actions.add_parser("plan", help="plan waves for every tenant not yet moved")
-    plan_cmd.add_argument("--start", required=True, help="first move no earlier than, YYYY-MM-DDTHH:MM:SSZ")
-    plan_cmd.add_argument("--window", default="01:00-05:00", help="nightly Oslo window, HH:MM-HH:MM")
-    plan_cmd.add_argument("--capacity", type=int, required=True, help="moves per night")
-    plan_cmd.add_argument("--dry-run", action="store_true", help="plan and report, request nothing")
-    for action in (tenant_cmd, due_cmd, plan_cmd, stalled_cmd):  # --at and --stack either side
-        action.add_argument("--at", default=argparse.SUPPRESS, help=at_help)
-        action.add_argument("--stack", default=argparse.SUPPRESS, help=stack_help)
+    cli_migrate.add_parser(commands)
     return root
 
 
@@ -535,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return show_run(args)
         if args.command == "serve":
-            return serve(args)
+            return cli_serve.run(args)
         if args.command == "deliveries":
             return cli_deliveries.run(args)
         if args.command == "openapi":
@@ -543,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
             return 0
-        return migrate(args)
+        return cli_migrate.run(args)
     except CliError as mistake:
         print(f"periodyear: {mistake}", file=sys.stderr)
         return mistake.code

@@ -34,3 +34,40 @@ def test_the_rule_finds_a_long_function_that_does_not_say_why(tmp_path: Path) ->
     (tmp_path / "long.py").write_text(f"def long() -> None:\n{body}\n", encoding="utf-8")
     (tmp_path / "said.py").write_text(f'def said() -> None:\n    """{WHY} a table."""\n{body}\n')
     assert long_functions_without_a_reason(tmp_path) == ["long.py:1 long (51 lines)"]
+
+
+# ------------------------------------------------------------------ module size (issue 25, item 6)
+SOURCES = (LAYER, Path(__file__).parents[2] / "src" / "periodyear_local")
+LONGEST_MODULE = 400  # lines: a module a reader can hold in one reading
+# Modules over the limit when the rule came, each at most its size then, until it is split along
+# its verbs (issue 25): a ratchet, so none grows and no new one joins them.
+OVER_THE_LIMIT = {
+    "periodyear/register/api.py": 909,
+    "periodyear/adapters/client_store.py": 681,
+    "periodyear/adapters/invoices.py": 615,
+    "periodyear_local/demo.py": 492,
+    "periodyear/documents/pdf.py": 485,
+    "periodyear/migration/service.py": 473,
+}
+
+
+def modules_too_long(roots: tuple[Path, ...], allowed: dict[str, int]) -> list[str]:
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            name = f"{root.name}/{path.relative_to(root)}"
+            length = len(path.read_text(encoding="utf-8").splitlines())
+            if length > max(LONGEST_MODULE, allowed.get(name, 0)):
+                found.append(f"{name} ({length} lines)")
+    return found
+
+
+def test_no_module_is_over_400_lines_and_none_over_it_grows() -> None:
+    assert modules_too_long(SOURCES, OVER_THE_LIMIT) == []
+
+
+def test_the_rule_finds_a_module_that_is_too_long(tmp_path: Path) -> None:
+    (tmp_path / "long.py").write_text("x = 1\n" * (LONGEST_MODULE + 1), encoding="utf-8")
+    (tmp_path / "old.py").write_text("x = 1\n" * (LONGEST_MODULE + 5), encoding="utf-8")
+    allowed = {f"{tmp_path.name}/old.py": LONGEST_MODULE + 5}
+    assert modules_too_long((tmp_path,), allowed) == [f"{tmp_path.name}/long.py (401 lines)"]
