@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from botocore.config import Config
@@ -27,19 +27,25 @@ if TYPE_CHECKING:
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=20)
 
 
-class OnFirstUse:
+class OnFirstUse[T]:
     """An adapter built on its first call, so that a cold start makes only the clients its
     event uses (each costs some 50-150 ms of botocore's service models): a register read makes
     no bus or pool client, a migration event no SES or Scheduler client until it sends or
-    schedules."""
+    schedules. Made through ``on_first_use``, which keeps the adapter's type for its callers."""
 
-    def __init__(self, build: Callable[[], object]) -> None:
+    def __init__(self, build: Callable[[], T]) -> None:
         self._build = functools.cache(build)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name == "_build":  # copy and pickle probe before __init__ ran
             raise AttributeError(name)
         return getattr(self._build(), name)
+
+
+def on_first_use[T](build: Callable[[], T]) -> T:
+    """``build()``'s object, made when it is first used, and typed as it: every use is checked
+    against the real adapter's methods (``OnFirstUse`` itself answers any name)."""
+    return cast("T", OnFirstUse(build))  # answers for T: it builds a T on the first name asked
 
 
 @functools.cache

@@ -94,7 +94,7 @@ def bootstrap(
     """The service over these clients' factories. Each client is made on first use, so a cold
     start pays only for those its message needs (a PEPPOL delivery makes no SES client, a message
     that settles nothing no bus client)."""
-    from periodyear.adapters.clients import OnFirstUse  # noqa: PLC0415
+    from periodyear.adapters.clients import on_first_use  # noqa: PLC0415
     from periodyear.adapters.deliveries import (  # noqa: PLC0415
         Buyers,
         DeliveryRecords,
@@ -103,8 +103,8 @@ def bootstrap(
     )
     from periodyear.adapters.delivery_out import DeliveryEvents, SesInvoiceMailer  # noqa: PLC0415
 
-    documents = OnFirstUse(lambda: StoredDocuments(s3()))
-    mailer = OnFirstUse(
+    documents = on_first_use(lambda: StoredDocuments(s3()))
+    mailer = on_first_use(
         lambda: SesInvoiceMailer(
             sesv2(), sender=settings.invoice_sender, configuration_set=settings.invoice_configuration_set
         )
@@ -115,12 +115,12 @@ def bootstrap(
         documents=documents,
         access_point=access_point,
         mailer=mailer,
-        announcer=OnFirstUse(lambda: DeliveryEvents(events(), settings.event_bus_name)),
+        announcer=on_first_use(lambda: DeliveryEvents(events(), settings.event_bus_name)),
         compose=mail_composer(
             documents, seller, sender=settings.invoice_sender, start_page_url=settings.start_page_url or None
         ),
         counter=counter,
-        requests=OnFirstUse(lambda: QueuedResends(sqs(), settings.delivery_queue_url)),
+        requests=on_first_use(lambda: QueuedResends(sqs(), settings.delivery_queue_url)),
     )
 
 
@@ -152,7 +152,7 @@ def delivery_settings() -> DeliverySettings:
 def delivery_service(counter: Counter) -> DeliveryService:
     """The service with this process's clients, for the handlers."""
     from periodyear.adapters import clients  # noqa: PLC0415
-    from periodyear.adapters.clients import OnFirstUse  # noqa: PLC0415
+    from periodyear.adapters.clients import on_first_use  # noqa: PLC0415
 
     settings = delivery_settings()
     return bootstrap(
@@ -163,6 +163,6 @@ def delivery_service(counter: Counter) -> DeliveryService:
         sesv2=clients.sesv2,
         events=clients.events,
         sqs=clients.sqs,
-        access_point=OnFirstUse(lambda: storecove(settings, secret_key(settings.access_point_key_secret))),
+        access_point=on_first_use(lambda: storecove(settings, secret_key(settings.access_point_key_secret))),
         counter=counter,
     )

@@ -33,7 +33,7 @@ def migration_service() -> MigrationService:
     dynamodb = clients.dynamodb()
     # Every event reads and writes DynamoDB; the mail, the schedules and the bus are made on the
     # event that first uses them (a repeated or refused event makes none of them).
-    scheduler = clients.OnFirstUse(
+    scheduler = clients.on_first_use(
         lambda: MoveScheduler(
             clients.scheduler(),
             group=settings.migration_schedule_group,
@@ -45,10 +45,10 @@ def migration_service() -> MigrationService:
         legacy=LegacyRepository(dynamodb, settings.legacy_table),
         register=RegisterWriter(dynamodb, settings.register_table),
         states=MigrationStateRepository(dynamodb, settings.migration_table),
-        mail=clients.OnFirstUse(lambda: Mailer(clients.sesv2(), settings.notice_sender)),
+        mail=clients.on_first_use(lambda: Mailer(clients.sesv2(), settings.notice_sender)),
         schedules=scheduler,
         resumes=scheduler,
-        requests=clients.OnFirstUse(lambda: MigrationEvents(clients.events(), settings.event_bus_name)),
+        requests=clients.on_first_use(lambda: MigrationEvents(clients.events(), settings.event_bus_name)),
         catalog=load_catalog(settings.catalog_path),
         policy=MigrationPolicy(
             settings.notice_sender,

@@ -47,11 +47,11 @@ def _sign_ins() -> CognitoSignIns:
 
 
 def _deferred_events() -> Any:
-    return clients.OnFirstUse(_events)
+    return clients.on_first_use(_events)
 
 
 def _deferred_sign_ins() -> Any:
-    return clients.OnFirstUse(_sign_ins)
+    return clients.on_first_use(_sign_ins)
 
 
 @functools.cache
@@ -122,9 +122,9 @@ def invoice_reads() -> InvoiceReads:
     return InvoiceReads(
         members=_store(),
         invoices=InvoiceRepository(clients.dynamodb(), settings.invoices_table),
-        links=clients.OnFirstUse(lambda: DocumentLinks(clients.s3(), settings.documents_bucket)),
+        links=clients.on_first_use(lambda: DocumentLinks(clients.s3(), settings.documents_bucket)),
         deliveries=DeliveryRecords(clients.dynamodb(), settings.invoices_table),
-        resends=clients.OnFirstUse(lambda: QueuedResends(clients.sqs(), settings.delivery_queue_url)),
+        resends=clients.on_first_use(lambda: QueuedResends(clients.sqs(), settings.delivery_queue_url)),
         documents_bucket=settings.documents_bucket,
     )
 
