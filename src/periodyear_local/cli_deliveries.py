@@ -67,13 +67,14 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from periodyear.config import DeliverySettings, DocumentSettings  # noqa: PLC0415
 
+    if args.action != "resend":  # the words are checked before anything is read
+        if (args.period is None) == (args.year is None):
+            raise CliError("give --period YYYY-MM or --year YYYY")
+        kind, label = _period(args)
     with configured(args.stack, [DELIVERY_FUNCTION]):
         check_settings(DeliverySettings, DocumentSettings)
         if args.action == "resend":
             return _resend(args)
-        if (args.period is None) == (args.year is None):
-            raise CliError("give --period YYYY-MM or --year YYYY")
-        kind, label = _period(args)
         rows = _rows(kind, label)
     missing = [r for r in rows if r.status != "delivered"]
     console.print(

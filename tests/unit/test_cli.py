@@ -149,3 +149,37 @@ def test_the_demo_refuses_a_month_its_data_does_not_hold(
         "give one of those months"
     )
     assert not (tmp_path / "demo").exists()  # nothing was run
+
+
+def test_deliveries_refuses_a_wrong_month_before_it_reads_any_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("INVOICES_TABLE", "REGISTER_TABLE", "DOCUMENTS_BUCKET"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["deliveries", "--period", "22-08"]) == 2
+    assert main(["deliveries"]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert (
+        errors[0]
+        == "periodyear: --period 22-08 is not a month: write YYYY-MM with a month 01-12, e.g. 2022-08"
+    )
+    assert errors[1] == "periodyear: give --period YYYY-MM or --year YYYY"
+
+
+def test_the_installed_command_finds_the_handlers_from_any_folder(tmp_path: Path) -> None:
+    # .venv/bin/periodyear runs the handlers as Lambda does (demo, serve); from outside the
+    # checkout nothing but the installed package puts functions/ on the path
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    found = subprocess.run(
+        [sys.executable, "-c", "import functions.deliver_invoice.app, functions.monthly_invoice.app"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.returncode == 0, found.stderr
