@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from periodyear.documents import pdf as pdf_module
-from periodyear.documents import wording
+from periodyear.documents import pdf_common, wording
 from periodyear.documents.basis_csv import basis_csv
 from periodyear.documents.ehf import build_ehf
 from periodyear.documents.pdf import build_pdf
@@ -652,9 +651,9 @@ def test_the_invoice_heading_stays_within_the_page_however_long(language: str) -
         0
     ].splitlines()
     # Then the heading's lines, measured in the document's own bold 11 pt, each fit the text width
-    measure = pdf_module._Document(wording.WORDS[language])
+    measure = pdf_common.Canvas(wording.WORDS[language])
     measure.add_page()
-    measure.set_font(pdf_module.FONT, "B", 11)
+    measure.set_font(pdf_common.FONT, "B", 11)
     start = next(i for i, line in enumerate(page) if line and heading.startswith(line.strip()))
     lines, said = [], ""
     for line in page[start:]:

@@ -21,52 +21,20 @@ so a document's bytes never depend on what was rendered before it.
 
 from __future__ import annotations
 
-import copy
-import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
-from fontTools import ttLib  # type: ignore[import-untyped]
-from fpdf import FPDF
-from fpdf.enums import MethodReturnValue, XPos, YPos
-from fpdf.fonts import TTFFont
+from fpdf.enums import XPos, YPos
 
 from periodyear.config import Seller
 from periodyear.documents import wording
 from periodyear.documents.ehf import ehf_lines
+from periodyear.documents.pdf_basis import basis_pages, translated
+from periodyear.documents.pdf_common import FONT, Canvas, corrects, org_text, section, sign_of
 from periodyear.documents.wording import WORDS, words_for
-from periodyear.domain.basis import BasisRow, basis_rows, client_totals
-from periodyear.domain.invoice import Invoice, InvoiceDraft, InvoiceLine
+from periodyear.domain.basis import basis_rows
+from periodyear.domain.invoice import Invoice, InvoiceLine
 from periodyear.domain.tenant import TenantAccount
-
-BASIS_ROWS_IN_PDF = 200  # about five pages of clients; the CSV and the EHF hold them all
-FONT = "DejaVuSans"
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}  # style → file in fonts/
-FONT_DIR = Path(__file__).with_name("fonts")
-REPLACEMENT = "\ufffd"
-
-
-def _sign(invoice: Invoice) -> int:
-    """A credit note shows the record's amounts negated (as its EHF does)."""
-    return -1 if invoice.draft.document_type == "CREDIT_NOTE" else 1
-
-
-def _section(key: tuple[str, int] | None, draft: InvoiceDraft, language: str) -> str:
-    """The heading of a group of lines: ``Mars 2022`` (the period's own), or ``Korrigering for
-    februar 2022 (faktura 1)``."""
-    if key is None:
-        text = wording.period_text(draft.period, language)
-        return text[:1].upper() + text[1:]
-    return wording.correction_heading(key[0], key[1], language)
-
-
-def _corrects(period: str | None, invoice_number: int | None) -> tuple[str, int] | None:
-    """What a line or a basis row corrects (the period's label, the invoice's number), or None."""
-    return None if period is None or invoice_number is None else (period, invoice_number)
 
 
 def _groups(lines: Sequence[InvoiceLine]) -> list[tuple[tuple[str, int] | None, list[InvoiceLine]]]:
@@ -74,85 +42,11 @@ def _groups(lines: Sequence[InvoiceLine]) -> list[tuple[tuple[str, int] | None, 
     invoice (key: the period's label and the invoice's number), in the order of the lines."""
     groups: dict[tuple[str, int] | None, list[InvoiceLine]] = {None: []}
     for line in lines:
-        groups.setdefault(_corrects(line.corrected_period, line.correction_of), []).append(line)
+        groups.setdefault(corrects(line.corrected_period, line.correction_of), []).append(line)
     return [(key, group) for key, group in groups.items() if group]
 
 
-@dataclass(frozen=True)
-class ClientShare:
-    """One row of the PDF's basis: a client's share of the invoice, or a line without clients."""
-
-    label: str
-    org_number: str
-    amount: Decimal
-    vat: Decimal
-    total: Decimal
-
-
-def _org(number: str) -> str:
-    return f"{number[:3]} {number[3:6]} {number[6:]}" if len(number) == 9 else number
-
-
-@cache
-def _fonts() -> dict[str, TTFFont]:
-    """The embedded fonts as fpdf2 reads them (widths, character map: about 45 ms), once per process."""
-    reader = FPDF()
-    for style, file in FONT_FILES.items():
-        reader.add_font(FONT, style, FONT_DIR / file)
-    return {key: font for key, font in reader.fonts.items() if isinstance(font, TTFFont)}
-
-
-class _Document(FPDF):
-    """A4 with a page footer, in DejaVu Sans; every text goes through ``drawable``."""
-
-    def __init__(self, words: dict[str, str]) -> None:
-        super().__init__(format="A4")
-        self._words = words
-        for key, font in _fonts().items():
-            # fpdf2 keeps the glyphs used in the font object and subsets its fontTools font in
-            # place when writing: each document gets a copy and its own (lazily read) file.
-            own = copy.deepcopy(font)
-            own.ttfont = ttLib.TTFont(own.ttffile, recalcTimestamp=False, lazy=True)
-            self.fonts[key] = own
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font(FONT, "", 8)
-        self.cell(0, 5, self._words["page"].format(page=self.page_no(), pages="{nb}"), align="R")
-
-    def drawable(self, text: str) -> str:
-        """``text`` with each character the current font lacks, and each control character,
-        as the replacement character."""
-        glyphs = self.current_font.cmap if isinstance(self.current_font, TTFFont) else {}
-        return "".join(
-            c if ord(c) in glyphs and unicodedata.category(c) != "Cc" else REPLACEMENT for c in text
-        )
-
-    def text_cell(self, width: float, height: float, text: str, **options: object) -> None:
-        self.cell(width, height, self.drawable(text), **options)  # type: ignore[arg-type]
-
-    def text_block(self, text: str) -> None:
-        """A paragraph over the page's width."""
-        self.multi_cell(0, 4.5, self.drawable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def wrapped(self, text: str, width: float) -> list[str]:
-        """``text`` as the lines it takes in a cell ``width`` (mm) wide in the current font."""
-        lines = self.multi_cell(width, 5.5, self.drawable(text), dry_run=True, output=MethodReturnValue.LINES)
-        assert isinstance(lines, list)  # what output=LINES returns
-        return [str(line) for line in lines] or [""]
-
-    def fitted(self, text: str, width: float) -> str:
-        """``text`` as is when it fits ``width`` (mm) in the current font, else cut with "..."."""
-        text = self.drawable(text)
-        room = width - 2 * self.c_margin
-        if self.get_string_width(text) <= room:
-            return text
-        while text and self.get_string_width(text + "...") > room:
-            text = text[:-1]
-        return text.rstrip() + "..."
-
-
-def _header(pdf: _Document, invoice: Invoice, seller: Seller, words: dict[str, str]) -> None:
+def _header(pdf: Canvas, invoice: Invoice, seller: Seller, words: dict[str, str]) -> None:
     pdf.set_font(FONT, "B", 16)
     pdf.text_cell(110, 8, seller.name)
     pdf.text_cell(
@@ -162,7 +56,7 @@ def _header(pdf: _Document, invoice: Invoice, seller: Seller, words: dict[str, s
     for text in (
         seller.street,
         f"{seller.postal_code} {seller.city}",
-        f"{words['org']} {_org(seller.org_number)} MVA  Foretaksregisteret",
+        f"{words['org']} {org_text(seller.org_number)} MVA  Foretaksregisteret",
         seller.email,
     ):
         pdf.text_cell(0, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -170,7 +64,7 @@ def _header(pdf: _Document, invoice: Invoice, seller: Seller, words: dict[str, s
 
 
 def _parties(
-    pdf: _Document, invoice: Invoice, buyer: TenantAccount, seller: Seller, *, kid: str, language: str
+    pdf: Canvas, invoice: Invoice, buyer: TenantAccount, seller: Seller, *, kid: str, language: str
 ) -> None:
     words, draft = words_for(invoice, language), invoice.draft
     top = pdf.get_y()
@@ -178,7 +72,7 @@ def _parties(
     pdf.text_cell(90, 5, words["buyer"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 10)
     lines = [buyer.name, *(buyer.address.lines if buyer.address else ())]
-    lines.append(f"{words['org']} {_org(buyer.org_number)}")
+    lines.append(f"{words['org']} {org_text(buyer.org_number)}")
     if buyer.customer_reference:
         lines.append(f"{words['reference']} {buyer.customer_reference}")
     for text in lines:
@@ -209,8 +103,8 @@ def _parties(
     pdf.ln(8)
 
 
-def _lines(pdf: _Document, invoice: Invoice, language: str, descriptions: Mapping[str, str]) -> None:
-    words, draft, sign = WORDS[language], invoice.draft, _sign(invoice)
+def _lines(pdf: Canvas, invoice: Invoice, language: str, descriptions: Mapping[str, str]) -> None:
+    words, draft, sign = WORDS[language], invoice.draft, sign_of(invoice)
     credit = sign < 0
     pdf.set_font(FONT, "B", 11)
     heading = pdf.drawable(wording.document_heading(draft, language))
@@ -232,7 +126,7 @@ def _lines(pdf: _Document, invoice: Invoice, language: str, descriptions: Mappin
             pdf.text_cell(
                 0,
                 5.5,
-                pdf.fitted(_section(key, draft, language), pdf.epw),
+                pdf.fitted(section(key, draft, language), pdf.epw),
                 new_x=XPos.LMARGIN,
                 new_y=YPos.NEXT,
             )
@@ -259,7 +153,7 @@ def _lines(pdf: _Document, invoice: Invoice, language: str, descriptions: Mappin
     pdf.ln(3)
 
 
-def _described(pdf: _Document, description: str, note: str, width: float) -> list[str]:
+def _described(pdf: Canvas, description: str, note: str, width: float) -> list[str]:
     """A line's text in the lines it takes: ``description (note)`` on one line when it fits,
     else the note on a line of its own (never split at its ``×``)."""
     text = description + (f" ({note})" if note else "")
@@ -269,10 +163,8 @@ def _described(pdf: _Document, description: str, note: str, width: float) -> lis
     return lines
 
 
-def _totals(
-    pdf: _Document, invoice: Invoice, seller: Seller, kid: str, language: str, *, basis: bool
-) -> None:
-    words, draft, sign = words_for(invoice, language), invoice.draft, _sign(invoice)
+def _totals(pdf: Canvas, invoice: Invoice, seller: Seller, kid: str, language: str, *, basis: bool) -> None:
+    words, draft, sign = words_for(invoice, language), invoice.draft, sign_of(invoice)
     percent = format((draft.vat_rate * 100).normalize(), "f")
     for label, value, bold in (
         (words["subtotal"], draft.subtotal, False),
@@ -302,150 +194,6 @@ def _totals(
         pdf.text_block(text)
 
 
-def client_shares(
-    rows: Sequence[BasisRow], language: str, *, sign: int = 1
-) -> tuple[list[ClientShare], list[ClientShare]]:
-    """The basis per client (``domain.basis.client_totals``), labelled for the page; and the
-    lines that have no clients. ``sign`` -1 negates the amounts (a credit note shows them so)."""
-    words = WORDS[language]
-    totals, without = client_totals(rows, sign=sign)
-    shares = [
-        ClientShare(
-            label=f"{t.name} {words['bureau']}" if t.is_bureau_client else t.name,
-            org_number=t.org_number,
-            amount=t.amount,
-            vat=t.vat,
-            total=t.total,
-        )
-        for t in totals
-    ]
-    return shares, [
-        ClientShare(
-            words["no_client"].format(description=_without_period(r)),
-            "",
-            sign * r.amount,
-            sign * r.vat,
-            sign * r.total,
-        )
-        for r in without
-    ]
-
-
-def _without_period(row: BasisRow) -> str:
-    """A row's description; a correction's without its period (its heading names it)."""
-    if row.corrected_period is None:
-        return row.description
-    return row.description.removesuffix(f" ({row.corrected_period})")
-
-
-def _basis_sections(
-    rows: Sequence[BasisRow], draft: InvoiceDraft, language: str
-) -> list[tuple[str, list[BasisRow]]]:
-    """The rows of the period's own lines, then those of each correction, in the order of the
-    lines; each under its heading (as on page 1) when there are corrections."""
-    sections: dict[tuple[str, int] | None, list[BasisRow]] = {None: []}
-    for row in rows:
-        sections.setdefault(_corrects(row.corrected_period, row.correction_of), []).append(row)
-    present = [(key, own) for key, own in sections.items() if own]
-    if len(present) == 1 and present[0][0] is None:
-        return [("", present[0][1])]  # no corrections: no headings
-    return [(_section(key, draft, language), own) for key, own in present]
-
-
-class _BasisTable:
-    """The basis page's table: its heading again on each new page, one row per client's share."""
-
-    WIDTHS = (85, 25, 25, 25, 30)
-
-    def __init__(self, pdf: _Document, words: Mapping[str, str], language: str) -> None:
-        self._pdf, self._words, self._language = pdf, words, language
-
-    def heading(self) -> None:
-        pdf, words = self._pdf, self._words
-        pdf.set_font(FONT, "B", 9)
-        pdf.set_fill_color(230, 230, 230)
-        titles = (words["client"], words["org"], words["excl"], words["vat"], words["incl"])
-        for width, title, align in zip(self.WIDTHS, titles, "LLRRR", strict=True):
-            pdf.text_cell(width, 6, title, align=align, fill=True)
-        pdf.ln()
-        pdf.set_font(FONT, "", 9)
-
-    def title(self, text: str) -> None:
-        """A section's heading (the period's own lines, or a correction), kept with its rows."""
-        pdf = self._pdf
-        if pdf.will_page_break(12):
-            pdf.add_page()
-            self.heading()
-        pdf.ln(1)
-        pdf.set_font(FONT, "B", 9)
-        pdf.text_cell(0, 5.5, pdf.fitted(text, pdf.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_font(FONT, "", 9)
-
-    def row(self, label: str, org: str, amount: Decimal, vat: Decimal, total: Decimal) -> None:
-        """One client's share; a name wider than its column goes on over more lines, whole (a
-        reader re-invoices by it), and the row is never split over two pages."""
-        pdf, widths = self._pdf, self.WIDTHS
-        lines = pdf.wrapped(label, widths[0])
-        if pdf.will_page_break(5.5 * len(lines)):
-            pdf.add_page()
-            self.heading()
-        pdf.text_cell(widths[0], 5.5, lines[0])
-        pdf.text_cell(widths[1], 5.5, _org(org))
-        for width, value in zip(widths[2:], (amount, vat, total), strict=True):
-            pdf.text_cell(width, 5.5, wording.amount(value, self._language), align="R")
-        pdf.ln()
-        for more in lines[1:]:
-            pdf.text_cell(widths[0], 5.5, more, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def shares(self, own: Sequence[BasisRow], sign: int) -> tuple[int, int] | None:
-        """A section's shares, the first ``BASIS_ROWS_IN_PDF`` clients by name and the rest in
-        one row; (shown, in all) when the rest is summed up (the CSV holds every client)."""
-        clients, without = client_shares(own, self._language, sign=sign)
-        shown, rest = clients[:BASIS_ROWS_IN_PDF], clients[BASIS_ROWS_IN_PDF:]
-        for share in shown:
-            self.row(share.label, share.org_number, share.amount, share.vat, share.total)
-        if rest:
-            self.row(
-                self._words["more"].format(count=wording.quantity(len(rest), self._language)),
-                "",
-                sum((s.amount for s in rest), Decimal(0)),
-                sum((s.vat for s in rest), Decimal(0)),
-                sum((s.total for s in rest), Decimal(0)),
-            )
-        for share in without:
-            self.row(share.label, share.org_number, share.amount, share.vat, share.total)
-        return (len(shown), len(clients)) if rest else None
-
-
-def _basis(pdf: _Document, invoice: Invoice, rows: Sequence[BasisRow], language: str) -> None:
-    words, draft, sign = words_for(invoice, language), invoice.draft, _sign(invoice)
-    pdf.add_page()
-    pdf.set_font(FONT, "B", 12)
-    title = words["basis_title"].format(number=invoice.invoice_number)
-    pdf.text_cell(0, 7, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 9)
-    pdf.text_block(words["basis_intro"])
-    pdf.ln(2)
-    table = _BasisTable(pdf, words, language)
-    table.heading()
-    truncated: list[tuple[str, int, int]] = []  # section heading, clients shown, clients in all
-    for heading, own in _basis_sections(rows, draft, language):
-        if heading:
-            table.title(heading)
-        if counts := table.shares(own, sign):
-            truncated.append((heading, *counts))
-    pdf.set_font(FONT, "B", 9)
-    table.row(words["sum"], "", sign * draft.subtotal, sign * draft.vat_amount, sign * draft.total)
-    for heading, shown_count, total_count in truncated:
-        pdf.ln(3)
-        pdf.set_font(FONT, "", 9)
-        note = words["all_in_csv"].format(
-            shown=wording.quantity(shown_count, language),
-            total=wording.quantity(total_count, language),
-        )
-        pdf.text_block(f"{heading}: {note}" if heading else note)
-
-
 def build_pdf(
     invoice: Invoice,
     buyer: TenantAccount,
@@ -459,13 +207,13 @@ def build_pdf(
     language = wording.language_of(buyer.language)
     texts = descriptions if descriptions is not None else wording.catalog_descriptions(language)
     rows = [
-        r if language == "nb" else _translated(r, language, texts)
+        r if language == "nb" else translated(r, language, texts)
         for r in basis_rows(invoice.draft, buyer.clients)
     ]
     with_basis = any(r.client_id for r in rows)
     issued = invoice.draft.issue_date
     words = words_for(invoice, language)
-    pdf = _Document(words)
+    pdf = Canvas(words)
     pdf.set_creation_date(datetime(issued.year, issued.month, issued.day, tzinfo=UTC))
     pdf.set_producer("periodyear")
     pdf.set_title(f"{words['title']} {invoice.invoice_number}")
@@ -477,9 +225,5 @@ def build_pdf(
     _lines(pdf, invoice, language, texts)
     _totals(pdf, invoice, seller, kid, language, basis=with_basis)
     if with_basis:
-        _basis(pdf, invoice, rows, language)
+        basis_pages(pdf, invoice, rows, language)
     return bytes(pdf.output())
-
-
-def _translated(row: BasisRow, language: str, descriptions: Mapping[str, str]) -> BasisRow:
-    return replace(row, description=wording.describe(row.code, row.description, language, descriptions))
