@@ -36,13 +36,13 @@ from typing import Any
 
 from aws_lambda_powertools import Metrics
 
-from periodyear.adapters import clients
+from periodyear.adapters.clients import Clients
 from periodyear.adapters.items import from_item, item_size
-from periodyear.billing import wiring
 from periodyear.billing.job import run_billing_job
 from periodyear.billing.worker import handle_batches
 from periodyear.domain.calendar import PeriodKind
 from periodyear.observability import logger
+from periodyear_local import services
 from periodyear_local.delivery import deliver
 from periodyear_local.sandbox import local_aws
 from periodyear_local.seed import batch_put, register_items, usage_item
@@ -141,21 +141,22 @@ def measure(tenants: int) -> dict[str, float]:
     meter = Meter()
     logged = io.StringIO()
     with local_aws("MonthlyInvoiceFunction") as aws:
-        wiring.reset()
+        made = Clients.fresh()
+        billing = services.billing(clients=made)
         _seed(aws, tenants)
         metrics = Metrics(namespace="bench")
         queue = aws["environment"]["BILLING_QUEUE_URL"]
 
         def bill(period: str, now: str) -> tuple[int, float]:
             started = time.perf_counter()
-            run_billing_job(PeriodKind.MONTHLY, {"period": period, "time": now}, metrics, request_id=period)
-            report = deliver(queue, lambda e, c: handle_batches(e, c, metrics))
+            run_billing_job(PeriodKind.MONTHLY, {"period": period, "time": now}, metrics, period, billing)
+            report = deliver(queue, lambda e, c: handle_batches(e, c, metrics, billing))
             metrics.clear_metrics()
             return 1 + report.invocations, time.perf_counter() - started
 
         bill("2022-05", "2022-06-01T02:00:00Z")  # the first month, not counted
         delivery_queue = aws["provisioned"].environment("DeliverInvoiceFunction")["DELIVERY_QUEUE_URL"]
-        aws_sqs = clients.sqs()
+        aws_sqs = made.sqs()
         aws_sqs.purge_queue(QueueUrl=delivery_queue)  # its invoices' deliveries are not counted either
         late = [
             usage_item(f"t{n:05d}", kind, at, **who)
@@ -167,7 +168,7 @@ def measure(tenants: int) -> dict[str, float]:
             )
         ]
         batch_put(aws["dynamodb"], aws["tables"]["UsageTable"], late)
-        for factory in (clients.dynamodb, clients.s3, clients.events, clients.sqs):
+        for factory in (made.dynamodb, made.s3, made.events, made.sqs):
             factory().meta.events.register("before-parameter-build.*", meter.before)
             factory().meta.events.register("after-call.*", meter.after)
         handler = logging.StreamHandler(logged)
@@ -181,7 +182,6 @@ def measure(tenants: int) -> dict[str, float]:
         stored = aws["dynamodb"].scan(TableName=aws["tables"]["InvoicesTable"])["Items"]
         invoice_bytes = sum(item_size(from_item(i)) for i in stored) / 2  # two months are stored
         render = render_seconds(aws)
-        wiring.reset()
     requests = sum(meter.calls.values())
     return {
         "requests": requests / tenants,
@@ -210,7 +210,7 @@ def deliver_month(aws: dict[str, Any], meter: Meter, environment: dict[str, str]
 
     from periodyear_local.access_point import AccessPointStandIn  # noqa: PLC0415
     from periodyear_local.delivery import LambdaContext  # noqa: PLC0415
-    from periodyear_local.demo_delivery import fresh_process, ses_reports_each_email_delivered  # noqa: PLC0415
+    from periodyear_local.demo_delivery import ses_reports_each_email_delivered  # noqa: PLC0415
     from periodyear_local.sandbox import patched_environ  # noqa: PLC0415
     from periodyear_local.template import LOCAL_ACCESS_POINT_KEY, parameter_values  # noqa: PLC0415
 
@@ -220,17 +220,21 @@ def deliver_month(aws: dict[str, Any], meter: Meter, environment: dict[str, str]
         stand_in.receivers = {RECEIVER}
         environment["ACCESS_POINT_URL"] = stand_in.url
         with patched_environ(environment):
-            fresh_process()  # its clients are made now, and metered like the run's
-            for factory in (clients.dynamodb, clients.s3, clients.events, clients.sqs, clients.sesv2):
+            made = Clients.fresh()  # the delivery functions' clients, metered like the run's
+            built = services.delivery(clients=made)
+            for factory in (made.dynamodb, made.s3, made.events, made.sqs, made.sesv2):
                 factory().meta.events.register("before-parameter-build.*", meter.before)
                 factory().meta.events.register("after-call.*", meter.after)
-            handler = importlib.import_module("functions.deliver_invoice.app").handler
+            function = importlib.import_module("functions.deliver_invoice.app")
+
+            def handler(event: dict[str, Any], context: Any) -> Any:
+                return function.handler(event, context, services=built)
+
             report = deliver(environment["DELIVERY_QUEUE_URL"], handler, batch_size=10)
             collector = importlib.import_module("functions.collect_outcomes.app").handler
-            collector({}, LambdaContext(function_name="collect_outcomes", timeout_ms=240_000))
+            collector({}, LambdaContext(function_name="collect_outcomes", timeout_ms=240_000), services=built)
             ses_reports_each_email_delivered(environment, aws["tables"])
             settled = deliver(environment["DELIVERY_QUEUE_URL"], handler, batch_size=10)
-            fresh_process()
         assert not stand_in.violations, stand_in.violations
         return {
             "invocations": report.invocations + settled.invocations + 1,

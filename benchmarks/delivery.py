@@ -28,9 +28,10 @@ from register_api import counted
 from stdnum.no import orgnr
 
 from periodyear.observability import logger
+from periodyear_local import services
 from periodyear_local.access_point import AccessPointStandIn
 from periodyear_local.delivery import LambdaContext, deliver
-from periodyear_local.demo_delivery import fresh_process, ses_reports_each_email_delivered
+from periodyear_local.demo_delivery import ses_reports_each_email_delivered
 from periodyear_local.sandbox import local_aws, patched_environ
 from periodyear_local.seed import batch_put, register_items, usage_item
 from periodyear_local.template import LOCAL_ACCESS_POINT_KEY, PROJECT_ROOT, parameter_values
@@ -83,21 +84,20 @@ def _issue(aws: dict[str, Any], orgs: list[str]) -> None:
     batch_put(aws["dynamodb"], aws["tables"]["UsageTable"], usage)
     monthly = importlib.import_module("functions.monthly_invoice.app")
     event = {"period": "2022-05", "time": "2022-06-01T02:00:00Z", "tenant_ids": tenants}
-    summary = monthly.handler(event, LambdaContext(function_name="monthly_invoice"))
+    summary = monthly.handler(
+        event, LambdaContext(function_name="monthly_invoice"), services=services.billing()
+    )
     assert summary["invoices_issued"] == len(tenants), summary
 
 
 def measure(channel: str) -> Counter[str]:
     """Every request delivering ``INVOICES`` invoices by ``channel`` made, settlements included."""
-    from periodyear.billing import wiring  # noqa: PLC0415
-
     orgs = org_numbers(INVOICES)
     legal_entity = int(parameter_values()["AccessPointLegalEntityId"])
     with (
         local_aws("MonthlyInvoiceFunction") as aws,
         AccessPointStandIn(key=LOCAL_ACCESS_POINT_KEY, legal_entity_id=legal_entity) as stand_in,
     ):
-        wiring.reset()
         _issue(aws, orgs)
         stand_in.receivers = set(orgs) if channel == "peppol" else set()
         environment = aws["provisioned"].environment("DeliverInvoiceFunction") | {
@@ -105,9 +105,17 @@ def measure(channel: str) -> Counter[str]:
             "POWERTOOLS_METRICS_DISABLED": "true",  # the figures are the requests, not the EMF lines
         }
         with patched_environ(environment):
-            fresh_process()
-            handler = importlib.import_module("functions.deliver_invoice.app").handler
-            collector = importlib.import_module("functions.collect_outcomes.app").handler
+            built = services.delivery()
+            function = importlib.import_module("functions.deliver_invoice.app")
+
+            def handler(event: dict[str, Any], context: Any) -> Any:
+                return function.handler(event, context, services=built)
+
+            def collector(event: dict[str, Any], context: Any) -> Any:
+                return importlib.import_module("functions.collect_outcomes.app").handler(
+                    event, context, services=built
+                )
+
             queue = environment["DELIVERY_QUEUE_URL"]
             with counted() as calls:
                 deliver(queue, handler, batch_size=10, function_name="deliver_invoice")
@@ -118,8 +126,6 @@ def measure(channel: str) -> Counter[str]:
                 with counted() as settling:
                     deliver(queue, handler, batch_size=10, function_name="deliver_invoice")
                 calls.update(settling)
-            fresh_process()
-        wiring.reset()
         found: Counter[str] = Counter()
         for name, count in calls.items():
             service = name.split(":", 1)[0]

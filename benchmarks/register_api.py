@@ -32,7 +32,8 @@ import botocore.client
 from cold import Snippet, medians
 
 from periodyear.observability import logger
-from periodyear.register import wiring
+from periodyear.register.bootstrap import RegisterServices
+from periodyear_local import services as local_services
 from periodyear_local.api_server import http_api_event
 from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import local_aws
@@ -71,7 +72,16 @@ def counted() -> Iterator[Counter[str]]:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[attr-defined]
 
 
-def call(method: str, path: str, claims: dict[str, Any], body: Any = None, **headers: str) -> dict[str, Any]:
+def call(
+    method: str,
+    path: str,
+    claims: dict[str, Any],
+    body: Any = None,
+    *,
+    services: RegisterServices | None = None,
+    **headers: str,
+) -> dict[str, Any]:
+    """The handler's answer, given ``services`` (none: it builds its own, as in Lambda)."""
     app = importlib.import_module("functions.register_api.app")
     event = http_api_event(
         method,
@@ -81,7 +91,9 @@ def call(method: str, path: str, claims: dict[str, Any], body: Any = None, **hea
         body=json.dumps(body) if body is not None else None,
         claims=claims,
     )
-    answer: dict[str, Any] = app.handler(event, LambdaContext(function_name="register_api"))
+    answer: dict[str, Any] = app.handler(
+        event, LambdaContext(function_name="register_api"), services=services
+    )
     return answer
 
 
@@ -91,18 +103,8 @@ def seed(aws: dict[str, Any]) -> None:
         package="KOMPLETT",
         price_switch_date=date(2022, 3, 1),
         clients=[("b1", "Firma A AS", "923609016", True), ("c1", "Bakeri AS", "974760673", False)],
+        users=[(f"u{n}", "A", f"u{n}@a.example", "admin") for n in (1, 2)],
     )
-    items += [
-        {
-            "pk": "TENANT#firm-a",
-            "sk": f"USER#u{n}",
-            "user_id": f"u{n}",
-            "name": "A",
-            "email": f"u{n}@a.example",
-            "role": "admin",
-        }
-        for n in (1, 2)
-    ]
     batch_put(aws["dynamodb"], aws["tables"]["RegisterTable"], items)
     usage = [usage_item("firm-a", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")]
     batch_put(aws["dynamodb"], os.environ["USAGE_TABLE"], usage)
@@ -138,15 +140,15 @@ ROUTES: list[tuple[str, int, tuple[Any, ...]]] = [
 def route_requests() -> None:
     print("1. DynamoDB requests a route makes (moto), against its floor")
     with local_aws("RegisterApiFunction") as aws:
-        wiring.reset()
         seed(aws)
+        services = local_services.register()
         with counted() as first:  # the migrated tenant's first change: its guards, once
-            call("PATCH", "/v1/clients/b1", ADA, {"name": "Firma A Regnskap AS"})
-            call("PATCH", "/v1/users/u1", ADA, {"name": "Ada"})
+            call("PATCH", "/v1/clients/b1", ADA, {"name": "Firma A Regnskap AS"}, services=services)
+            call("PATCH", "/v1/users/u1", ADA, {"name": "Ada"}, services=services)
         total = floors = 0
         for route, floor, request in ROUTES:
             with counted() as calls:
-                answer = call(*request)
+                answer = call(*request, services=services)
             dynamodb = sum(n for name, n in calls.items() if name.startswith("dynamodb:"))
             others = {k: v for k, v in sorted(calls.items()) if not k.startswith("dynamodb:")}
             total, floors = total + dynamodb, floors + floor
@@ -163,9 +165,10 @@ def route_requests() -> None:
         water = {"name": "Vann AS", "org_number": "986000003"}
         for label in ("POST /v1/clients with an Idempotency-Key", "the same POST repeated"):
             with counted() as calls:
-                status = call("POST", "/v1/clients", ADA, water, idempotency_key="k1")["statusCode"]
+                status = call("POST", "/v1/clients", ADA, water, services=services, idempotency_key="k1")[
+                    "statusCode"
+                ]
             print(f"   {label}: {status} {dict(sorted(calls.items()))}")
-        wiring.reset()
 
 
 FLOOR = (

@@ -30,8 +30,7 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 from cold import Snippet, medians
 
-from periodyear.adapters import clients
-from periodyear.billing import wiring
+from periodyear.adapters.clients import Clients
 from periodyear.billing.fanout import FanOut
 from periodyear.billing.job import run_billing_job
 from periodyear.billing.request import BillingPlan
@@ -41,6 +40,7 @@ from periodyear.domain.calendar import Period, PeriodKind
 from periodyear.domain.catalog import load_catalog
 from periodyear.domain.tenant import Client, Subscription, TenantAccount
 from periodyear.observability import logger
+from periodyear_local import services
 from periodyear_local.delivery import deliver
 from periodyear_local.memory_billing import (
     MemoryEvents,
@@ -70,7 +70,8 @@ def requests_per_tenant(tenants: int, *, review: bool = False) -> tuple[float, C
     tenant; then June's run is counted: each tenant's May invoice is reviewed and corrected."""
     calls: Counter[str] = Counter()
     with local_aws("MonthlyInvoiceFunction") as aws:
-        wiring.reset()
+        made = Clients.fresh()
+        billing = services.billing(clients=made)
         for n in range(tenants):
             tenant = f"t{n:05d}"
             clients_ = [(f"c{k}", f"Client {k}", "911111111", False) for k in range(3)]
@@ -98,9 +99,9 @@ def requests_per_tenant(tenants: int, *, review: bool = False) -> tuple[float, C
 
         def bill(period: str, now: str) -> None:
             event = {"period": period, "time": now}
-            handed = run_billing_job(PeriodKind.MONTHLY, event, metrics, request_id=f"bench-{period}")
+            handed = run_billing_job(PeriodKind.MONTHLY, event, metrics, f"bench-{period}", billing)
             report = deliver(
-                aws["environment"]["BILLING_QUEUE_URL"], lambda e, c: handle_batches(e, c, metrics)
+                aws["environment"]["BILLING_QUEUE_URL"], lambda e, c: handle_batches(e, c, metrics, billing)
             )
             metrics.clear_metrics()
             assert report.failed_deliveries == 0, report
@@ -118,7 +119,7 @@ def requests_per_tenant(tenants: int, *, review: bool = False) -> tuple[float, C
                 )
             ]
             batch_put(aws["dynamodb"], aws["tables"]["UsageTable"], late)
-        for factory in (clients.dynamodb, clients.s3, clients.events, clients.sqs):
+        for factory in (made.dynamodb, made.s3, made.events, made.sqs):
             factory().meta.events.register("before-call.*", count)
         if review:
             bill("2022-06", "2022-07-01T02:00:00Z")
@@ -129,7 +130,6 @@ def requests_per_tenant(tenants: int, *, review: bool = False) -> tuple[float, C
             assert any("correction_of" in line["M"] for line in corrected["lines"]["L"]), corrected
         else:
             bill("2022-05", "2022-06-01T02:00:00Z")
-        wiring.reset()
     ours = sum(v for k, v in calls.items() if k not in ESM_CALLS)
     return ours / tenants, calls
 
@@ -197,7 +197,7 @@ FIRST_USE = {
     "BillingSettings.load(); FanOutSettings.load()\n"
     "plan_run(PeriodKind.MONTHLY, {'time': '2022-06-01T01:00:00Z'},"
     " clock_now=datetime.datetime.now(datetime.UTC), run_id='r')",
-    "migrate_tenant": "from periodyear.migration import wiring\nwiring.migration_service()",
+    "migrate_tenant": "from periodyear.migration.bootstrap import from_environment\nfrom_environment()",
     "billing_worker": "import json\n"
     "from periodyear.billing.worker import BatchMessage\n"
     "from periodyear.config import FanOutSettings\n"

@@ -13,22 +13,26 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from periodyear.observability import logger
 
 if TYPE_CHECKING:
-    from periodyear.delivery.service import DeliveryService
+    from periodyear.delivery.bootstrap import DeliveryServices
 
 metrics = Metrics()
 
 
 @functools.cache
-def _service() -> DeliveryService:
-    from periodyear.delivery.bootstrap import delivery_service  # noqa: PLC0415
+def _process() -> DeliveryServices:
+    """Built on the first run (the job's imports come with it, not with the handler)."""
+    from periodyear.delivery.bootstrap import from_environment  # noqa: PLC0415
     from periodyear.delivery.job import MetricCounter  # noqa: PLC0415
 
-    return delivery_service(MetricCounter(metrics))
+    return from_environment(MetricCounter(metrics))
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(
+    event: dict[str, Any], context: LambdaContext, services: DeliveryServices | None = None
+) -> dict[str, Any]:
+    """``services``: tests and the local tools pass their own; Lambda passes none."""
     from periodyear.delivery.job import collect_outcomes  # noqa: PLC0415
 
-    return collect_outcomes(context, metrics, _service())
+    return collect_outcomes(context, metrics, services or _process())

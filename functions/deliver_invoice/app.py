@@ -13,33 +13,26 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from periodyear.observability import logger
 
 if TYPE_CHECKING:
-    from periodyear.delivery.service import DeliveryService
+    from periodyear.delivery.bootstrap import DeliveryServices
 
 metrics = Metrics()
 
 
 @functools.cache
-def _service() -> DeliveryService:
-    from periodyear.delivery.bootstrap import delivery_service  # noqa: PLC0415
+def _process() -> DeliveryServices:
+    """Built on the first message (the job's imports come with it, not with the handler)."""
+    from periodyear.delivery.bootstrap import from_environment  # noqa: PLC0415
     from periodyear.delivery.job import MetricCounter  # noqa: PLC0415
 
-    return delivery_service(MetricCounter(metrics))
-
-
-def _put_back(receipt_handle: str, seconds: int) -> None:
-    from periodyear.adapters import clients  # noqa: PLC0415
-    from periodyear.delivery.bootstrap import delivery_settings  # noqa: PLC0415
-
-    url = delivery_settings().delivery_queue_url
-    if url:
-        clients.sqs().change_message_visibility(
-            QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
-        )
+    return from_environment(MetricCounter(metrics))
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(
+    event: dict[str, Any], context: LambdaContext, services: DeliveryServices | None = None
+) -> dict[str, Any]:
+    """``services``: tests and the local tools pass their own; Lambda passes none."""
     from periodyear.delivery.job import handle_messages  # noqa: PLC0415
 
-    return handle_messages(event, context, metrics, _service(), _put_back)
+    return handle_messages(event, context, metrics, services or _process())

@@ -18,11 +18,11 @@ from datetime import date
 from pathlib import Path
 
 from periodyear.observability import logger
-from periodyear.register import wiring
 from periodyear.register.api import openapi_document
 from periodyear_local.api_server import LocalApi, serving
 from periodyear_local.sandbox import local_aws
 from periodyear_local.seed import batch_put, register_items
+from periodyear_local.services import register as register_services
 
 FIRM = "firm-check"
 ADMIN = "u-admin"
@@ -35,16 +35,7 @@ def seed(dynamodb: object, table: str) -> None:
         price_switch_date=date(2022, 3, 1),
         name="Sjekk Regnskap AS",
         clients=[("b1", "Sjekk Regnskap AS", "923609016", True), ("c1", "Bakeri AS", "974760673", False)],
-    )
-    items.append(
-        {
-            "pk": f"TENANT#{FIRM}",
-            "sk": f"USER#{ADMIN}",
-            "user_id": ADMIN,
-            "name": "Ada",
-            "email": "ada@check.example",
-            "role": "admin",
-        }
+        users=[(ADMIN, "Ada", "ada@check.example", "admin")],
     )
     batch_put(dynamodb, table, items)  # type: ignore[arg-type]
 
@@ -53,19 +44,18 @@ def bill_may(dynamodb: object, usage_table: str) -> None:
     """Invoice no. 1 for May 2022, by the monthly job inline: the invoice routes have one to show."""
     import importlib  # noqa: PLC0415
 
-    from periodyear.billing import wiring as billing_wiring  # noqa: PLC0415
+    from periodyear_local import services  # noqa: PLC0415
     from periodyear_local.delivery import LambdaContext  # noqa: PLC0415
     from periodyear_local.seed import usage_item  # noqa: PLC0415
 
     usage = [usage_item(FIRM, "period.closed", "2022-05-10T10:00:00Z", client_id="c1")]
     batch_put(dynamodb, usage_table, usage)  # type: ignore[arg-type]
-    billing_wiring.reset()
     monthly = importlib.import_module("functions.monthly_invoice.app")
     event = {"period": "2022-05", "time": "2022-06-01T02:00:00Z", "tenant_ids": [FIRM]}
     level = logger.log_level
     logger.setLevel("ERROR")
     with contextlib.redirect_stdout(io.StringIO()):  # its log and metric lines are for Lambda
-        monthly.handler(event, LambdaContext(function_name="monthly_invoice"))
+        monthly.handler(event, LambdaContext(function_name="monthly_invoice"), services=services.billing())
     logger.setLevel(level)
 
 
@@ -100,10 +90,9 @@ def main(max_examples: int = 40) -> int:
     st = Path(sys.executable).with_name("st")
     logger.setLevel("WARNING")  # the API's own request logs would drown Schemathesis's report
     with local_aws("RegisterApiFunction") as aws:
-        wiring.reset()
         seed(aws["dynamodb"], aws["tables"]["RegisterTable"])
         bill_may(aws["dynamodb"], aws["tables"]["UsageTable"])
-        app = LocalApi(openapi=openapi_document())
+        app = LocalApi(openapi=openapi_document(), services=register_services())
         passes = [
             ("every operation, as the firm's admin", app.mint(tenant_id=FIRM, user_id=ADMIN), ()),
             (

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -26,6 +26,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 
 from periodyear_local.delivery import LambdaContext
+
+if TYPE_CHECKING:
+    from periodyear.register.bootstrap import RegisterServices
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -76,12 +79,21 @@ def http_api_event(
 
 
 class LocalApi:
-    """The WSGI app: ``mint`` gives a token for a tenant's user or an operator."""
+    """The WSGI app: ``mint`` gives a token for a tenant's user or an operator. Requests go to
+    ``handler``, or to the register API's handler given ``services`` (built by the caller in
+    the environment it set up)."""
 
-    def __init__(self, handler: Handler | None = None, *, openapi: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        handler: Handler | None = None,
+        *,
+        openapi: dict[str, Any] | None = None,
+        services: RegisterServices | None = None,
+    ) -> None:
         self._handler = handler
         self._key = OctKey.generate_key(256)
         self._openapi = openapi
+        self._services = services
 
     def mint(
         self,
@@ -112,8 +124,13 @@ class LocalApi:
         return dict(decoded.claims)
 
     def _handle(self, event: dict[str, Any]) -> dict[str, Any]:
-        handler = self._handler or importlib.import_module("functions.register_api.app").handler
-        return handler(event, LambdaContext(function_name="register_api"))
+        context = LambdaContext(function_name="register_api")
+        if self._handler is not None:
+            return self._handler(event, context)
+        api: dict[str, Any] = importlib.import_module("functions.register_api.app").handler(
+            event, context, services=self._services
+        )
+        return api
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/"

@@ -13,10 +13,12 @@ from typing import NoReturn
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from rich.console import Console
 
+from periodyear.adapters.clients import Clients
 from periodyear.config import ConfigurationError, EnvSettings
 from periodyear.domain.calendar import Period, parse_date, parse_instant
 from periodyear.domain.errors import InvalidInstant
 
+BILLING_FUNCTIONS = {"monthly": "MonthlyInvoiceFunction", "annual": "AnnualInvoiceFunction"}
 console = Console(width=max(132, shutil.get_terminal_size().columns))
 
 
@@ -50,16 +52,17 @@ def check_settings(*models: type[EnvSettings]) -> None:
 
 
 @contextmanager
-def configured(stack: str | None, functions: Sequence[str]) -> Iterator[None]:
-    """The environment of ``functions`` from ``stack`` for the block, or the environment as it is."""
+def configured(stack: str | None, functions: Sequence[str]) -> Iterator[Clients]:
+    """The environment of ``functions`` from ``stack`` for the block, or the environment as it
+    is, and the command's own AWS clients, made in it on first use."""
     if stack is None:
-        yield
+        yield Clients.fresh()
         return
     from periodyear_local.sandbox import patched_environ  # noqa: PLC0415
     from periodyear_local.stack import stack_environment  # noqa: PLC0415
 
     with patched_environ(stack_environment(stack, functions)):
-        yield
+        yield Clients.fresh()
 
 
 def _aws_problem(error: Exception) -> str:

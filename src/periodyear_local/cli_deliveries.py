@@ -12,6 +12,7 @@ from periodyear.domain.calendar import PeriodKind
 from periodyear_local.cli_common import CliError, _month, check_settings, configured, console
 
 if TYPE_CHECKING:
+    from periodyear.adapters.clients import Clients
     from periodyear.domain.delivery import Delivery
 
 DELIVERY_FUNCTION = "DeliverInvoiceFunction"
@@ -71,11 +72,11 @@ def run(args: argparse.Namespace) -> int:
         if (args.period is None) == (args.year is None):
             raise CliError("give --period YYYY-MM or --year YYYY")
         kind, label = _period(args)
-    with configured(args.stack, [DELIVERY_FUNCTION]):
+    with configured(args.stack, [DELIVERY_FUNCTION]) as aws:
         check_settings(DeliverySettings, DocumentSettings)
         if args.action == "resend":
-            return _resend(args)
-        rows = _rows(kind, label)
+            return _resend(args, aws)
+        rows = _rows(kind, label, aws)
     missing = [r for r in rows if r.status != "delivered"]
     console.print(
         f"{kind.value.lower()} {label}: {len(rows)} invoices, {len(rows) - len(missing)} delivered, "
@@ -95,22 +96,20 @@ def _period(args: argparse.Namespace) -> tuple[PeriodKind, str]:
     return PeriodKind.ANNUAL, str(args.year)
 
 
-def _rows(kind: PeriodKind, label: str) -> list[Row]:
-    from periodyear.adapters import clients  # noqa: PLC0415
+def _rows(kind: PeriodKind, label: str, aws: Clients) -> list[Row]:
     from periodyear.adapters.deliveries import DeliveryRecords  # noqa: PLC0415
     from periodyear.adapters.register import RegisterRepository  # noqa: PLC0415
     from periodyear.config import DeliverySettings  # noqa: PLC0415
 
     settings = DeliverySettings.load()
-    tenants = list(RegisterRepository(clients.dynamodb(), settings.register_table).tenant_ids())
-    records = DeliveryRecords(clients.dynamodb(), settings.invoices_table)
+    tenants = list(RegisterRepository(aws.dynamodb(), settings.register_table).tenant_ids())
+    records = DeliveryRecords(aws.dynamodb(), settings.invoices_table)
     invoices = records.invoice_numbers(tenants, kind, label)
     found = records.many([(t, kind, label) for t in invoices])
     return [Row(t, n, found.get((t, kind.value, label))) for t, n in sorted(invoices.items())]
 
 
-def _resend(args: argparse.Namespace) -> int:
-    from periodyear.adapters import clients  # noqa: PLC0415
+def _resend(args: argparse.Namespace, aws: Clients) -> int:
     from periodyear.adapters.deliveries import QueuedResends  # noqa: PLC0415
     from periodyear.adapters.invoices import InvoiceRepository  # noqa: PLC0415
     from periodyear.config import DeliverySettings, DocumentSettings  # noqa: PLC0415
@@ -118,9 +117,7 @@ def _resend(args: argparse.Namespace) -> int:
     from periodyear.register.invoices import announcement_of  # noqa: PLC0415
 
     settings = DeliverySettings.load()
-    issued = InvoiceRepository(clients.dynamodb(), settings.invoices_table).by_number(
-        args.tenant, args.number
-    )
+    issued = InvoiceRepository(aws.dynamodb(), settings.invoices_table).by_number(args.tenant, args.number)
     if issued is None:
         raise CliError(f"tenant {args.tenant!r} has no invoice {args.number}")
     if not {"pdf", "csv"} <= issued.documents.keys():
@@ -132,7 +129,7 @@ def _resend(args: argparse.Namespace) -> int:
     request_id = uuid.uuid4().hex
     bucket = DocumentSettings.load().documents_bucket
     message = {"request_id": request_id, "email": address, "invoice": announcement_of(issued, bucket)}
-    QueuedResends(clients.sqs(), settings.delivery_queue_url).request(message)
+    QueuedResends(aws.sqs(), settings.delivery_queue_url).request(message)
     to = address or "the tenant's invoice address"
     console.print(
         f"invoice {args.number} of {args.tenant} queued to be e-mailed to {to} (request {request_id})"

@@ -9,9 +9,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from periodyear.adapters.clients import Clients
 from periodyear.config import MigrationSettings
 from periodyear.domain.calendar import format_instant, parse_instant
 from periodyear.domain.errors import PeriodYearError
+from periodyear.migration.bootstrap import MigrationServices, bootstrap
 from periodyear_local.cli_common import CliError, _instant, check_settings, configured, console
 
 MIGRATION_FUNCTION = "MigrateTenantFunction"
@@ -41,14 +43,16 @@ def add_parser(commands: Any) -> None:
         action.add_argument("--stack", default=argparse.SUPPRESS, help=stack_help)
 
 
-def _migration_event(detail_type: str, detail: dict[str, Any], at: str) -> dict[str, Any]:
+def _migration_event(
+    services: MigrationServices, detail_type: str, detail: dict[str, Any], at: str
+) -> dict[str, Any]:
     from aws_lambda_powertools import Metrics  # noqa: PLC0415
 
     from periodyear.migration.job import handle_migration_event  # noqa: PLC0415
     from periodyear_local.seed import eventbridge_event  # noqa: PLC0415
 
     envelope = eventbridge_event(detail_type, detail, at)
-    return handle_migration_event(envelope, Metrics(namespace="PeriodeOgAr"))
+    return handle_migration_event(envelope, Metrics(namespace="PeriodeOgAr"), services)
 
 
 def _window(text: str) -> tuple[str, str]:
@@ -66,9 +70,8 @@ def _window(text: str) -> tuple[str, str]:
     return start, end
 
 
-def stalled(now: datetime) -> int:
+def stalled(now: datetime, clients: Clients) -> int:
     """The tenants whose move is not going on by itself, and why (read only)."""
-    from periodyear.adapters import clients  # noqa: PLC0415
     from periodyear.adapters.migration_state import MigrationStateRepository  # noqa: PLC0415
     from periodyear.domain.migration_state import stuck  # noqa: PLC0415
 
@@ -83,54 +86,57 @@ def stalled(now: datetime) -> int:
     return 1 if found else 0
 
 
-def run(args: argparse.Namespace) -> int:
-    from periodyear.adapters.register import register_items  # noqa: PLC0415
-    from periodyear.migration import wiring as migration_wiring  # noqa: PLC0415
-    from periodyear_local.demo import json_default  # noqa: PLC0415
+def _event_of(args: argparse.Namespace, move_at: str | None) -> tuple[str, dict[str, Any]]:
+    """The migration event an action puts (its detail-type and detail), its options checked."""
+    if args.action == "plan":
+        window_start, window_end = _window(args.window)
+        if args.capacity < 1:
+            raise CliError(f"--capacity {args.capacity}: at least one move a night")
+        return "MigrationWavePlanRequested", {
+            "start_at": format_instant(_instant("--start", args.start)),
+            "window_start": window_start,
+            "window_end": window_end,
+            "capacity_per_night": args.capacity,
+            "dry_run": args.dry_run,
+        }
+    if args.action == "due":
+        return "TenantMigrationDue", {"tenant_id": args.tenant}
+    return "TenantMigrationRequested", {"tenant_id": args.tenant} | ({"move_at": move_at} if move_at else {})
 
+
+def preview(services: MigrationServices, tenant: str, move_at: str | None, at: str) -> int:
+    """What requesting the tenant's move would write and send (writes nothing, sends nothing)."""
+    from periodyear.adapters.register_items import moved_tenant_items  # noqa: PLC0415
+    from periodyear_local.demo_context import json_default  # noqa: PLC0415
+
+    try:
+        shown = services.requests.preview(
+            tenant, parse_instant(move_at) if move_at else None, parse_instant(at)
+        )
+    except PeriodYearError as refusal:
+        console.print(f"[yellow]refused[/]: {refusal}")
+        return 1
+    console.print(
+        f"Dry run, nothing written. Move at {format_instant(shown.move_at)}; the register would receive:"
+    )
+    items = moved_tenant_items(shown.content)
+    console.print_json(json.dumps(items, default=json_default, ensure_ascii=False))
+    notice = shown.notice
+    console.print(f"The notice ({notice.language}):\nSubject: {notice.subject}\n\n{notice.text}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
     at = format_instant(_instant("--at", args.at)) if args.at else format_instant(datetime.now(UTC))
     move_at = format_instant(_instant("--move-at", args.move_at)) if getattr(args, "move_at", None) else None
-    with configured(args.stack, [MIGRATION_FUNCTION]):
+    with configured(args.stack, [MIGRATION_FUNCTION]) as clients:
         check_settings(MigrationSettings)
-        migration_wiring.reset()
         if args.action == "stalled":
-            return stalled(parse_instant(at))
-        if args.action == "plan":
-            window_start, window_end = _window(args.window)
-            if args.capacity < 1:
-                raise CliError(f"--capacity {args.capacity}: at least one move a night")
-            result = _migration_event(
-                "MigrationWavePlanRequested",
-                {
-                    "start_at": format_instant(_instant("--start", args.start)),
-                    "window_start": window_start,
-                    "window_end": window_end,
-                    "capacity_per_night": args.capacity,
-                    "dry_run": args.dry_run,
-                },
-                at,
-            )
-        elif args.action == "due":
-            result = _migration_event("TenantMigrationDue", {"tenant_id": args.tenant}, at)
-        elif args.dry_run:
-            try:
-                content, notice, move = migration_wiring.migration_service().preview(
-                    args.tenant, parse_instant(move_at) if move_at else None, parse_instant(at)
-                )
-            except PeriodYearError as refusal:
-                console.print(f"[yellow]refused[/]: {refusal}")
-                return 1
-            console.print(
-                f"Dry run, nothing written. Move at {format_instant(move)}; the register would receive:"
-            )
-            console.print_json(json.dumps(register_items(content), default=json_default, ensure_ascii=False))
-            console.print(f"The notice ({notice.language}):\nSubject: {notice.subject}\n\n{notice.text}")
-            return 0
-        else:
-            result = _migration_event(
-                "TenantMigrationRequested",
-                {"tenant_id": args.tenant} | ({"move_at": move_at} if move_at else {}),
-                at,
-            )
+            return stalled(parse_instant(at), clients)
+        detail_type, detail = _event_of(args, move_at)
+        services = bootstrap(MigrationSettings.load(), clients=clients, clock=lambda: datetime.now(UTC))
+        if args.action == "tenant" and args.dry_run:
+            return preview(services, args.tenant, move_at, at)
+        result = _migration_event(services, detail_type, detail, at)
     console.print_json(json.dumps(result, default=str))
     return 1 if result.get("outcome") in ("refused", "failed") else 0

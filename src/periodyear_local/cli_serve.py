@@ -20,19 +20,18 @@ def run(args: argparse.Namespace) -> int:
     """The register API on localhost over the in-process moto stack, with a firm to call it as."""
     import threading  # noqa: PLC0415
 
-    from periodyear.register import wiring as register_wiring  # noqa: PLC0415
     from periodyear.register.api import openapi_document  # noqa: PLC0415
     from periodyear_local.api_check import ADMIN, FIRM, bill_may, seed  # noqa: PLC0415
     from periodyear_local.api_server import LocalApi, serving  # noqa: PLC0415
     from periodyear_local.sandbox import local_aws  # noqa: PLC0415
+    from periodyear_local.services import register as register_services  # noqa: PLC0415
 
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port {args.port} is not a port: 1 to 65535 (0: any free one)")
     with local_aws("RegisterApiFunction") as aws:
-        register_wiring.reset()
         seed(aws["dynamodb"], aws["tables"]["RegisterTable"])
         bill_may(aws["dynamodb"], aws["tables"]["UsageTable"])
-        app = LocalApi(openapi=openapi_document())
+        app = LocalApi(openapi=openapi_document(), services=register_services())
         token, operator = app.mint(tenant_id=FIRM, user_id=ADMIN), app.mint(operator=True)
         try:
             context = serving(app, args.port)

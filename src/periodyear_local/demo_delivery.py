@@ -23,25 +23,18 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from rich.console import Console
 
-from periodyear.adapters import clients
 from periodyear.adapters.deliveries import DeliveryRecords
 from periodyear.adapters.register import RegisterRepository
-from periodyear.delivery import bootstrap
 from periodyear.delivery.service import tags
 from periodyear.domain.delivery import Channel, Delivery, Status
+from periodyear_local import services
 from periodyear_local.access_point import AccessPointStandIn
 from periodyear_local.delivery import LambdaContext, deliver
-from periodyear_local.sandbox import REGION, Provisioned, patched_environ
+from periodyear_local.demo_context import DemoContext
+from periodyear_local.sandbox import REGION, patched_environ
 from periodyear_local.template import LOCAL_ACCESS_POINT_KEY, parameter_values
 
 RECEIVER_EVERY = 3  # every third firm (by tenant id) receives its invoices through PEPPOL
-
-
-@dataclass(frozen=True)
-class DeliveryContext:
-    console: Console
-    out: Path
-    provisioned: Provisioned
 
 
 @dataclass(frozen=True)
@@ -53,11 +46,11 @@ class Delivered:
     violations: list[str]
 
 
-def delivery_chapter(context: DeliveryContext, already_sent: int) -> Delivered:
+def delivery_chapter(context: DemoContext, already_sent: int) -> Delivered:
     """Deliver every invoice on the delivery queue; ``already_sent``: SES messages sent before
     (the notices), which are not invoices."""
     names = context.provisioned.names
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb = context.clients.dynamodb()
     tenants = sorted(RegisterRepository(dynamodb, names["RegisterTable"]).tenant_ids())
     legal_entity = int(parameter_values()["AccessPointLegalEntityId"])
     with AccessPointStandIn(key=LOCAL_ACCESS_POINT_KEY, legal_entity_id=legal_entity) as stand_in:
@@ -67,19 +60,22 @@ def delivery_chapter(context: DeliveryContext, already_sent: int) -> Delivered:
             "POWERTOOLS_METRICS_DISABLED": "true",  # the chapter prints its own summary
         }
         with patched_environ(environment):
-            fresh_process()
-            handler = importlib.import_module("functions.deliver_invoice.app").handler
+            built = services.delivery()  # the functions' services in their environment
+            function = importlib.import_module("functions.deliver_invoice.app")
+
+            def handler(event: dict[str, Any], context: Any) -> Any:
+                return function.handler(event, context, services=built)
+
             deliver(
                 environment["DELIVERY_QUEUE_URL"], handler, batch_size=10, function_name="deliver_invoice"
             )
             collector = importlib.import_module("functions.collect_outcomes.app").handler
-            collector({}, LambdaContext(function_name="collect_outcomes", timeout_ms=240_000))
+            collector({}, LambdaContext(function_name="collect_outcomes", timeout_ms=240_000), services=built)
             ses_reports_each_email_delivered(environment, names)
             deliver(
                 environment["DELIVERY_QUEUE_URL"], handler, batch_size=10, function_name="deliver_invoice"
             )
             found = every_delivery(names)
-            fresh_process()
         emails = _write_emails(context.out / "invoice-mail", already_sent)
         return Delivered(
             by_channel=dict(
@@ -156,14 +152,6 @@ def _write_emails(folder: Path, already_sent: int) -> list[Path]:
 
 def sent_count() -> int:
     return len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
-
-
-def fresh_process() -> None:
-    """Each function's process state starts anew (its environment differs from billing's)."""
-    for app in ("functions.deliver_invoice.app", "functions.collect_outcomes.app"):
-        importlib.import_module(app)._service.cache_clear()
-    bootstrap.delivery_settings.cache_clear()
-    clients.reset()
 
 
 def report_delivery(console: Console, delivered: Delivered) -> None:

@@ -10,47 +10,23 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-import boto3
-
-from periodyear.adapters import clients
-from periodyear.adapters.invoices import invoice_from_record
-from periodyear.billing import wiring as billing_wiring
+from periodyear.adapters.invoice_items import invoice_from_record
 from periodyear.config import RegisterSettings
 from periodyear.domain.basis import basis_rows
 from periodyear.domain.calendar import Period, PeriodKind, format_instant, oslo_start_of
-from periodyear.register import wiring as register_wiring
 from periodyear.register.api import openapi_document
 from periodyear_local.api_server import LocalApi, serving
-from periodyear_local.sandbox import REGION, patched_environ
+from periodyear_local.demo_billing import BillingChapter
+from periodyear_local.demo_context import DemoContext
+from periodyear_local.sandbox import patched_environ
 from periodyear_local.seed import batch_put, usage_item
+from periodyear_local.services import register as register_services
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from rich.console import Console
-    from rich.table import Table
-
     from periodyear.billing.outcomes import RunResult
-    from periodyear.domain.tenant import TenantAccount
-
-
-class Demo(Protocol):
-    """What chapter 4 uses of the demo (``periodyear_local.demo.Demo``), named here so that this
-    module never imports the demo that imports it."""
-
-    console: Console
-
-    def fan_out_run(
-        self, kind: PeriodKind, event: dict[str, Any], firms: int
-    ) -> tuple[dict[str, Any], RunResult]: ...
-    def stored_record(self, tenant_id: str, period: Period) -> dict[str, Any]: ...
-    def write_invoice(self, record: dict[str, Any]) -> list[Path]: ...
-    def basis_table(self, record: dict[str, Any], account: TenantAccount) -> Table: ...
 
 
 NEW_CLIENT = {"name": "Fjellvann Kraft AS", "org_number": "914778271"}
@@ -91,29 +67,20 @@ class Client:
         return status, got, json.loads(raw) if raw else None
 
 
-@contextmanager
-def _clock(at: datetime) -> Iterator[None]:
-    """The register's clock at ``at``: the demo plays 2022, so the firm is created in 2022."""
-    saved = register_wiring.processing_clock
-    register_wiring.processing_clock = lambda: at
-    try:
-        yield
-    finally:
-        register_wiring.processing_clock = saved
-
-
-def register_chapter(demo: Demo, aws: dict[str, Any], monthly: RunResult, month: Period, firms: int) -> None:
+def register_chapter(
+    context: DemoContext, billing: BillingChapter, monthly: RunResult, month: Period, firms: int
+) -> None:
     """Chapter 4, in ``month``: changes through the API, then the run of ``month`` bills them
     (``firms``: the tenants the register holds before the chapter adds one)."""
-    console = demo.console
+    console = context.console
     # the firm of the run's first invoice: one that is billed (not still inside a prepaid period)
     invoiced = [t for t in monthly.tenants if t.account and t.invoice_number is not None]
     firm = min(invoiced, key=lambda t: t.invoice_number or 0)
     assert firm.account is not None
     created_at = oslo_start_of(month.start) + timedelta(days=4, hours=9)
-    with patched_environ(aws["provisioned"].environment("RegisterApiFunction")), _clock(created_at):
-        register_wiring.reset()
-        local = LocalApi(openapi=openapi_document())
+    with patched_environ(context.provisioned.environment("RegisterApiFunction")):
+        # the register's clock on that day: the demo plays 2022, so the firm is created in 2022
+        local = LocalApi(openapi=openapi_document(), services=register_services(clock=lambda: created_at))
         with serving(local) as url:
             console.print(f"Register API on {url} (local tokens; `.venv/bin/periodyear serve` runs the same)")
             admin = Client(url, local.mint(tenant_id=firm.tenant_id, user_id="u1"))
@@ -128,14 +95,15 @@ def register_chapter(demo: Demo, aws: dict[str, Any], monthly: RunResult, month:
             user = {"name": "Nils Nyansatt", "email": f"nils@{firm.tenant_id}.example", "role": "user"}
             status, _, nils = admin.call("POST", "/v1/users", user)
             console.print(
-                f"POST /v1/users → {status}: {nils['name']} ({nils['role']}), sign-in {_sign_in(user)}"
+                f"POST /v1/users → {status}: {nils['name']} ({nils['role']}), "
+                f"sign-in {_sign_in(context, user)}"
             )
             operator = Client(url, local.mint(operator=True))
             status, _, new = operator.call("POST", "/v1/tenants", NEW_FIRM)
             console.print(
                 f"Operator: POST /v1/tenants → {status}: {new['name']} on {new['package']}, billed from "
                 f"{new['price_switch_date']} at the standard price list; admin sign-in "
-                f"{_sign_in(NEW_FIRM['admin'])}"
+                f"{_sign_in(context, NEW_FIRM['admin'])}"
             )
             ingrid = Client(url, local.mint(tenant_id=NEW_FIRM["tenant_id"], user_id=new["admin"]["user_id"]))
             first = {"name": "Første Kunde AS", "org_number": "923609016"}
@@ -144,16 +112,16 @@ def register_chapter(demo: Demo, aws: dict[str, Any], monthly: RunResult, month:
             # Both firms close the new clients' periods in the month
             occurred = format_instant(created_at + timedelta(days=3))
             batch_put(
-                clients.dynamodb(),
-                aws["tables"]["UsageTable"],
+                context.clients.dynamodb(),
+                context.names["UsageTable"],
                 [
                     usage_item(firm.tenant_id, "period.closed", occurred, client_id=added["client_id"]),
                     usage_item(NEW_FIRM["tenant_id"], "period.closed", occurred, client_id=own["client_id"]),
                 ],
             )
             _bill(
-                demo,
-                aws,
+                context,
+                billing,
                 month,
                 firms + 1,
                 [(firm.tenant_id, NEW_CLIENT["name"]), (NEW_FIRM["tenant_id"], first["name"])],
@@ -167,33 +135,34 @@ def register_chapter(demo: Demo, aws: dict[str, Any], monthly: RunResult, month:
                     f"{who}: GET /v1/invoices → no. {newest['invoice_number']} for {newest['period']}, "
                     f"NOK {newest['total']}; …/basis → {status} to {link} (presigned, 15 minutes)"
                 )
-        register_wiring.reset()
 
 
-def _sign_in(user: dict[str, Any]) -> str:
-    cognito = boto3.client("cognito-idp", region_name=REGION)
+def _sign_in(context: DemoContext, user: dict[str, Any]) -> str:
+    cognito = context.clients.cognito()
     pool = RegisterSettings.load().register_user_pool_id
     found = cognito.admin_get_user(UserPoolId=pool, Username=user["email"])
     return f"made ({found['UserStatus']}, invitation sent by the pool)"
 
 
-def _bill(demo: Demo, aws: dict[str, Any], month: Period, firms: int, wanted: list[tuple[str, str]]) -> None:
+def _bill(
+    context: DemoContext, billing: BillingChapter, month: Period, firms: int, wanted: list[tuple[str, str]]
+) -> None:
     event = {"time": format_instant(oslo_start_of(month.end) + timedelta(hours=3))}
-    demo.console.print(f"\nScheduled monthly event {json.dumps(event)} → bills {month.label}")
-    with patched_environ(aws["provisioned"].environment("MonthlyInvoiceFunction")):
-        billing_wiring.reset()
-        summary, result = demo.fan_out_run(PeriodKind.MONTHLY, event, firms)
+    console = context.console
+    console.print(f"\nScheduled monthly event {json.dumps(event)} → bills {month.label}")
+    with patched_environ(context.provisioned.environment("MonthlyInvoiceFunction")):
+        summary, result = billing.fan_out_run(PeriodKind.MONTHLY, event, firms)
         for issued in result.tenants:  # every invoice of the run, as the README says
             if issued.invoice_number is not None:
-                demo.write_invoice(demo.stored_record(issued.tenant_id, month))
+                billing.write_invoice(billing.stored_record(issued.tenant_id, month))
         for tenant_id, client_name in wanted:
             tenant = next(t for t in result.tenants if t.tenant_id == tenant_id)
             assert tenant.account is not None
-            record = demo.stored_record(tenant_id, month)
-            demo.console.print(demo.basis_table(record, tenant.account))
+            record = billing.stored_record(tenant_id, month)
+            console.print(billing.basis_table(record, tenant.account))
             rows = basis_rows(invoice_from_record(record).draft, tenant.account.clients)
             named = any(row.client_name == client_name for row in rows)
-            demo.console.print(
+            console.print(
                 f"{client_name}, added through the API, is named in the basis: {'yes' if named else 'NO'}"
             )
-        demo.console.print(f"[bold]Summary[/]: invoices issued {summary['invoices_issued']}")
+        console.print(f"[bold]Summary[/]: invoices issued {summary['invoices_issued']}")

@@ -15,15 +15,25 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from periodyear.adapters.register import LISTING, register_differences, register_items, unlisted
+from periodyear.adapters.register import register_differences
+from periodyear.adapters.register_items import (
+    LISTING,
+    MIGRATED_AT,
+    PROFILE,
+    is_listed,
+    listing,
+    moved_tenant_items,
+    register_profile,
+    unlisted,
+)
 from periodyear.domain.calendar import format_instant, parse_instant
 from periodyear.domain.errors import Conflict
 from periodyear.domain.migration import LegacyTenant, RegisterProfile, RegisterTenant
 from periodyear.domain.migration_state import LEASE, Lease, MigrationState, PromisedTerms, Status
 
 # ====================================================================== migration
-# Fakes of the protocols in ``periodyear.migration.service``: Legacy, Register, States,
-# Mail, Schedules, Requests.
+# Fakes of the ports in ``periodyear.migration.ports``: the old platform, the register's
+# profiles and writes, the notice's and the move's states, mail, schedules, the bus.
 
 
 class MemoryLegacy:
@@ -76,24 +86,22 @@ class MemoryRegister:
             partition[str(item["sk"])] = dict(item)
 
     def profile(self, tenant_id: str) -> RegisterProfile | None:
-        item = self.items.get(tenant_id, {}).get("PROFILE")
-        if item is None:
-            return None
-        return RegisterProfile(tenant_id, str(item.get("name", "")), str(item.get("org_number", "")))
+        item = self.items.get(tenant_id, {}).get(PROFILE)
+        return register_profile(tenant_id, item) if item is not None else None
 
     def tenant_ids(self) -> Iterator[str]:
         """Every listed tenant, as ``RegisterRepository.tenant_ids`` queries ``gsi1``."""
         for partition in list(self.items.values()):
-            profile = partition.get("PROFILE", {})
-            if profile.get("gsi1pk") == "TENANTS" and "gsi1sk" in profile:
-                yield str(profile["gsi1sk"])
+            profile = partition.get(PROFILE, {})
+            if is_listed(profile):
+                yield str(profile[LISTING[1]])
 
     def put_tenant(self, tenant: RegisterTenant) -> int:
-        profile, *rest = register_items(tenant)
+        profile, *rest = moved_tenant_items(tenant)
         self.before_write("PROFILE")
         partition = self.items.setdefault(tenant.tenant_id, {})
-        held = partition.get("PROFILE", {})
-        partition["PROFILE"] = unlisted(profile) | {k: held[k] for k in LISTING if k in held}
+        held = partition.get(PROFILE, {})
+        partition[PROFILE] = unlisted(profile) | {k: held[k] for k in LISTING if k in held}
         for start in range(0, len(rest), 25):
             self.before_write(f"batch {start // 25 + 1}")
             self.add_items(tenant.tenant_id, rest[start : start + 25])
@@ -101,10 +109,10 @@ class MemoryRegister:
 
     def list_tenant(self, tenant: RegisterTenant) -> None:
         self.before_write("list")
-        profile = self.items.get(tenant.tenant_id, {}).get("PROFILE")
-        if profile is None or profile.get("migrated_at") != format_instant(tenant.migrated_at):
+        profile = self.items.get(tenant.tenant_id, {}).get(PROFILE)
+        if profile is None or profile.get(MIGRATED_AT) != format_instant(tenant.migrated_at):
             raise Conflict(f"{tenant.tenant_id}'s PROFILE is not the one this move wrote")
-        profile |= {"gsi1pk": "TENANTS", "gsi1sk": tenant.tenant_id}
+        profile |= listing(tenant.tenant_id)
 
     def differences(self, tenant: RegisterTenant) -> list[str]:
         return register_differences(tenant, self.items.get(tenant.tenant_id, {}).values())

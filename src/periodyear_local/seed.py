@@ -8,11 +8,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from periodyear.adapters.items import batch_write
+from periodyear.adapters.register_items import client_item, profile_item, subscription_item, user_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _event_ids = itertools.count(1)
+NEW_PRICES_FROM = date(2022, 3, 1)  # the sample catalog's ``new_prices_from``: every PROFILE's terms
 
 
 def batch_put(client: DynamoDBClient, table: str, items: Iterable[Mapping[str, Any]]) -> int:
@@ -32,53 +34,39 @@ def register_items(
     email: str | None = None,
     language: str = "nb",
     clients: Iterable[tuple[str, str, str, bool]] = (),
+    users: Iterable[tuple[str, str, str, str]] = (),
     with_subscription: bool = True,
     address: Mapping[str, str] | None = None,
     customer_reference: str | None = None,
     invoice_email: str | None = None,
 ) -> list[dict[str, Any]]:
-    """PROFILE, SUBSCRIPTION and CLIENT# items of one tenant; clients are (id, name, org, bureau)."""
-    pk = f"TENANT#{tenant_id}"
-    items: list[dict[str, Any]] = [
-        {
-            "pk": pk,
-            "sk": "PROFILE",
-            "tenant_id": tenant_id,
-            "name": name or tenant_id,
-            "org_number": org_number,
-            "email": email or f"post@{tenant_id}.example",
-            "language": language,
-            "status": "ACTIVE",
-            "terms_provider": "Visma Software AS",
-            "terms_effective_from": "2022-03-01",
-            "gsi1pk": "TENANTS",
-            "gsi1sk": tenant_id,
-        }
-        | _optional_profile(address, customer_reference)
-        | ({"invoice_email": invoice_email} if invoice_email else {})
+    """PROFILE, SUBSCRIPTION, CLIENT# and USER# items of one listed tenant, built by the register's
+    own layout; clients are (id, name, org, bureau), users (id, name, email, role)."""
+    items = [
+        profile_item(
+            tenant_id,
+            name=name or tenant_id,
+            org_number=org_number,
+            email=email or f"post@{tenant_id}.example",
+            language=language,
+            terms_effective_from=NEW_PRICES_FROM,
+            address=address,
+            customer_reference=customer_reference,
+            invoice_email=invoice_email,
+        )
     ]
     if with_subscription:
         items.append(
-            {
-                "pk": pk,
-                "sk": "SUBSCRIPTION",
-                "package": package,
-                "legacy_package": legacy_package,
-                "paid_through": paid_through.isoformat() if paid_through else None,
-                "price_switch_date": price_switch_date.isoformat(),
-            }
+            subscription_item(
+                tenant_id,
+                package=package,
+                price_switch_date=price_switch_date,
+                paid_through=paid_through,
+                legacy_package=legacy_package,
+            )
         )
-    items.extend(
-        {
-            "pk": pk,
-            "sk": f"CLIENT#{cid}",
-            "client_id": cid,
-            "name": cname,
-            "org_number": org,
-            "is_bureau_client": bureau,
-        }
-        for cid, cname, org, bureau in clients
-    )
+    items += [client_item(tenant_id, *client) for client in clients]
+    items += [user_item(tenant_id, *user) for user in users]
     return items
 
 

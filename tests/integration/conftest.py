@@ -14,7 +14,6 @@ import pytest
 from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
-from periodyear.billing import wiring
 from periodyear_local.delivery import QUEUE_CLOCK
 from periodyear_local.sandbox import (
     FAKE_CREDENTIALS,
@@ -30,17 +29,14 @@ from tests.integration.harness import Billing
 
 @pytest.fixture(autouse=True)
 def _queue_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Billing's processing clock is the delivery harness's, which skips visibility timeouts."""
+    """Each test starts on real time (the harness's billing clock skips visibility timeouts)."""
     monkeypatch.setattr(QUEUE_CLOCK, "skipped", timedelta(0))
-    monkeypatch.setattr(wiring, "processing_clock", QUEUE_CLOCK.now)
 
 
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
     with local_aws("MonthlyInvoiceFunction", CATALOG_PATH=str(WORKED_EXAMPLE_CATALOG)) as env:
-        wiring.reset()
         yield env
-        wiring.reset()
 
 
 @pytest.fixture
@@ -111,6 +107,4 @@ def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
 def server_billing(moto_server: Provisioned) -> Iterator[Billing]:
     environment = moto_server.environment("MonthlyInvoiceFunction")
     with patched_environ({**environment, "CATALOG_PATH": str(WORKED_EXAMPLE_CATALOG)}):
-        wiring.reset()
         yield Billing({"dynamodb": boto3.client("dynamodb", region_name=REGION), "tables": moto_server.names})
-        wiring.reset()

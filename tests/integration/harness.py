@@ -10,8 +10,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from periodyear.adapters.clients import Clients
 from periodyear.adapters.items import from_item
-from periodyear_local.delivery import DeliveryReport, LambdaContext, deliver
+from periodyear.billing.bootstrap import BillingServices, bootstrap
+from periodyear.config import BillingSettings
+from periodyear_local.delivery import QUEUE_CLOCK, DeliveryReport, LambdaContext, deliver
 from periodyear_local.seed import batch_put, register_items, usage_item
 
 
@@ -34,6 +37,15 @@ class Billing:
         self.tables = aws["tables"]
         self.last_delivery = DeliveryReport()  # how the last fanned-out run's queue was delivered
         self.completed_queue = ""  # a queue that receives BillingRunCompleted, where a test routes one
+        self.clients = Clients.fresh()  # the clients of the functions this test runs (hooks go on them)
+        self._services: BillingServices | None = None
+
+    def services(self) -> BillingServices:
+        """Billing's services over this test's AWS, built once in its environment as a process
+        would; its processing clock is the queue's, which skips the visibility timeouts."""
+        if self._services is None:
+            self._services = bootstrap(BillingSettings.load(), clients=self.clients, clock=QUEUE_CLOCK.now)
+        return self._services
 
     # Given
     def tenant(
@@ -75,13 +87,20 @@ class Billing:
         # A handler module reads its Powertools settings from the environment when it is
         # imported, as in Lambda: import it once the template's environment is in place.
         module = importlib.import_module(f"functions.{job}.app")
-        result: dict[str, Any] = module.handler(event, LambdaContext(function_name=job))
+        result: dict[str, Any] = module.handler(
+            event, LambdaContext(function_name=job), services=self.services()
+        )
         return result
 
     def drain(self, **options: Any) -> DeliveryReport:
         """Deliver the billing queue to the worker, as its event source mapping would."""
         worker = importlib.import_module("functions.billing_worker.app")
-        return deliver(os.environ["BILLING_QUEUE_URL"], worker.handler, **options)
+        services = self.services()
+        return deliver(
+            os.environ["BILLING_QUEUE_URL"],
+            lambda event, context: worker.handler(event, context, services=services),
+            **options,
+        )
 
     def run_record(self, run_id: str) -> dict[str, Any]:
         item = self.client.get_item(

@@ -152,13 +152,11 @@ def test_invalid_submissions_are_counted_and_skipped(billing: Billing) -> None:
 
 
 def test_the_annual_run_reads_only_submissions_in_the_window(billing: Billing) -> None:
-    from periodyear.adapters import clients  # noqa: PLC0415
-
     billing.tenant("t1", price_switch_date=date(2021, 1, 1))
     submitted(billing, "t1", "c1", "2022-03-01T10:00:00Z")
     billing.run_year(2022, now=AFTER_2022, dry_run=True)  # builds the service and its client
     queries: list[dict[str, Any]] = []
-    clients.dynamodb().meta.events.register(
+    billing.clients.dynamodb().meta.events.register(
         "before-parameter-build.dynamodb.Query",
         lambda params, **_: (
             queries.append(params) if params["TableName"] == billing.tables["UsageTable"] else None

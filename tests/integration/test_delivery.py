@@ -19,11 +19,11 @@ from aws_lambda_powertools.utilities import parameters
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from periodyear.adapters import clients
 from periodyear.adapters.deliveries import DeliveryRecords
-from periodyear.delivery import bootstrap
+from periodyear.delivery.bootstrap import DeliveryServices
 from periodyear.domain.delivery import Status
 from periodyear.domain.sending import Moved
+from periodyear_local import services
 from periodyear_local.access_point import AccessPointStandIn
 from periodyear_local.delivery import LambdaContext, deliver
 from periodyear_local.sandbox import REGION, drain_queue, patched_environ, route_to_queue
@@ -47,20 +47,32 @@ class Deliveries:
         self.stand_in = stand_in
         self.environment = environment
         self.tables = billing.tables
+        self._services: DeliveryServices | None = None
+
+    def services(self) -> DeliveryServices:
+        """The delivery functions' services, built once in their environment, as a process would."""
+        if self._services is None:
+            with patched_environ(self.environment):
+                self._services = services.delivery()
+        return self._services
 
     def drain(self) -> None:
         """Deliver the delivery queue to the function, as its event source mapping would."""
         with patched_environ(self.environment):
             module = importlib.import_module("functions.deliver_invoice.app")
+            built = self.services()
             deliver(
-                self.environment["DELIVERY_QUEUE_URL"], module.handler, batch_size=10, function_name="deliver"
+                self.environment["DELIVERY_QUEUE_URL"],
+                lambda event, context: module.handler(event, context, services=built),
+                batch_size=10,
+                function_name="deliver",
             )
 
     def collect(self) -> dict[str, Any]:
         with patched_environ(self.environment):
             module = importlib.import_module("functions.collect_outcomes.app")
             result: dict[str, Any] = module.handler(
-                {}, LambdaContext(function_name="collect", timeout_ms=240_000)
+                {}, LambdaContext(function_name="collect", timeout_ms=240_000), services=self.services()
             )
             return result
 
@@ -116,18 +128,9 @@ def deliveries(billing: Billing, aws: dict[str, Any]) -> Iterator[Deliveries]:
         environment = aws["provisioned"].environment("DeliverInvoiceFunction") | {
             "ACCESS_POINT_URL": stand_in.url
         }
-        _forget_process_state()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
         yield Deliveries(billing, stand_in, environment)
-        _forget_process_state()
         assert stand_in.violations == []
-
-
-def _forget_process_state() -> None:
-    for app in ("functions.deliver_invoice.app", "functions.collect_outcomes.app"):
-        importlib.import_module(app)._service.cache_clear()
-    bootstrap.delivery_settings.cache_clear()
-    clients.reset()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 def given_two_firms(billing: Billing) -> None:

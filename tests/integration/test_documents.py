@@ -12,7 +12,6 @@ from typing import Any
 import boto3
 import pytest
 
-from periodyear.adapters import clients
 from periodyear.adapters.invoices import InvoiceRepository
 from periodyear.adapters.messaging import BillingEvents, DocumentStore
 from periodyear.adapters.register import RegisterRepository
@@ -212,11 +211,11 @@ def test_documents_are_the_same_bytes_when_made_again(billing: Billing) -> None:
     given_two_tenants(billing)
     billing.run_month(MAY, now=AFTER_MAY)
     stored_documents = {key: stored(billing, key) for key in keys(billing) if key.startswith("invoices/a/")}
-    invoice = InvoiceRepository(clients.dynamodb(), billing.tables["InvoicesTable"]).issued(
+    invoice = InvoiceRepository(billing.clients.dynamodb(), billing.tables["InvoicesTable"]).issued(
         "a", Period.parse_month(MAY)
     )
     assert invoice is not None
-    account = RegisterRepository(clients.dynamodb(), billing.tables["RegisterTable"]).account("a")
+    account = RegisterRepository(billing.clients.dynamodb(), billing.tables["RegisterTable"]).account("a")
     remade = documents(invoice.invoice, account, Seller.load())
     assert {f"invoices/a/1.{ext}": body for ext, body in remade.items()} == stored_documents
 

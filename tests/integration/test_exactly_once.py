@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from periodyear.adapters import clients
 from periodyear.adapters.invoices import InvoiceRepository
 from periodyear.adapters.register import RegisterRepository
 from periodyear.adapters.runs import RunRepository
@@ -137,7 +136,7 @@ def test_a_committed_invoice_whose_response_was_lost_is_not_issued_again(
     billing: Billing, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     given_tenants_with_usage(billing, ["t01", "t02"])
-    client = clients.dynamodb()
+    client = billing.clients.dynamodb()
     real_transact = client.transact_write_items
     lost: list[bool] = []
 
@@ -169,7 +168,7 @@ def test_billing_reads_by_key_ranges_and_never_scans(billing: Billing) -> None:
     def record(params: dict[str, Any], model: Any, **_: Any) -> None:
         calls.append((model.name, params.get("TableName", ""), params.get("IndexName")))
 
-    clients.dynamodb().meta.events.register("before-parameter-build.dynamodb", record)
+    billing.clients.dynamodb().meta.events.register("before-parameter-build.dynamodb", record)
     billing.run_month(MAY, now=AFTER_MAY)
     usage = billing.tables["UsageTable"]
     register = billing.tables["RegisterTable"]

@@ -12,11 +12,10 @@ from typing import Any
 import boto3
 import pytest
 
-from periodyear.adapters import clients
-from periodyear.adapters.invoices import LARGE_INVOICE_BYTES, InvoiceRepository, invoice_sk
+from periodyear.adapters.invoice_items import LARGE_INVOICE_BYTES, invoice_sk
+from periodyear.adapters.invoices import InvoiceRepository
 from periodyear.adapters.items import item_size
 from periodyear.adapters.register import RegisterRepository
-from periodyear.billing import wiring
 from periodyear.documents.publisher import documents
 from periodyear.domain.calendar import Period
 from periodyear.domain.catalog import load_catalog
@@ -51,7 +50,6 @@ def bill_all(*, fan_out: bool, tenants: list[str], monkeypatch: pytest.MonkeyPat
     """Bill May for ``tenants`` in a fresh stack, fanned out or inline; its invoices and documents."""
     with local_aws("MonthlyInvoiceFunction", CATALOG_PATH=str(WORKED_EXAMPLE_CATALOG)) as aws:
         monkeypatch.setenv("BILLING_BATCH_SIZE", "3")
-        wiring.reset()
         billing = Billing(aws)
         given_firms(billing, tenants)
         if fan_out:
@@ -64,7 +62,6 @@ def bill_all(*, fan_out: bool, tenants: list[str], monkeypatch: pytest.MonkeyPat
         bucket = aws["tables"]["InvoiceDocumentsBucket"]
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
         stored = {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
-        wiring.reset()
         return invoices, (summary, stored)
 
 
@@ -142,11 +139,11 @@ def test_a_firm_with_50000_clients_is_billed_exactly_with_all_its_documents(aws:
     # 2 × 50.00 + 49,998 × 30.00 = 1,500,040.00, split over 50,000 clients
     assert draft.subtotal == 1_500_040
     # When it is issued through the invoices table
-    repository = InvoiceRepository(clients.dynamodb(), aws["tables"]["InvoicesTable"])
+    repository = InvoiceRepository(aws["dynamodb"], aws["tables"]["InvoicesTable"])
     (outcome,) = repository.issue([draft], run_id="r1", issued_at=datetime(2022, 6, 1, 2, tzinfo=UTC))
     assert outcome.issued_now
     # Then the invoice item stays under 300 KB and its allocations are in 25 items of at most 2,000
-    raw = clients.dynamodb().get_item(
+    raw = aws["dynamodb"].get_item(
         TableName=aws["tables"]["InvoicesTable"],
         Key={"pk": {"S": "TENANT#big"}, "sk": {"S": invoice_sk(period)}},
     )["Item"]

@@ -25,11 +25,10 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 from moto.core.models import botocore_stubber
 
-from periodyear.adapters import clients
+from periodyear.adapters.clients import Clients
 from periodyear.adapters.items import batch_write
 from periodyear.adapters.register import RegisterRepository
 from periodyear.domain.errors import NoticeNotSent
-from periodyear.migration import wiring as migration_wiring
 from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import REGION, drain_queue, local_aws, route_to_queue
 from tests.integration.harness import Billing, plain
@@ -96,7 +95,8 @@ class _Raw:
 def faults(billing: Billing, monkeypatch: pytest.MonkeyPatch) -> Faults:
     injector = Faults()
     monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=injector.pauses.append))
-    for factory in (clients.dynamodb, clients.s3, clients.events, clients.sqs):
+    made = billing.clients  # the clients the functions under test are built over
+    for factory in (made.dynamodb, made.s3, made.events, made.sqs):
         factory().meta.events.register_first("before-send", _dispatch(injector, factory().meta.service_model))
         factory().meta.events.register_last("before-send", _restore)
     return injector
@@ -235,8 +235,8 @@ def test_a_planner_that_cannot_queue_fails_and_its_retry_continues_the_same_run(
     )  # Lambda retries an async event with its request id
     event = {"period": MAY, "time": AFTER_MAY}
     with pytest.raises(Exception, match=r"InternalServerError|500"):
-        monthly.handler(event, context)
-    handed = monthly.handler(event, context)
+        monthly.handler(event, context, services=billing.services())
+    handed = monthly.handler(event, context, services=billing.services())
     assert handed["tenants_handed_on"] == 6
     billing.drain()
     summary = plain(billing.run_record(handed["run_id"])["summary"])
@@ -282,16 +282,15 @@ def test_unprocessed_items_are_sent_again_and_a_table_that_never_takes_them_is_a
 @pytest.fixture
 def moving(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Migration, Faults]]:
     with local_aws("MigrateTenantFunction") as aws:
-        migration_wiring.reset()
         injector = Faults()
         monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=injector.pauses.append))
-        for factory in (clients.dynamodb, clients.sesv2, clients.scheduler, clients.events):
+        function = Clients.fresh()  # the clients the migration's services are built over
+        for factory in (function.dynamodb, function.sesv2, function.scheduler, function.events):
             factory().meta.events.register_first(
                 "before-send", _dispatch(injector, factory().meta.service_model)
             )
             factory().meta.events.register_last("before-send", _restore)
-        yield Migration(aws["tables"]), injector
-        migration_wiring.reset()
+        yield Migration(aws["tables"], function), injector
 
 
 MIGRATION_CALL_SITES = [
@@ -317,7 +316,7 @@ def test_a_passing_fault_at_any_migration_call_site_is_retried_and_the_tenant_mo
     assert faults.injected == ATTEMPTS - 1  # every fault was met, and retried past
     assert len(migration.notices()) == 1  # one notice, however often SES was asked
     assert migration.items("LegacyTable", "t1")["PROFILE"]["migration_status"] == "MIGRATED"
-    account = RegisterRepository(clients.dynamodb(), migration.names["RegisterTable"]).account("t1")
+    account = RegisterRepository(migration.clients.dynamodb(), migration.names["RegisterTable"]).account("t1")
     assert (
         len(account.clients)
         == len([k for k in migration.items("LegacyTable", "t1") if k.startswith("CLIENT#")]) + 1

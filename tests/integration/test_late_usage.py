@@ -13,8 +13,7 @@ import boto3
 import pytest
 from lxml import etree
 
-from periodyear.adapters import invoices
-from periodyear.billing import wiring
+from periodyear.adapters import invoice_items, invoice_transactions
 from periodyear.documents.ehf import CAC, CBC
 from periodyear_local.sandbox import REGION, local_aws
 from tests.ehf import EhfValidator
@@ -28,9 +27,7 @@ STANDARD_FROM = date(2022, 1, 1)
 def volume_billing() -> Iterator[Billing]:
     """The catalog of docs/billing.md's example: standard monthly volume [up to 5: 100.00, above: 70.00]."""
     with local_aws("MonthlyInvoiceFunction", CATALOG_PATH=str(LATE_CATALOG)) as env:
-        wiring.reset()
         yield Billing(env)
-        wiring.reset()
 
 
 def corrections(invoice: dict[str, Any] | None) -> list[tuple[Any, ...]]:
@@ -204,8 +201,8 @@ def test_a_large_reviewed_invoice_is_read_with_its_allocation_items(
     billing: Billing, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # February's invoice keeps its allocations in allocation items (CONTRACT §6), two per item
-    monkeypatch.setattr(invoices, "LARGE_INVOICE_BYTES", 100)
-    monkeypatch.setattr(invoices, "ALLOCATIONS_PER_ITEM", 2)
+    monkeypatch.setattr(invoice_transactions, "LARGE_INVOICE_BYTES", 100)
+    monkeypatch.setattr(invoice_items, "ALLOCATIONS_PER_ITEM", 2)
     billing.tenant("t1", price_switch_date=STANDARD_FROM, clients=tuple(f"c{n}" for n in range(1, 7)))
     for n in range(1, 6):
         billing.usage("t1", "period.closed", f"2022-02-{10 + n}T10:00:00Z", client_id=f"c{n}")

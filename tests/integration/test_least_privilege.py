@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from periodyear.adapters import clients
-from periodyear.migration import wiring
 from periodyear_local.sandbox import local_aws
 from periodyear_local.template import resources
 from tests.integration.harness import Billing
 from tests.integration.test_migration import DEFAULT_MOVE, Migration
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "ConditionCheck": "ConditionCheckItem"}
 
@@ -44,8 +45,9 @@ def granted(function: str) -> dict[str, set[str]]:
     return allowed
 
 
-def record_dynamodb_calls() -> set[tuple[str, str]]:
-    """Start recording (action, table) for every call of the process's DynamoDB client."""
+def record_dynamodb_calls(dynamodb: DynamoDBClient) -> set[tuple[str, str]]:
+    """Start recording (action, table) for every call of ``dynamodb`` (the client the
+    functions under test were built over)."""
     calls: set[tuple[str, str]] = set()
 
     def record(params: dict[str, Any], model: Any, **_: Any) -> None:
@@ -58,20 +60,18 @@ def record_dynamodb_calls() -> set[tuple[str, str]]:
         else:
             calls.add((f"dynamodb:{model.name}", params.get("TableName", "")))
 
-    clients.dynamodb().meta.events.register("before-parameter-build.dynamodb", record)
+    dynamodb.meta.events.register("before-parameter-build.dynamodb", record)
     return calls
 
 
 @pytest.fixture
 def migration() -> Iterator[Migration]:
     with local_aws("MigrateTenantFunction") as aws:
-        wiring.reset()
         yield Migration(aws["tables"])
-        wiring.reset()
 
 
 def test_every_dynamodb_call_of_a_move_is_granted_to_the_migration(migration: Migration) -> None:
-    calls = record_dynamodb_calls()
+    calls = record_dynamodb_calls(migration.clients.dynamodb())
     migration.legacy("t1", name="Fjord Regnskap AS", email="post@fjord.example")
     assert migration.request("t1")["outcome"] == "notified"
     assert migration.due("t1", at=DEFAULT_MOVE)["outcome"] == "moved"
@@ -81,11 +81,12 @@ def test_every_dynamodb_call_of_a_move_is_granted_to_the_migration(migration: Mi
 
 
 def test_every_dynamodb_call_of_a_fanned_out_run_is_granted_to_its_functions(billing: Billing) -> None:
-    calls = record_dynamodb_calls()
+    calls = record_dynamodb_calls(billing.clients.dynamodb())
     billing.tenant("a", price_switch_date=date(2022, 1, 1), clients=("c1",))
     billing.usage("a", "period.closed", "2022-05-10T10:00:00Z", client_id="c1")
     assert billing.run_month("2022-05", now="2022-06-01T02:00:00Z")["invoices_issued"] == 1
     assert billing.run_month("2022-05", now="2022-06-01T02:00:00Z")["invoices_already_issued"] == 1
+    assert ("dynamodb:PutItem", billing.tables["InvoicesTable"]) in calls  # the run was recorded
     for function in ("MonthlyInvoiceFunction", "BillingWorkerFunction"):  # the same policy, both
         allowed = granted(function)
         missing = sorted(

@@ -7,7 +7,7 @@ import email.policy
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -20,12 +20,14 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from periodyear.adapters import items as dynamo_items
+from periodyear.adapters.clients import Clients
 from periodyear.adapters.items import from_item
 from periodyear.adapters.legacy import LegacyRepository
 from periodyear.adapters.messaging import Mailer, resume_schedule_name, schedule_name
 from periodyear.adapters.register import RegisterRepository, RegisterWriter
+from periodyear.config import MigrationSettings
 from periodyear.domain.errors import NoticeNotSent
-from periodyear.migration import wiring
+from periodyear.migration.bootstrap import MigrationServices, bootstrap
 from periodyear.observability import logger
 from periodyear_local.cli import main
 from periodyear_local.delivery import LambdaContext
@@ -50,10 +52,28 @@ CLIENTS = (("c1", "Bakeri AS", "911111111"), ("c2", "Rør AS", "922222222"))
 BUREAU = ("b1", "Firma Regnskap AS", "933333333")
 
 
+def real_time() -> datetime:
+    return datetime.now(UTC)
+
+
 class Migration:
-    def __init__(self, names: dict[str, str]) -> None:
+    def __init__(self, names: dict[str, str], clients: Clients | None = None) -> None:
         self.names = names
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
+        self.clients = clients or Clients.fresh()  # the function's own, made on first use
+        self.clock: Callable[[], datetime] = real_time  # the processing clock (the ``clock`` fixture's)
+        self._services: MigrationServices | None = None
+
+    def services(self) -> MigrationServices:
+        """The migration's services over this test's AWS, built on the first event in its
+        environment, as a process builds them (a setting missing then fails that event)."""
+        if self._services is None:
+            self._services = bootstrap(MigrationSettings.load(), clients=self.clients, clock=self.clock)
+        return self._services
+
+    def rebuild(self) -> None:
+        """The next event builds the services anew, as a new process would (after a setting changed)."""
+        self._services = None
 
     # Given
     def legacy(self, tenant_id: str, **fields: Any) -> None:
@@ -67,7 +87,8 @@ class Migration:
         from functions.migrate_tenant import app  # noqa: PLC0415  (reads its settings at import, as in Lambda)
 
         event = eventbridge_event(detail_type, detail, at)
-        result: dict[str, Any] = app.handler(event, LambdaContext(function_name="migrate_tenant"))
+        context = LambdaContext(function_name="migrate_tenant")
+        result: dict[str, Any] = app.handler(event, context, services=self.services())
         return result
 
     def request(self, tenant_id: str, at: str = REQUESTED_AT, move_at: str | None = None) -> dict[str, Any]:
@@ -132,18 +153,16 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+def clock(migration: Migration) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(wiring, "processing_clock", fake)
+    migration.clock = fake  # before the first event, which builds the services on it
     return fake
 
 
 @pytest.fixture
 def migration() -> Iterator[Migration]:
     with local_aws("MigrateTenantFunction") as aws:
-        wiring.reset()
         yield Migration(aws["tables"])
-        wiring.reset()
 
 
 # ---------------------------------------------------------------- notice, then move
@@ -648,9 +667,9 @@ def test_malformed_events_are_refused_without_retry(migration: Migration) -> Non
 @pytest.fixture
 def server_migration(moto_server: Provisioned) -> Iterator[Migration]:
     with patched_environ(moto_server.environment("MigrateTenantFunction")):
-        wiring.reset()
-        yield Migration(moto_server.names)
-        wiring.reset()
+        migration = Migration(moto_server.names)
+        migration.services()  # one set for the concurrent deliveries, as one process holds
+        yield migration
 
 
 def _server_notices() -> int:
@@ -1045,7 +1064,7 @@ def test_a_notice_step_that_died_after_ses_took_it_is_brought_on_by_its_resume_a
         event = eventbridge_event(
             "TenantMigrationRequested", json.loads(target["Input"]), "2021-11-01T09:11:00Z"
         )
-        result = handle_migration_event(event, metrics)
+        result = handle_migration_event(event, metrics, migration.services())
         counted = {name: metric.get("Value") for name, metric in metrics.metric_set.items()}
     finally:
         metrics.clear_metrics()
@@ -1084,7 +1103,7 @@ def test_a_setting_missing_or_malformed_fails_the_function_naming_it_instead_of_
         monkeypatch.delenv(variable)
     else:
         monkeypatch.setenv(variable, value)
-    wiring.reset()
+    migration.rebuild()
     with pytest.raises(ConfigurationError, match=re.escape(named)):
         migration.request("t1")  # raised: the invocation fails (Errors alarm, retries, dead letters)
     assert migration.notices() == []
@@ -1096,8 +1115,8 @@ def test_a_setting_missing_or_malformed_fails_the_function_naming_it_instead_of_
 def test_a_move_announces_tenant_migrated_and_its_users_get_their_sign_ins_once(migration: Migration) -> None:
     import os  # noqa: PLC0415
 
-    from periodyear.register import wiring as register_wiring  # noqa: PLC0415
     from periodyear_local.sandbox import drain_queue, patched_environ  # noqa: PLC0415
+    from periodyear_local.services import sign_ins  # noqa: PLC0415
     from periodyear_local.template import function_environment  # noqa: PLC0415
 
     moved_queue = route_to_queue(os.environ["EVENT_BUS_NAME"], ["TenantMigrated"], "migrated")
@@ -1119,9 +1138,9 @@ def test_a_move_announces_tenant_migrated_and_its_users_get_their_sign_ins_once(
     from functions.register_signins import app  # noqa: PLC0415
 
     with patched_environ(function_environment("RegisterSignInsFunction", migration.names, {})):
-        register_wiring.reset()
-        results = [app.handler(event, LambdaContext(function_name="register_signins")) for _ in range(3)]
-        register_wiring.reset()
+        moved = sign_ins()
+        context = LambdaContext(function_name="register_signins")
+        results = [app.handler(event, context, services=moved) for _ in range(3)]
     assert [(r["created"], r["existing"], r["refused"]) for r in results] == [
         (2, 0, ["u2"]),
         (0, 2, ["u2"]),  # the event again: nothing made twice
@@ -1140,5 +1159,6 @@ def test_a_move_announces_tenant_migrated_and_its_users_get_their_sign_ins_once(
     refused = app.handler(
         {"source": "periodyear.migration", "detail-type": "TenantMigrated", "detail": {"tenant_id": "a#b"}},
         LambdaContext(function_name="register_signins"),
+        services=moved,
     )
     assert refused["outcome"] == "refused"

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from periodyear.migration import wiring
 from periodyear_local.delivery import LambdaContext
 from periodyear_local.sandbox import local_aws
 from tests.integration.test_migration import Migration
@@ -55,11 +54,9 @@ envelopes = st.fixed_dictionaries(
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Migration]:
     with local_aws("MigrateTenantFunction") as aws:
-        wiring.reset()
         world = Migration(aws["tables"])
         world.legacy("t1", name="Fjord Regnskap AS", email="post@fjord.example")
         yield world
-        wiring.reset()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -70,7 +67,7 @@ def test_every_migration_event_gets_a_result_and_none_raises(stack: Migration, e
     plan = isinstance(envelope, dict) and envelope.get("detail-type") == "MigrationWavePlanRequested"
     if plan and isinstance(envelope.get("detail"), dict):
         envelope["detail"].setdefault("dry_run", True)
-    result = app.handler(envelope, LambdaContext(function_name="migrate_tenant"))
+    result = app.handler(envelope, LambdaContext(function_name="migrate_tenant"), services=stack.services())
     assert isinstance(result, dict)
     assert result.get("outcome") in OUTCOMES, result
     event(str(result["outcome"]))

@@ -14,6 +14,8 @@ import pytest
 
 from periodyear.adapters.client_store import ClientStore
 from periodyear.adapters.items import from_item
+from periodyear.adapters.register_items import CLIENT_HOLDERS, org_number_sk, tenant_pk
+from periodyear.adapters.register_table import RegisterTable
 from periodyear.domain.client_register import Caller, ClientChange, Conflict, Stale
 from periodyear.register.service import ClientService
 from periodyear_local.memory_register import MemoryRegisterEvents
@@ -32,23 +34,19 @@ CLIENTS = [
 
 
 def moved_firm(dynamodb: Any, table: str) -> None:
-    items = register_items("firm-a", package="KOMPLETT", price_switch_date=date(2022, 3, 1), clients=CLIENTS)
-    items.append(
-        {
-            "pk": "TENANT#firm-a",
-            "sk": "USER#u1",
-            "user_id": "u1",
-            "name": "Ada",
-            "email": "ada@a.example",
-            "role": "admin",
-        }
+    items = register_items(
+        "firm-a",
+        package="KOMPLETT",
+        price_switch_date=date(2022, 3, 1),
+        clients=CLIENTS,
+        users=[("u1", "Ada", "ada@a.example", "admin")],
     )
     batch_put(dynamodb, table, items)
 
 
 def service(table: str) -> ClientService:
-    store = ClientStore(boto3.client("dynamodb", region_name=REGION), table, clock=lambda: NOW)
-    return ClientService(store=store, events=MemoryRegisterEvents(), clock=lambda: NOW)
+    register = RegisterTable(boto3.client("dynamodb", region_name=REGION), table, clock=lambda: NOW)
+    return ClientService(store=ClientStore(register), events=MemoryRegisterEvents(), clock=lambda: NOW)
 
 
 @pytest.fixture
@@ -60,13 +58,15 @@ def register() -> Iterator[tuple[Any, str]]:
 
 
 def guards(dynamodb: Any, table: str) -> dict[str, list[str]]:
+    """The org numbers held, each with the clients that hold it."""
+    prefix = org_number_sk("")
     items = dynamodb.query(
         TableName=table,
         KeyConditionExpression="pk = :pk AND begins_with(sk, :g)",
-        ExpressionAttributeValues={":pk": {"S": "TENANT#firm-a"}, ":g": {"S": "ORGNR#"}},
+        ExpressionAttributeValues={":pk": {"S": tenant_pk("firm-a")}, ":g": {"S": prefix}},
         ConsistentRead=True,
     )["Items"]
-    return {i["sk"].removeprefix("ORGNR#"): sorted(i.get("client_ids", [])) for i in map(from_item, items)}
+    return {i["sk"].removeprefix(prefix): sorted(i.get(CLIENT_HOLDERS, [])) for i in map(from_item, items)}
 
 
 def test_a_moved_firms_clients_are_guarded_before_its_first_change(register: tuple[Any, str]) -> None:

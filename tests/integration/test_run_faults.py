@@ -16,7 +16,6 @@ import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto.core.models import botocore_stubber
 
-from periodyear.adapters import clients
 from periodyear.adapters.messaging import BillingQueue
 from periodyear.adapters.runs import RunRepository
 from periodyear_local.delivery import LambdaContext
@@ -39,7 +38,7 @@ def completed(billing: Billing) -> str:
 
 
 def dead_letters(billing: Billing) -> list[Any]:
-    sqs = clients.sqs()
+    sqs = billing.clients.sqs()
     urls = [u for u in sqs.list_queues()["QueueUrls"] if "dead" in u.lower() or "dlq" in u.lower()]
     return [
         m
@@ -66,10 +65,10 @@ def test_a_planner_that_dies_handing_out_batches_is_retried_into_the_same_run(
     context = LambdaContext(function_name="monthly_invoice")  # a retried event keeps its request id
     event = {"period": MAY, "time": AFTER_MAY}
     with pytest.raises(Crash):
-        monthly.handler(event, context)
+        monthly.handler(event, context, services=billing.services())
     # Meanwhile a tenant is added that sorts first: a fresh listing would shift every batch
     given_tenants_with_usage(billing, ["t00"])
-    handed = monthly.handler(event, context)
+    handed = monthly.handler(event, context, services=billing.services())
     assert (handed["tenants_handed_on"], handed["batches"]) == (12, 3)
     billing.drain()
     summary = plain(billing.run_record(handed["run_id"])["summary"])
@@ -121,8 +120,8 @@ def test_every_third_transaction_refused_by_a_conflict_loses_nothing(
         botocore.endpoint, "time", type("NoSleep", (), {"sleep": staticmethod(lambda _: None)})
     )
     refuse = RefuseEveryThird()
-    clients.dynamodb().meta.events.register_first("before-send", refuse)  # type: ignore[arg-type]
-    clients.dynamodb().meta.events.register_last("before-send", _restore)
+    billing.clients.dynamodb().meta.events.register_first("before-send", refuse)  # type: ignore[arg-type]
+    billing.clients.dynamodb().meta.events.register_last("before-send", _restore)
     summary = billing.run_month(MAY, now=AFTER_MAY)
     assert refuse.refused >= 8  # of the issuing and counting transactions
     assert billing.last_delivery.failed_deliveries == 0  # no batch had to come again

@@ -128,7 +128,7 @@ def test_the_demo_refuses_to_empty_a_folder_it_did_not_write(
 
 
 def test_the_demo_starts_from_an_empty_output_folder(tmp_path: Path) -> None:
-    from periodyear_local.cli import empty_output  # noqa: PLC0415
+    from periodyear_local.cli_demo import empty_output  # noqa: PLC0415
 
     out = tmp_path / "demo"
     (out / "invoices" / "firm-099").mkdir(parents=True)

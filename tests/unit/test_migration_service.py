@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from periodyear.adapters.register import register_items
+from periodyear.adapters.register_items import moved_tenant_items
 from periodyear.domain.calendar import OSLO, format_instant, parse_instant
 from periodyear.domain.catalog import load_catalog
 from periodyear.domain.errors import Conflict, NoticeNotSent
@@ -25,8 +25,13 @@ from periodyear.domain.migration import (
     register_content,
 )
 from periodyear.domain.migration_state import Lease, MigrationState, PromisedTerms, Status
+from periodyear.migration.bootstrap import MigrationServices
+from periodyear.migration.moving import MoveService
 from periodyear.migration.notice import NoticeDetails
-from periodyear.migration.service import MigrationPolicy, MigrationService, Result
+from periodyear.migration.outcomes import Result
+from periodyear.migration.planning import WavePlanService
+from periodyear.migration.policy import MigrationPolicy
+from periodyear.migration.requesting import RequestService
 from periodyear_local.memory import (
     MemoryLegacy,
     MemoryMail,
@@ -118,24 +123,40 @@ class Migration:
     clock: Clock = field(default_factory=Clock)
 
     @property
-    def service(self) -> MigrationService:
-        return MigrationService(
-            legacy=self.legacy,
-            register=self.register,
-            states=self.states,
-            mail=self.mail,
-            schedules=self.schedules,
-            resumes=self.schedules,
-            requests=self.requests,
-            catalog=CATALOG,
-            policy=MigrationPolicy(
-                "flytting@periodeogar.example",
-                14,
-                DEADLINE,
-                NoticeDetails(
-                    contact="https://periodeogar.example/flytting",
-                    terms_url="https://periodeogar.example/vilkar",
-                ),
+    def services(self) -> MigrationServices:
+        """The migration's services over these repositories, as the bootstrap builds them over
+        the adapters (one object behind each port a step shares with another)."""
+        policy = MigrationPolicy(
+            "flytting@periodeogar.example",
+            14,
+            DEADLINE,
+            NoticeDetails(
+                contact="https://periodeogar.example/flytting",
+                terms_url="https://periodeogar.example/vilkar",
+            ),
+        )
+        return MigrationServices(
+            requests=RequestService(
+                legacy=self.legacy,
+                register=self.register,
+                states=self.states,
+                mail=self.mail,
+                schedules=self.schedules,
+                catalog=CATALOG,
+                policy=policy,
+                clock=self.clock,
+            ),
+            moves=MoveService(
+                legacy=self.legacy,
+                register=self.register,
+                states=self.states,
+                resumes=self.schedules,
+                announcer=self.requests,
+                catalog=CATALOG,
+                clock=self.clock,
+            ),
+            waves=WavePlanService(
+                legacy=self.legacy, requests=self.requests, lead_days=policy.lead_days, deadline=DEADLINE
             ),
             clock=self.clock,
         )
@@ -154,10 +175,10 @@ class Migration:
         *,
         resume: bool = False,
     ) -> Result:
-        return self.service.request(tenant_id, move_at, at, resume=resume)
+        return self.services.requests.request(tenant_id, move_at, at, resume=resume)
 
     def due(self, tenant_id: str, at: datetime = DEFAULT_MOVE, *, resume: bool = False) -> Result:
-        return self.service.due(tenant_id, at, resume=resume)
+        return self.services.moves.due(tenant_id, at, resume=resume)
 
     # Then
     def state(self, tenant_id: str) -> MigrationState:
@@ -495,13 +516,14 @@ def test_the_wave_plan_requests_every_unmoved_tenant_before_the_deadline(migrati
     migration.request("t3")
     migration.due("t3")
     # When waves of two a night are planned
-    waves, sent = migration.service.plan(
+    planned = migration.services.waves.plan(
         start_at=REQUESTED_AT,
         window_start=time(22, 0),
         window_end=time(4, 0),
         capacity_per_night=2,
         now=REQUESTED_AT,
     )
+    waves, sent = planned.waves, planned.requests_sent
     # Then one request per unmoved tenant goes out, none sooner than the notice lead
     assert sent == 2
     assert [m["tenant_id"] for m in migration.requests.moves] == ["t1", "t2"]
@@ -639,7 +661,7 @@ def test_a_move_crashed_at_any_register_write_is_not_billable_and_is_resumed_who
     assert result.outcome == "moved"
     assert list(migration.register.tenant_ids()) == ["t1"]
     content = register_content_of(migration, "t1", resume_at)
-    assert migration.register.items["t1"] == {i["sk"]: i for i in register_items(content)}
+    assert migration.register.items["t1"] == {i["sk"]: i for i in moved_tenant_items(content)}
     assert migration.legacy_profile("t1")["migration_status"] == "MIGRATED"
     assert len(migration.mail.sent) == 1
 

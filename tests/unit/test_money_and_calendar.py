@@ -127,7 +127,7 @@ def test_every_day_reads_back_from_its_contract_form(day: date) -> None:
 
 
 def test_a_subscription_date_in_another_iso_form_is_refused_naming_the_field() -> None:
-    from periodyear.adapters.register import _optional_date  # noqa: PLC0415
+    from periodyear.adapters.register_items import _optional_date  # noqa: PLC0415
     from periodyear.domain.errors import TenantDataError  # noqa: PLC0415
 
     assert _optional_date("t1", {"paid_through": "2022-02-27"}, "paid_through") == date(2022, 2, 27)

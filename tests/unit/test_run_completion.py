@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from periodyear.adapters.invoices import ALLOCATIONS_PER_ITEM, _allocation_parts
+from periodyear.adapters.invoice_items import ALLOCATIONS_PER_ITEM, allocation_parts
 from periodyear.adapters.items import item_size
 from periodyear.domain.errors import RunNotAnnounced
 from periodyear.domain.runs import ANNOUNCE_LEASE, EVENT_DETAIL_BYTES, BatchReport, Tally, fit_summary
@@ -154,7 +154,7 @@ def test_allocation_items_stay_within_an_item_however_long_the_ids() -> None:
         {"line_code": "K" * 120, "client_id": f"{n:064d}", "quantity": 1, "amount": Decimal("1234567.89")}
         for n in range(9_000)
     ]
-    parts = list(_allocation_parts(entries))
+    parts = list(allocation_parts(entries))
     assert [e for part in parts for e in part] == entries  # every entry, in order
     assert all(len(part) <= ALLOCATIONS_PER_ITEM for part in parts)
     assert (
@@ -167,7 +167,7 @@ def test_allocation_items_stay_within_an_item_however_long_the_ids() -> None:
     short = [
         {"line_code": "P", "client_id": f"c{n}", "quantity": 1, "amount": Decimal(1)} for n in range(4_001)
     ]
-    assert [len(p) for p in _allocation_parts(short)] == [2_000, 2_000, 1]  # the contract's count still holds
+    assert [len(p) for p in allocation_parts(short)] == [2_000, 2_000, 1]  # the contract's count still holds
 
 
 def test_a_retried_planner_hands_on_the_first_attempts_batches() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
@@ -40,6 +41,12 @@ class OnFirstUse[T]:
         if name.startswith("__") or name == "_build":  # copy and pickle probe before __init__ ran
             raise AttributeError(name)
         return getattr(self._build(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:  # a hook set on the adapter reaches it
+        if name == "_build":
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._build(), name, value)
 
 
 def on_first_use[T](build: Callable[[], T]) -> T:
@@ -83,7 +90,47 @@ def cognito() -> Any:  # the register API's user pool (no stubs installed for co
     return boto3.client("cognito-idp", config=_CONFIG)
 
 
-def reset() -> None:
-    """Forget the cached clients (tests start each case with fresh ones)."""
-    for factory in (dynamodb, sesv2, scheduler, events, s3, sqs, cognito):
-        factory.cache_clear()
+@dataclass(frozen=True)
+class Clients:
+    """The AWS clients a part is built over, each a factory called when the client is first
+    needed. A bootstrap takes one; the handlers give it this process's (``of_process``), tests
+    and the local tools a set of their own (``fresh``), made in the environment they set up."""
+
+    dynamodb: Callable[[], DynamoDBClient]
+    s3: Callable[[], S3Client]
+    sesv2: Callable[[], SESV2Client]
+    scheduler: Callable[[], EventBridgeSchedulerClient]
+    events: Callable[[], EventBridgeClient]
+    sqs: Callable[[], SQSClient]
+    cognito: Callable[[], Any]
+
+    @classmethod
+    def of_process(cls) -> Clients:
+        """The clients made once per process (a warm Lambda keeps them between events)."""
+        return cls(
+            dynamodb=dynamodb,
+            s3=s3,
+            sesv2=sesv2,
+            scheduler=scheduler,
+            events=events,
+            sqs=sqs,
+            cognito=cognito,
+        )
+
+    @classmethod
+    def fresh(cls) -> Clients:
+        """A new set, each client made once on its first use from the environment of that moment
+        (a test's or a local tool's in-process AWS), never shared with another set."""
+
+        def made(service: str) -> Callable[[], Any]:
+            return functools.cache(lambda: boto3.client(service, config=_CONFIG))  # type: ignore[call-overload]
+
+        return cls(
+            dynamodb=made("dynamodb"),
+            s3=made("s3"),
+            sesv2=made("sesv2"),
+            scheduler=made("scheduler"),
+            events=made("events"),
+            sqs=made("sqs"),
+            cognito=made("cognito-idp"),
+        )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from periodyear.adapters import register_items
 from periodyear.adapters.errors import error_code
 from periodyear.adapters.items import from_item, tenant_pk, to_item
 from periodyear.domain.calendar import PeriodKind, format_instant, parse_instant
@@ -245,6 +246,8 @@ def _next_version(delivery: Delivery) -> Delivery:
 
 
 class Buyers:
+    """Where a tenant's invoices go, read from its PROFILE in the register table."""
+
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
@@ -252,21 +255,11 @@ class Buyers:
     def buyer(self, tenant_id: str) -> Buyer | None:
         raw = self._client.get_item(
             TableName=self._table,
-            Key={"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": "PROFILE"}},
-            ProjectionExpression="#name, org_number, email, invoice_email, #language",
-            ExpressionAttributeNames={"#name": "name", "#language": "language"},
+            Key=register_items.key(tenant_id, register_items.PROFILE),
             ConsistentRead=True,
+            **register_items.BUYER_READ,
         ).get("Item")
-        if not raw:
-            return None
-        item = from_item(raw)
-        return Buyer(
-            tenant_id=tenant_id,
-            name=str(item.get("name", "")),
-            org_number=str(item.get("org_number", "")),
-            address=str(item.get("invoice_email") or item.get("email") or ""),
-            language=str(item.get("language") or "nb"),
-        )
+        return register_items.buyer(tenant_id, from_item(raw)) if raw else None
 
 
 class QueuedResends:

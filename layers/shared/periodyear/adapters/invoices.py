@@ -24,207 +24,38 @@ items, and those are exactly its own.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from periodyear.adapters.errors import CancellationReason, cancellation_reasons, transact_write
+from periodyear.adapters.invoice_items import (
+    COUNTER_KEY,
+    TRANSACTION_ACTIONS,
+    TRANSACTION_BYTES,
+    allocations_sk,
+    invoice_from_record,
+    invoice_sk,
+)
+from periodyear.adapters.invoice_transactions import Prepared, Role, groups, issuing_actions, prepare
 from periodyear.adapters.items import from_item, item_size, tenant_pk, to_item
-from periodyear.domain.allocation import Allocation
 from periodyear.domain.calendar import Period, PeriodKind, format_instant, parse_date
 from periodyear.domain.errors import InvoiceContention, InvoiceTooLarge
 from periodyear.domain.invoice import (
     DOCUMENT_STEPS,
     Invoice,
     InvoiceDraft,
-    InvoiceLine,
     IssuedInvoice,
     IssueOutcome,
     PeriodInvoices,
 )
-from periodyear.domain.meters import Meter
-from periodyear.domain.money import to_ore
-from periodyear.domain.pricing import PricePiece
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-# Other items of this table must not have an sk beginning with "INVOICE#" (CONTRACT §6).
-COUNTER_KEY = {"pk": "SEQUENCE#INVOICE_NUMBER", "sk": "COUNTER"}
-LARGE_INVOICE_BYTES = 300_000
-ALLOCATIONS_PER_ITEM = 2_000  # CONTRACT §6: at most 2,000 entries an item
-ALLOCATION_ITEM_BYTES = 300_000  # and, whatever the ids' length, within DynamoDB's 400 KB
-TRANSACTION_ACTIONS = 100
-TRANSACTION_BYTES = 3_500_000
-
-
-def invoice_sk(period: Period) -> str:
-    return f"INVOICE#{period.kind.value}#{period.label}"
-
-
-def allocations_sk(period: Period, number: int) -> str:
-    return f"ALLOCATIONS#{period.kind.value}#{period.label}#{number:04d}"
-
-
-def invoice_record(invoice: Invoice) -> dict[str, Any]:
-    """The invoice's attributes as CONTRACT §6 writes them (plus each line's price pieces)."""
-    draft = invoice.draft
-    return {
-        "invoice_number": invoice.invoice_number,
-        "tenant_id": draft.tenant_id,
-        "kind": draft.kind.value,
-        "period_start": draft.period.start.isoformat(),
-        "period_end": draft.period.end.isoformat(),
-        "issue_date": draft.issue_date.isoformat(),
-        "due_date": draft.due_date.isoformat(),
-        "package": draft.package,
-        "price_list": draft.price_list,
-        "currency": draft.currency,
-        "lines": [
-            {
-                "code": line.code,
-                "description": line.description,
-                "meter": line.meter.value if line.meter else None,
-                "quantity": line.quantity,
-                "amount": line.amount,
-                "allocations": [
-                    {"client_id": a.client_id, "quantity": a.quantity, "amount": a.amount}
-                    for a in line.allocations
-                ],
-                "pieces": [
-                    {"quantity": p.quantity, "unit_price": p.unit_price, "amount": p.amount}
-                    for p in line.pieces
-                ],
-                "correction_of": line.correction_of,  # only on a correction line (None is left out)
-            }
-            for line in draft.lines
-        ],
-        "subtotal": draft.subtotal,
-        "vat_rate": draft.vat_rate,
-        "vat_amount": draft.vat_amount,
-        "total": draft.total,
-        "status": "ISSUED",
-        "document_type": draft.document_type,
-    }
-
-
-def invoice_from_record(
-    record: dict[str, Any], allocations: dict[str, list[dict[str, Any]]] | None = None
-) -> Invoice:
-    """The invoice as it was issued, from its stored record; ``allocations`` (by line code) are
-    the merged allocation items of a large invoice."""
-    kind = PeriodKind(record["kind"])
-    start, end = parse_date(record["period_start"]), parse_date(record["period_end"])
-    lines = tuple(
-        InvoiceLine(
-            code=line["code"],
-            description=line["description"],
-            meter=Meter(line["meter"]) if line.get("meter") else None,
-            quantity=int(line["quantity"]),
-            amount=to_ore(Decimal(line["amount"])),
-            allocations=tuple(
-                Allocation(a["client_id"], int(a["quantity"]), to_ore(Decimal(a["amount"])))
-                for a in (line["allocations"] or (allocations or {}).get(line["code"], []))
-            ),
-            pieces=tuple(
-                PricePiece(int(p["quantity"]), Decimal(p["unit_price"]), Decimal(p["amount"]))
-                for p in line.get("pieces", [])
-            ),
-            correction_of=int(line["correction_of"]) if "correction_of" in line else None,
-        )
-        for line in record["lines"]
-    )
-    draft = InvoiceDraft(
-        tenant_id=record["tenant_id"],
-        period=Period(kind, start, end),
-        issue_date=parse_date(record["issue_date"]),
-        due_date=parse_date(record["due_date"]),
-        package=record["package"],
-        price_list=record["price_list"],
-        currency=record["currency"],
-        lines=lines,
-        subtotal=to_ore(Decimal(record["subtotal"])),
-        vat_rate=Decimal(record["vat_rate"]),
-        vat_amount=to_ore(Decimal(record["vat_amount"])),
-        total=to_ore(Decimal(record["total"])),
-    )
-    return Invoice(int(record["invoice_number"]), draft)
-
-
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value]
-    return value
-
-
-@dataclass
-class _Prepared:
-    """A draft turned into the items that issue it (its number is set per attempt)."""
-
-    draft: InvoiceDraft
-    record: dict[str, Any]  # the invoice item without its number
-    allocation_items: list[dict[str, Any]] = field(default_factory=list)
-    digest: str | None = None
-
-    @property
-    def key(self) -> dict[str, Any]:
-        return {"pk": {"S": self.record["pk"]}, "sk": {"S": self.record["sk"]}}
-
-    @property
-    def actions(self) -> int:
-        return 1 + len(self.allocation_items)  # the Put, and a ConditionCheck per allocation item
-
-    @property
-    def size(self) -> int:
-        return item_size(self.record)
-
-
-def _split_allocations(draft: InvoiceDraft, record: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
-    entries = [
-        {"line_code": line.code, "client_id": a.client_id, "quantity": a.quantity, "amount": a.amount}
-        for line in draft.lines
-        for a in line.allocations
-    ]
-    canonical = json.dumps(entries, default=str, separators=(",", ":"), ensure_ascii=False)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
-    items = [
-        {"pk": record["pk"], "sk": allocations_sk(draft.period, n), "allocations": part, "digest": digest}
-        for n, part in enumerate(_allocation_parts(entries), 1)
-    ]
-    for line in record["lines"]:
-        line["allocations"] = []
-    record["allocation_items"] = len(items)
-    record["allocations_digest"] = digest
-    return items, digest
-
-
-def _allocation_parts(entries: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """The entries in order, in parts of at most ``ALLOCATIONS_PER_ITEM`` entries and
-    ``ALLOCATION_ITEM_BYTES`` bytes (long client ids and codes fill an item before 2,000 do)."""
-    part: list[dict[str, Any]] = []
-    size = 0
-    for entry in entries:
-        entry_bytes = item_size({"e": entry})
-        if part and (len(part) == ALLOCATIONS_PER_ITEM or size + entry_bytes > ALLOCATION_ITEM_BYTES):
-            yield part
-            part, size = [], 0
-        part.append(entry)
-        size += entry_bytes
-    if part:
-        yield part
-
-
-_Role = tuple[str, "_Prepared | None"]  # "invoice", "allocations" (of that draft) or "counter"
 
 
 class InvoiceRepository:
@@ -396,41 +227,7 @@ class InvoiceRepository:
         )
 
     # ------------------------------------------------------------------ issuing
-    def _prepare(self, draft: InvoiceDraft, run_id: str, issued_at: datetime) -> _Prepared:
-        record = _without_none(invoice_record(Invoice(0, draft)))
-        record.update(
-            pk=tenant_pk(draft.tenant_id),
-            sk=invoice_sk(draft.period),
-            run_id=run_id,
-            issued_at=format_instant(issued_at),
-            documents_pending=set(DOCUMENT_STEPS),  # completed by the document publisher
-        )
-        prepared = _Prepared(draft, record)
-        if item_size(record) > LARGE_INVOICE_BYTES:
-            prepared.allocation_items, prepared.digest = _split_allocations(draft, record)
-        if prepared.actions + 1 > TRANSACTION_ACTIONS or prepared.size > TRANSACTION_BYTES:
-            raise InvoiceTooLarge(
-                f"the invoice of {draft.tenant_id} for {draft.period.label} needs "
-                f"{len(prepared.allocation_items)} allocation items; at most {TRANSACTION_ACTIONS - 2} fit"
-            )
-        return prepared
-
-    def _groups(self, prepared: Sequence[_Prepared]) -> Iterator[list[_Prepared]]:
-        group: list[_Prepared] = []
-        actions, size = 1, 0  # the counter update
-        for entry in prepared:
-            if group and (
-                actions + entry.actions > TRANSACTION_ACTIONS or size + entry.size > TRANSACTION_BYTES
-            ):
-                yield group
-                group, actions, size = [], 1, 0
-            group.append(entry)
-            actions += entry.actions
-            size += entry.size
-        if group:
-            yield group
-
-    def _write_allocations(self, entry: _Prepared) -> dict[str, Any] | None:
+    def _write_allocations(self, entry: Prepared) -> dict[str, Any] | None:
         """Write a large invoice's allocation items while the invoice does not exist.
         Returns the existing invoice record when it does (nothing is written then)."""
         batch: list[dict[str, Any]] = []
@@ -472,14 +269,14 @@ class InvoiceRepository:
         kept moving) gets an outcome with ``error``; the others are issued regardless.
         """
         outcomes: dict[int, IssueOutcome] = {}
-        prepared: list[tuple[int, _Prepared]] = []
+        prepared: list[tuple[int, Prepared]] = []
         for index, draft in enumerate(drafts):
             try:
-                prepared.append((index, self._prepare(draft, run_id, issued_at)))
+                prepared.append((index, prepare(draft, run_id, issued_at)))
             except InvoiceTooLarge as error:
                 outcomes[index] = IssueOutcome(draft.tenant_id, None, error=error)
         by_identity = {id(entry): index for index, entry in prepared}
-        for group in self._groups([entry for _, entry in prepared]):
+        for group in groups([entry for _, entry in prepared]):
             for entry, outcome in self._issue_group(group, run_id):
                 outcomes[by_identity[id(entry)]] = outcome
         return [outcomes[index] for index in range(len(drafts))]
@@ -487,15 +284,15 @@ class InvoiceRepository:
     def _read_cancellation(
         self,
         reasons: list[CancellationReason],
-        roles: list[_Role],
-        pending: list[_Prepared],
+        roles: list[Role],
+        pending: list[Prepared],
         current: int,
         run_id: str,
-    ) -> tuple[list[tuple[_Prepared, IssueOutcome]], int | None, bool]:
+    ) -> tuple[list[tuple[Prepared, IssueOutcome]], int | None, bool]:
         """What a cancelled issuing transaction says, action by action: invoices found issued
         (removed from ``pending``), the counter's current value (None: read it again), and
         whether to retry at once (something was settled, so the next attempt differs)."""
-        settled: list[tuple[_Prepared, IssueOutcome]] = []
+        settled: list[tuple[Prepared, IssueOutcome]] = []
         next_current: int | None = current
         retry_now = False
         for reason, (role, entry) in zip(reasons, roles, strict=False):
@@ -521,62 +318,12 @@ class InvoiceRepository:
                 retry_now = True
         return settled, next_current, retry_now
 
-    def _existing(self, entry: _Prepared, record: dict[str, Any], run_id: str) -> IssueOutcome:
+    def _existing(self, entry: Prepared, record: dict[str, Any], run_id: str) -> IssueOutcome:
         # Our own earlier attempt (a lost response, a redelivered batch) counts as issued by this run.
         issued = self._issued_from(record)
         return IssueOutcome(entry.draft.tenant_id, issued, issued_now=issued.run_id == run_id)
 
-    def _actions(self, pending: Sequence[_Prepared], current: int) -> tuple[list[Any], list[_Role]]:
-        """The issuing transaction for ``pending`` numbered from ``current + 1``, and each action's role."""
-        actions: list[Any] = []
-        roles: list[_Role] = []
-        for offset, entry in enumerate(pending, start=1):
-            item = {**entry.record, "invoice_number": current + offset}
-            actions.append(
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item(item),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                }
-            )
-            roles.append(("invoice", entry))
-            for allocation in entry.allocation_items:
-                actions.append(
-                    {
-                        "ConditionCheck": {
-                            "TableName": self._table,
-                            "Key": {"pk": {"S": allocation["pk"]}, "sk": {"S": allocation["sk"]}},
-                            "ConditionExpression": "digest = :digest",
-                            "ExpressionAttributeValues": {":digest": {"S": str(entry.digest)}},
-                        }
-                    }
-                )
-                roles.append(("allocations", entry))
-        values = {":next": {"N": str(current + len(pending))}}
-        if current:
-            values[":current"] = {"N": str(current)}
-        actions.append(
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": to_item(COUNTER_KEY),
-                    "UpdateExpression": "SET #value = :next",
-                    "ConditionExpression": "attribute_not_exists(#value)"
-                    if current == 0
-                    else "#value = :current",
-                    "ExpressionAttributeNames": {"#value": "value"},
-                    "ExpressionAttributeValues": values,
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-        )
-        roles.append(("counter", None))
-        return actions, roles
-
-    def _issue_group(self, group: list[_Prepared], run_id: str) -> Iterator[tuple[_Prepared, IssueOutcome]]:
+    def _issue_group(self, group: list[Prepared], run_id: str) -> Iterator[tuple[Prepared, IssueOutcome]]:
         pending = list(group)
         for entry in [e for e in pending if e.allocation_items]:
             if (existing := self._write_allocations(entry)) is not None:
@@ -588,7 +335,7 @@ class InvoiceRepository:
                 return
             if current is None:
                 current = self.last_number()
-            actions, roles = self._actions(pending, current)
+            actions, roles = issuing_actions(self._table, pending, current)
             try:
                 self._client.transact_write_items(TransactItems=actions)
             except ClientError as error:

@@ -56,10 +56,17 @@ def tenant_partition(
     client: DynamoDBClient, table: str, tenant_id: str, *, consistent: bool = False
 ) -> Iterator[dict[str, Any]]:
     """Every item of a tenant's partition (``pk = TENANT#<id>``), page by page, as plain values."""
+    return partition(client, table, tenant_pk(tenant_id), consistent=consistent)
+
+
+def partition(
+    client: DynamoDBClient, table: str, pk: str, *, consistent: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Every item of the partition ``pk``, page by page, as plain values."""
     pages = client.get_paginator("query").paginate(
         TableName=table,
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": tenant_pk(tenant_id)}},
+        ExpressionAttributeValues={":pk": {"S": pk}},
         ConsistentRead=consistent,
     )
     for page in pages:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Metrics
@@ -16,10 +15,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from periodyear.billing.fanout import run_id_for
 from periodyear.billing.request import plan_run
-from periodyear.billing.wiring import billing_service, fan_out, fan_out_settings
 from periodyear.domain.calendar import PeriodKind
 
 if TYPE_CHECKING:
+    from periodyear.billing.bootstrap import BillingServices
     from periodyear.billing.outcomes import RunResult
 
 
@@ -38,16 +37,16 @@ def publish_metrics(metrics: Metrics, result: RunResult) -> None:
 
 
 def run_billing_job(
-    kind: PeriodKind, event: Mapping[str, Any], metrics: Metrics, request_id: str
+    kind: PeriodKind, event: Mapping[str, Any], metrics: Metrics, request_id: str, services: BillingServices
 ) -> dict[str, Any]:
-    plan = plan_run(kind, event, clock_now=datetime.now(UTC), run_id="")
+    plan = plan_run(kind, event, clock_now=services.clock(), run_id="")
     plan = replace(plan, run_id=run_id_for(plan, request_id))
-    if plan.dry_run or plan.tenant_ids is not None or not fan_out_settings().billing_queue_url:
-        result = billing_service().run(plan)
+    if plan.dry_run or plan.tenant_ids is not None or not services.fanning().billing_queue_url:
+        result = services.billing.run(plan)
         if not plan.dry_run:
             publish_metrics(metrics, result)
         return result.summary()
-    handed = fan_out().plan(plan)
+    handed = services.fan_out.plan(plan)
     metrics.add_dimension(name="kind", value=plan.kind.value)
     metrics.add_metric(name="TenantsHandedOn", unit=MetricUnit.Count, value=handed["tenants_handed_on"])
     return handed

@@ -7,8 +7,7 @@ batch that must come again never makes its neighbours repeat.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -17,11 +16,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from periodyear.billing.job import publish_metrics
-from periodyear.billing.wiring import fan_out, fan_out_settings
 from periodyear.domain.calendar import parse_instant
 from periodyear.domain.clock import event_time_allowed, future_event_reason
 from periodyear.domain.errors import BatchNotDone, EventFromTheFuture
 from periodyear.observability import logger
+
+if TYPE_CHECKING:
+    from periodyear.billing.bootstrap import BillingServices
 
 
 class BatchMessage(BaseModel):
@@ -38,15 +39,15 @@ class BatchMessage(BaseModel):
     tenant_ids: list[StrictStr] = Field(min_length=1)
 
 
-def bill_batch(record: SQSRecord, metrics: Metrics) -> None:
+def bill_batch(record: SQSRecord, metrics: Metrics, services: BillingServices) -> None:
     message = BatchMessage.model_validate(json.loads(record.body)).model_dump()
-    clock_now = datetime.now(UTC)
+    clock_now = services.clock()
     if not event_time_allowed(moment := parse_instant(message["now"]), clock_now):
         raise EventFromTheFuture(future_event_reason(moment, clock_now))  # the message goes to the DLQ
     receives = int(record.attributes.approximate_receive_count or 1)
-    last = receives >= fan_out_settings().billing_max_receives
+    last = receives >= services.fanning().billing_max_receives
     with logger.append_context_keys(run_id=message["run_id"], batch=message["batch"], receives=receives):
-        outcome = fan_out().work(message, last_attempt=last)
+        outcome = services.fan_out.work(message, last_attempt=last)
         if outcome.counted:
             publish_metrics(metrics, outcome.result)
         if outcome.retry:
@@ -54,11 +55,13 @@ def bill_batch(record: SQSRecord, metrics: Metrics) -> None:
             raise BatchNotDone(outcome.retry)
 
 
-def handle_batches(event: dict[str, Any], context: LambdaContext, metrics: Metrics) -> dict[str, Any]:
+def handle_batches(
+    event: dict[str, Any], context: LambdaContext, metrics: Metrics, services: BillingServices
+) -> dict[str, Any]:
     processor = BatchProcessor(event_type=EventType.SQS)
     response: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
         event=event,
-        record_handler=lambda record: bill_batch(record, metrics),
+        record_handler=lambda record: bill_batch(record, metrics, services),
         processor=processor,
         context=context,
     )

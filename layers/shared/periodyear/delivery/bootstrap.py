@@ -1,7 +1,7 @@
 """Builds the delivery service from its settings and its clients, in one place.
 
-``bootstrap`` takes every dependency as a parameter (the clients, the access point, the metric
-counter); the handlers call ``delivery_service`` (clients made once per process, on first use),
+``bootstrap`` takes every dependency as a parameter (the clients, the clock, the metric counter,
+the access point if not Storecove's); the handlers call ``from_environment`` once per process,
 tests and the local tools call ``bootstrap`` with their own. Nothing here runs at import.
 """
 
@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from periodyear.adapters.clients import Clients, on_first_use
 from periodyear.config import DeliverySettings, Seller
 from periodyear.delivery.ports import AccessPoint, Counter, Documents
 from periodyear.delivery.service import Composed, DeliveryService
 from periodyear.domain.calendar import Period, PeriodKind
 from periodyear.domain.delivery import Buyer, Delivery
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_sesv2 import SESV2Client
-    from mypy_boto3_sqs import SQSClient
 
 SECRET_MAX_AGE = 300  # seconds a read API key is kept: a rotated key is used within five minutes
 
@@ -79,22 +73,28 @@ def mail_composer(
     return compose
 
 
+@dataclass(frozen=True)
+class DeliveryServices:
+    """What the delivery functions use."""
+
+    service: DeliveryService
+    put_back: Callable[[str, int], None]  # a failed message comes again after so many seconds
+    clock: Callable[[], datetime]
+
+
 def bootstrap(
     settings: DeliverySettings,
-    seller: Callable[[], Seller],
     *,
-    dynamodb: Callable[[], DynamoDBClient],
-    s3: Callable[[], S3Client],
-    sesv2: Callable[[], SESV2Client],
-    events: Callable[[], EventBridgeClient],
-    sqs: Callable[[], SQSClient],
-    access_point: AccessPoint,
+    clients: Clients,
+    clock: Callable[[], datetime],
     counter: Counter,
-) -> DeliveryService:
-    """The service over these clients' factories. Each client is made on first use, so a cold
-    start pays only for those its message needs (a PEPPOL delivery makes no SES client, a message
-    that settles nothing no bus client)."""
-    from periodyear.adapters.clients import on_first_use  # noqa: PLC0415
+    access_point: AccessPoint | None = None,
+    seller: Callable[[], Seller] = Seller.load,
+) -> DeliveryServices:
+    """The service over these clients. Each client is made on first use, so a cold start pays
+    only for those its message needs (a PEPPOL delivery makes no SES client, a message that
+    settles nothing no bus client); the access point is Storecove's, with the key from its
+    secret, unless one is given."""
     from periodyear.adapters.deliveries import (  # noqa: PLC0415
         Buyers,
         DeliveryRecords,
@@ -103,25 +103,44 @@ def bootstrap(
     )
     from periodyear.adapters.delivery_out import DeliveryEvents, SesInvoiceMailer  # noqa: PLC0415
 
-    documents = on_first_use(lambda: StoredDocuments(s3()))
+    documents = on_first_use(lambda: StoredDocuments(clients.s3()))
     mailer = on_first_use(
         lambda: SesInvoiceMailer(
-            sesv2(), sender=settings.invoice_sender, configuration_set=settings.invoice_configuration_set
+            clients.sesv2(),
+            sender=settings.invoice_sender,
+            configuration_set=settings.invoice_configuration_set,
         )
     )
-    return DeliveryService(
-        records=DeliveryRecords(dynamodb(), settings.invoices_table),
-        buyers=Buyers(dynamodb(), settings.register_table),
+    service = DeliveryService(
+        records=DeliveryRecords(clients.dynamodb(), settings.invoices_table),
+        buyers=Buyers(clients.dynamodb(), settings.register_table),
         documents=documents,
-        access_point=access_point,
+        access_point=access_point
+        or on_first_use(lambda: storecove(settings, secret_key(settings.access_point_key_secret))),
         mailer=mailer,
-        announcer=on_first_use(lambda: DeliveryEvents(events(), settings.event_bus_name)),
+        announcer=on_first_use(lambda: DeliveryEvents(clients.events(), settings.event_bus_name)),
         compose=mail_composer(
-            documents, seller, sender=settings.invoice_sender, start_page_url=settings.start_page_url or None
+            documents,
+            functools.cache(seller),
+            sender=settings.invoice_sender,
+            start_page_url=settings.start_page_url or None,
         ),
         counter=counter,
-        requests=on_first_use(lambda: QueuedResends(sqs(), settings.delivery_queue_url)),
+        requests=on_first_use(lambda: QueuedResends(clients.sqs(), settings.delivery_queue_url)),
     )
+    return DeliveryServices(service=service, put_back=_put_back(settings, clients), clock=clock)
+
+
+def _put_back(settings: DeliverySettings, clients: Clients) -> Callable[[str, int], None]:
+    """A failed message made visible again after ``seconds`` (else the queue's own timeout)."""
+
+    def put_back(receipt_handle: str, seconds: int) -> None:
+        if settings.delivery_queue_url:
+            clients.sqs().change_message_visibility(
+                QueueUrl=settings.delivery_queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+            )
+
+    return put_back
 
 
 def storecove(settings: DeliverySettings, key: Callable[[], str]) -> AccessPoint:
@@ -144,25 +163,11 @@ def secret_key(name: str) -> Callable[[], str]:
     return key
 
 
-@functools.cache
-def delivery_settings() -> DeliverySettings:
-    return DeliverySettings.load()
-
-
-def delivery_service(counter: Counter) -> DeliveryService:
-    """The service with this process's clients, for the handlers."""
-    from periodyear.adapters import clients  # noqa: PLC0415
-    from periodyear.adapters.clients import on_first_use  # noqa: PLC0415
-
-    settings = delivery_settings()
+def from_environment(counter: Counter) -> DeliveryServices:
+    """This process's services over its own clients and the system clock (the handlers')."""
     return bootstrap(
-        settings,
-        functools.cache(Seller.load),
-        dynamodb=clients.dynamodb,
-        s3=clients.s3,
-        sesv2=clients.sesv2,
-        events=clients.events,
-        sqs=clients.sqs,
-        access_point=on_first_use(lambda: storecove(settings, secret_key(settings.access_point_key_secret))),
+        DeliverySettings.load(),
+        clients=Clients.of_process(),
+        clock=lambda: datetime.now(UTC),
         counter=counter,
     )

@@ -11,8 +11,7 @@ the DLQ, alarmed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -28,6 +27,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Metrics
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from periodyear.delivery.bootstrap import DeliveryServices
 
 MAX_DELAY = 900  # seconds: the longest a failed message waits before it comes again
 COLLECT_MARGIN_MS = 30_000  # the collector stops taking outcomes with this much time left
@@ -51,8 +52,7 @@ def delay_for(error: Exception, receives: int) -> int:
     return min(MAX_DELAY, 30 << max(0, min(receives - 1, 10)))
 
 
-def deliver(record: SQSRecord, service: DeliveryService, metrics: Metrics) -> str:
-    now = datetime.now(UTC)
+def deliver(record: SQSRecord, service: DeliveryService, metrics: Metrics, now: datetime) -> str:
     try:
         request = read_message(record.body)
     except MalformedMessage as error:
@@ -83,21 +83,19 @@ def handle_messages(
     event: dict[str, Any],
     context: LambdaContext,
     metrics: Metrics,
-    service: DeliveryService,
-    put_back: Callable[[str, int], None] | None = None,
+    services: DeliveryServices,
 ) -> dict[str, Any]:
-    """``put_back(receipt_handle, seconds)``: make a failed message visible again after a delay."""
+    """Each message delivered on its own; a failed one comes again after a delay (``put_back``)."""
 
     def record_handler(record: SQSRecord) -> str:
         try:
-            return deliver(record, service, metrics)
+            return deliver(record, services.service, metrics, services.clock())
         except (AccessPointUnavailable, AccessPointNotAuthorised, Busy) as error:
             if isinstance(error, AccessPointNotAuthorised):
                 metrics.add_metric(name="AccessPointNotAuthorised", unit=MetricUnit.Count, value=1)
                 logger.error("the access point refused our key or legal entity", extra={"detail": str(error)})
             receives = int(record.attributes.approximate_receive_count or 1)
-            if put_back is not None:
-                put_back(record.receipt_handle, delay_for(error, receives))
+            services.put_back(record.receipt_handle, delay_for(error, receives))
             raise
 
     processor = BatchProcessor(event_type=EventType.SQS)
@@ -107,11 +105,12 @@ def handle_messages(
     return response
 
 
-def collect_outcomes(context: LambdaContext, metrics: Metrics, service: DeliveryService) -> dict[str, Any]:
+def collect_outcomes(context: LambdaContext, metrics: Metrics, services: DeliveryServices) -> dict[str, Any]:
     """Take the access point's queued outcomes until none is left or the time runs short."""
-    now = datetime.now(UTC)
     try:
-        counts = service.collect(now, lambda: context.get_remaining_time_in_millis() > COLLECT_MARGIN_MS)
+        counts = services.service.collect(
+            services.clock(), lambda: context.get_remaining_time_in_millis() > COLLECT_MARGIN_MS
+        )
     except AccessPointNotAuthorised:
         metrics.add_metric(name="AccessPointNotAuthorised", unit=MetricUnit.Count, value=1)
         raise

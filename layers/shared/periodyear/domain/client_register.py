@@ -1,8 +1,9 @@
 """The client register's rules as its API applies them (CONTRACT §9), with no I/O.
 
 Ids, organisation numbers (9 digits, MOD11), the clients a tenant may change, and the errors
-the API maps to problem+json in one place (each carries its HTTP status). Who the caller is
-comes from the token's claims alone; a user's role from its register item, read on each call.
+the API maps to problem+json in one place (each carries its HTTP status; ``Conflict``, the
+domain's one, is a 409). Who the caller is comes from the token's claims alone; a user's role
+from its register item, read on each call.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from periodyear.domain.errors import Conflict as Conflict  # noqa: PLC0414 (re-exported: one Conflict)
 from periodyear.domain.errors import PeriodYearError
 
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -41,10 +43,6 @@ class Forbidden(RegisterError):
 
 class NotFound(RegisterError):
     status, title = 404, "Not found"
-
-
-class Conflict(RegisterError):
-    status, title = 409, "Conflict"
 
 
 class Stale(RegisterError):

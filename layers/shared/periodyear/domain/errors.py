@@ -55,7 +55,9 @@ class InvoiceTooLarge(PeriodYearError):
 
 
 class Conflict(Exception):
-    """Another delivery changed the migration state first."""
+    """A write the state it was made for no longer allows: another delivery changed the migration
+    state first, or the register holds what a request would add or needs what it would remove
+    (an org number, an address, the last admin, a tenant). The register's API answers it 409."""
 
 
 class NoticeNotSent(PeriodYearError):

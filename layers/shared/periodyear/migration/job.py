@@ -25,7 +25,7 @@ from periodyear.migration.outcomes import Outcome
 from periodyear.observability import logger
 
 if TYPE_CHECKING:
-    from periodyear.migration.service import MigrationService
+    from periodyear.migration.bootstrap import MigrationServices
 
 Text = Annotated[StrictStr, Field(min_length=1)]
 ClockTime = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
@@ -66,20 +66,20 @@ def _refused(reason: str, tenant_id: str | None = None) -> dict[str, Any]:
     return {"tenant_id": tenant_id, "outcome": Outcome.REFUSED.value, "reason": reason}
 
 
-def _requested(service: MigrationService, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def _requested(services: MigrationServices, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     request = Requested.model_validate(detail)
     move_at = parse_instant(request.move_at) if request.move_at is not None else None
-    return service.request(request.tenant_id, move_at, now, resume=request.resume).as_dict()
+    return services.requests.request(request.tenant_id, move_at, now, resume=request.resume).as_dict()
 
 
-def _due(service: MigrationService, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def _due(services: MigrationServices, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     due = Due.model_validate(detail)
-    return service.due(due.tenant_id, now, resume=due.resume).as_dict()
+    return services.moves.due(due.tenant_id, now, resume=due.resume).as_dict()
 
 
-def _wave_plan(service: MigrationService, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def _wave_plan(services: MigrationServices, detail: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     plan = WavePlan.model_validate(detail)
-    waves, requested = service.plan(
+    planned = services.waves.plan(
         start_at=parse_instant(plan.start_at),
         window_start=time.fromisoformat(plan.window_start),
         window_end=time.fromisoformat(plan.window_end),
@@ -87,10 +87,11 @@ def _wave_plan(service: MigrationService, detail: Mapping[str, Any], now: dateti
         now=now,
         dry_run=plan.dry_run,
     )
+    waves = planned.waves
     return {
         "outcome": Outcome.PLANNED.value,
         "dry_run": plan.dry_run,
-        "requests_sent": requested,
+        "requests_sent": planned.requests_sent,
         "tenants": sum(len(w.moves) for w in waves),
         "waves": len(waves),
         "first_move": format_instant(waves[0].moves[0][1]) if waves else None,
@@ -98,7 +99,7 @@ def _wave_plan(service: MigrationService, detail: Mapping[str, Any], now: dateti
     }
 
 
-Handler = Callable[["MigrationService", Mapping[str, Any], datetime], dict[str, Any]]
+Handler = Callable[["MigrationServices", Mapping[str, Any], datetime], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {  # detail-type → what handles it
     "TenantMigrationRequested": _requested,
     "TenantMigrationDue": _due,
@@ -112,25 +113,25 @@ METRICS = {  # an outcome counted as a metric of its own
 }
 
 
-def handle_migration_event(event: Mapping[str, Any], metrics: Metrics) -> dict[str, Any]:
-    from periodyear.migration import wiring  # noqa: PLC0415 (built on the first event, not at import)
-
-    # Built before the event is read: a setting that is missing or malformed fails every
-    # invocation loudly (ConfigurationError naming it), never as a refusal of the event.
-    service = wiring.migration_service()
+def handle_migration_event(
+    event: Mapping[str, Any], metrics: Metrics, services: MigrationServices
+) -> dict[str, Any]:
+    """``services`` are built before the event is read (the handler's ``from_environment``): a
+    setting that is missing or malformed fails every invocation loudly (ConfigurationError
+    naming it), never as a refusal of the event."""
     try:
         envelope = Envelope.model_validate(event)
         now = parse_instant(envelope.time)
         if envelope.source != MIGRATION_SOURCE:
             return _refused(f"source {envelope.source!r} is not {MIGRATION_SOURCE}")
-        clock_now = wiring.processing_clock()
+        clock_now = services.clock()
         if not event_time_allowed(now, clock_now):
             tenant = envelope.detail.get("tenant_id")
             return _refused(future_event_reason(now, clock_now), tenant if isinstance(tenant, str) else None)
         handler = HANDLERS.get(envelope.detail_type)
         if handler is None:
             return _refused(f"detail-type {envelope.detail_type!r} is not a migration event")
-        result = handler(service, envelope.detail, now)
+        result = handler(services, envelope.detail, now)
     except ValidationError as error:
         detail = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)

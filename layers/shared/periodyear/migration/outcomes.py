@@ -1,9 +1,11 @@
 """What one migration event did: its own module, so the handler names outcomes without loading
-the service (the service and its adapters are built on the first event)."""
+the steps (the services and their adapters are built on the first event)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -16,3 +18,21 @@ class Outcome(StrEnum):
     MOVED = "moved"
     FAILED = "failed"  # the move was taken and found wrong (alarmed)
     PLANNED = "planned"  # a wave plan
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a delivery of a request or a move did."""
+
+    tenant_id: str
+    outcome: Outcome
+    reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tenant_id": self.tenant_id,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            **self.details,
+        }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from periodyear.domain.calendar import PeriodKind
 from periodyear.domain.client_register import (
@@ -17,11 +17,11 @@ from periodyear.domain.client_register import (
     Conflict,
     Forbidden,
     Invalid,
-    Member,
     NotFound,
     check_member,
     tenant_user,
 )
+from periodyear.register.ports import DeliveryReads, InvoiceStore, Links, Members, Resends
 
 if TYPE_CHECKING:
     from periodyear.domain.delivery import Delivery
@@ -30,32 +30,6 @@ if TYPE_CHECKING:
 LINK_SECONDS = 900
 DOCUMENTS = {"pdf": "pdf", "ehf": "xml", "basis": "csv"}  # route name → stored extension
 _DONE = "~"
-
-
-class Members(Protocol):
-    def member(self, tenant_id: str, user_id: str) -> Member: ...
-
-
-class InvoiceStore(Protocol):
-    def newest(
-        self, tenant_id: str, kind: PeriodKind, *, limit: int, before: str | None
-    ) -> tuple[list[dict[str, Any]], bool]: ...
-    def by_number(self, tenant_id: str, number: int) -> IssuedInvoice | None: ...
-
-
-class Links(Protocol):
-    def url(self, key: str, seconds: int) -> str: ...
-
-
-class DeliveryReads(Protocol):
-    def get(self, tenant_id: str, kind: PeriodKind | str, period: str) -> Delivery | None: ...
-    def many(self, keys: Any) -> dict[tuple[str, str, str], Delivery]: ...
-
-
-class Resends(Protocol):
-    def request(self, message: Mapping[str, Any]) -> None:
-        """Hand a resend request to the delivery queue."""
-        ...
 
 
 @dataclass(frozen=True)

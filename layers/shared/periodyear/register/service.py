@@ -12,14 +12,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.client_register import (
     Caller,
     ClientChange,
     Forbidden,
-    Member,
     NotFound,
     RegisterClient,
     RegisterUser,
@@ -32,38 +31,13 @@ from periodyear.domain.client_register import (
     org_number,
     tenant_user,
 )
+from periodyear.register.ports import ClientStore, Events, TenantList, TenantUsers
 
 
 @dataclass(frozen=True)
 class Page:
     items: list[RegisterClient]
     next_cursor: str | None
-
-
-class ClientStore(Protocol):
-    def member(self, tenant_id: str, user_id: str) -> Member: ...
-    def member_and_client(
-        self, tenant_id: str, user_id: str, client_id: str
-    ) -> tuple[Member, RegisterClient | None]: ...
-    def clients(
-        self, tenant_id: str, *, limit: int, after: str | None, include_archived: bool
-    ) -> tuple[list[RegisterClient], str | None]: ...
-    def add_client(self, tenant_id: str, client: RegisterClient) -> None: ...  # Conflict: id or org taken
-    def replace_client(self, tenant_id: str, before: RegisterClient, after: RegisterClient) -> None: ...
-    def archive_client(self, tenant_id: str, client: RegisterClient, at: str) -> None: ...
-
-
-class TenantStore(Protocol):
-    def member_and_tenant(
-        self, tenant_id: str, user_id: str
-    ) -> tuple[Member, dict[str, Any] | None, dict[str, Any] | None]: ...
-    def users(
-        self, tenant_id: str, *, limit: int, after: str | None
-    ) -> tuple[list[RegisterUser], str | None]: ...
-
-
-class Events(Protocol):
-    def changed(self, detail_type: str, detail: dict[str, str]) -> None: ...
 
 
 class ClientService:
@@ -175,20 +149,15 @@ class ClientService:
 class TenantReads:
     """What a tenant's user reads of its own tenant's users."""
 
-    def __init__(self, *, store: TenantStore) -> None:
+    def __init__(self, *, store: TenantUsers) -> None:
         self._store = store
 
     def users(
         self, caller: Caller, *, limit: int, cursor: str | None
     ) -> tuple[list[RegisterUser], str | None]:
         tenant_id, user_id = tenant_user(caller)
-        member, _, _ = self._store.member_and_tenant(tenant_id, user_id)
-        check_member(member)
+        check_member(self._store.member(tenant_id, user_id))
         return self._store.users(tenant_id, limit=limit, after=cursor)
-
-
-class TenantList(Protocol):
-    def tenant_page(self, *, limit: int, after: str | None) -> tuple[list[dict[str, Any]], str | None]: ...
 
 
 class OperatorReads:

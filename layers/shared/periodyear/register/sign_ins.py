@@ -11,21 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
 
 from periodyear.domain.client_register import Conflict, Invalid, RegisterUser
 from periodyear.observability import logger
-
-
-class Users(Protocol):
-    def users(
-        self, tenant_id: str, *, limit: int, after: str | None
-    ) -> tuple[list[RegisterUser], str | None]: ...
-
-
-class SignIns(Protocol):
-    def create(self, tenant_id: str, user: RegisterUser) -> None: ...  # Conflict/Invalid: refused
-    def owner(self, email: str) -> tuple[str, str] | None: ...  # (tenant_id, user_id) signing in
+from periodyear.register.ports import SignIns, UserPages
 
 
 @dataclass(frozen=True)
@@ -48,7 +37,7 @@ class SignInSummary:
 
 
 class MovedSignIns:
-    def __init__(self, *, users: Users, sign_ins: SignIns) -> None:
+    def __init__(self, *, users: UserPages, sign_ins: SignIns) -> None:
         self._users = users
         self._sign_ins = sign_ins
 

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
 
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.client_register import (
@@ -34,6 +33,7 @@ from periodyear.domain.client_register import (
     tenant_user,
     tenant_view,
 )
+from periodyear.register.ports import Events, Legacy, SignIns, TenantStore
 
 
 @dataclass(frozen=True)
@@ -48,27 +48,6 @@ class TenantRecord:
 class CreatedTenant:
     tenant: TenantRecord
     admin: RegisterUser
-
-
-class TenantStore(Protocol):
-    def member_and_tenant(
-        self, tenant_id: str, user_id: str
-    ) -> tuple[Member, dict[str, Any] | None, dict[str, Any] | None]: ...
-    def change_profile(self, tenant_id: str, version: int, changes: dict[str, Any], at: str) -> None: ...
-    def create_tenant(self, tenant: NewTenant) -> None: ...  # Conflict: in the register already
-    def remove_created_tenant(self, tenant: NewTenant) -> None: ...
-
-
-class Legacy(Protocol):
-    def holds_unmoved(self, tenant_id: str) -> bool: ...
-
-
-class SignIns(Protocol):
-    def create(self, tenant_id: str, user: RegisterUser) -> None: ...  # Conflict/Invalid: refused
-
-
-class Events(Protocol):
-    def changed(self, detail_type: str, detail: dict[str, str]) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Protocol
 
 from periodyear.domain.calendar import format_instant
 from periodyear.domain.client_register import (
@@ -21,7 +20,6 @@ from periodyear.domain.client_register import (
     Conflict,
     Forbidden,
     Invalid,
-    Member,
     NotFound,
     RegisterUser,
     Stale,
@@ -32,27 +30,7 @@ from periodyear.domain.client_register import (
     role,
     tenant_user,
 )
-
-
-class UserStore(Protocol):
-    def member_and_user(
-        self, tenant_id: str, caller_id: str, user_id: str
-    ) -> tuple[Member, RegisterUser | None]: ...
-    def add_user(self, tenant_id: str, user: RegisterUser) -> None: ...
-    def replace_user(self, tenant_id: str, before: RegisterUser, after: RegisterUser) -> None: ...
-    def remove_user(self, tenant_id: str, user: RegisterUser) -> None: ...
-
-
-class SignIns(Protocol):
-    def create(
-        self, tenant_id: str, user: RegisterUser
-    ) -> None: ...  # Conflict: the address signs in already
-    def change_email(self, old: str, new: str) -> None: ...
-    def disable(self, email: str) -> None: ...
-
-
-class Events(Protocol):
-    def changed(self, detail_type: str, detail: dict[str, str]) -> None: ...
+from periodyear.register.ports import Events, SignIns, UserStore
 
 
 class UserService:
