@@ -8,6 +8,7 @@ ours is compiled from source on each cold start, as from a read-only deployment 
 from __future__ import annotations
 
 import compileall
+import contextlib
 import os
 import py_compile
 import shutil
@@ -42,15 +43,15 @@ Snippet = tuple[str, str | None]  # the code, and the template function whose en
 
 
 @contextmanager
-def _code_root(as_lambda: bool, compiled: bool) -> Iterator[list[Path]]:
+def _code_root(as_lambda: bool, compiled: bool, project: Path = PROJECT_ROOT) -> Iterator[list[Path]]:
     if not as_lambda:
-        yield [PROJECT_ROOT, PROJECT_ROOT / "layers/shared"]
+        yield [project, project / "layers/shared"]
         return
     with tempfile.TemporaryDirectory(prefix="cold-") as scratch:
         root = Path(scratch)
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copytree(PROJECT_ROOT / "functions", root / "task" / "functions", ignore=ignore)
-        shutil.copytree(PROJECT_ROOT / "layers/shared/periodyear", root / "opt" / "periodyear", ignore=ignore)
+        shutil.copytree(project / "functions", root / "task" / "functions", ignore=ignore)
+        shutil.copytree(project / "layers/shared/periodyear", root / "opt" / "periodyear", ignore=ignore)
         if compiled:  # what layers/shared/Makefile ships
             unchecked = py_compile.PycInvalidationMode.UNCHECKED_HASH
             for folder in (root / "task", root / "opt"):
@@ -59,17 +60,28 @@ def _code_root(as_lambda: bool, compiled: bool) -> Iterator[list[Path]]:
 
 
 def medians(
-    snippets: Mapping[str, Snippet], rounds: int, *, as_lambda: bool = False, compiled: bool = False
+    snippets: Mapping[str, Snippet],
+    rounds: int,
+    *,
+    as_lambda: bool = False,
+    compiled: bool = False,
+    projects: Mapping[str, Path] | None = None,
 ) -> dict[str, float]:
-    """Median seconds each snippet takes in a fresh interpreter."""
+    """Median seconds each snippet takes in a fresh interpreter; ``projects``: the checkout a
+    snippet runs in, where not this one (to compare revisions in the same rounds)."""
     samples: dict[str, list[float]] = {name: [] for name in snippets}
-    with _code_root(as_lambda, compiled) as paths:
+    where = {name: (projects or {}).get(name, PROJECT_ROOT) for name in snippets}
+    with contextlib.ExitStack() as stack:
+        paths = {
+            project: stack.enter_context(_code_root(as_lambda, compiled, project))
+            for project in set(where.values())
+        }
         for _ in range(rounds):
             for name, values in samples.items():
                 code, function = snippets[name]
                 env = {
                     "PATH": os.environ.get("PATH", ""),
-                    "PYTHONPATH": os.pathsep.join(str(p) for p in paths),
+                    "PYTHONPATH": os.pathsep.join(str(p) for p in paths[where[name]]),
                     "POWERTOOLS_METRICS_NAMESPACE": "PeriodeOgAr",
                     "AWS_REGION": "eu-north-1",  # as Lambda sets them
                     "AWS_DEFAULT_REGION": "eu-north-1",
@@ -79,8 +91,11 @@ def medians(
                 if function:
                     env |= function_environment(function, NAMES, ARNS)
                 timed = f"import time\nt = time.perf_counter()\n{code}\nprint(time.perf_counter() - t)"
+                # -P: the checkout (the working directory) is not on the path, only the copy
                 out = subprocess.run(
-                    [sys.executable, "-c", timed], env=env, capture_output=True, text=True, check=True
+                    [sys.executable, "-P", "-c", timed], env=env, capture_output=True, text=True, check=False
                 )
+                if out.returncode:
+                    raise RuntimeError(f"{name} failed:\n{out.stderr}")
                 values.append(float(out.stdout.strip().splitlines()[-1]))
     return {name: statistics.median(values) for name, values in samples.items()}
