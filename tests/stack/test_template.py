@@ -228,7 +228,8 @@ def test_the_layer_requirements_hold_only_run_time_needs() -> None:
 
 
 @pytest.mark.parametrize(
-    "function", ["monthly_invoice", "annual_invoice", "billing_worker", "migrate_tenant"]
+    "function",
+    ["monthly_invoice", "annual_invoice", "billing_worker", "migrate_tenant", "publish_start_page"],
 )
 def test_importing_a_handler_makes_no_aws_client_and_calls_nothing(function: str) -> None:
     # Every client is made on first use; the X-Ray SDK (which made one at import) is not loaded.
