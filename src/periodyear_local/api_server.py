@@ -1,8 +1,11 @@
 """The register API on localhost, as the HTTP API and its JWT authorizer put it in front of the
 function: a WSGI app that verifies a bearer token, turns the request into the payload 2.0
-event API Gateway sends (the token's claims in ``requestContext.authorizer.jwt.claims``) and
-answers with what the handler returns. Tokens are minted locally (HS256, a key made per
-process) in place of the user pool's; nothing else differs from the deployed path.
+event API Gateway sends (the token's claims in ``requestContext.authorizer.jwt.claims``, each
+as a string, as API Gateway passes them) and answers with what the handler returns.
+
+Which tokens it takes is its authorizer's choice: by default tokens it mints itself (HS256, a
+key made per process: the tests', the demo's and Schemathesis's), or, given ``PoolTokens``, the
+ID tokens of a user pool, checked as the JWT authorizer checks them (the start page's server).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import OctKey
+from joserfc.jwk import KeySet, OctKey
 
 from periodyear_local.delivery import LambdaContext
 
@@ -32,6 +35,49 @@ if TYPE_CHECKING:
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Authorizer = Callable[[str], dict[str, Any] | None]  # a bearer token → its claims, or None: 401
+
+
+def bearer(authorization: str) -> str | None:
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def as_passed_on(claims: dict[str, Any]) -> dict[str, str]:
+    """The claims as API Gateway hands them to the function: each a string, a list as
+    ``[a b]`` (so ``cognito:groups`` reaches the function as ``"[operators]"``)."""
+
+    def text(value: Any) -> str:
+        if isinstance(value, list):
+            return "[" + " ".join(text(v) for v in value) + "]"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else json.dumps(value)
+
+    return {name: text(value) for name, value in claims.items()}
+
+
+class PoolTokens:
+    """What the HTTP API's JWT authorizer takes: a token signed (RS256) by a key of the pool's
+    JWKS, from the pool's issuer, for one of the audience's app clients, not expired; and, as
+    the register API reads who calls from ID tokens only, ``token_use`` ``id``."""
+
+    def __init__(self, *, issuer: str, audience: Iterable[str], keys: KeySet) -> None:
+        self._issuer, self._audience, self._keys = issuer, set(audience), keys
+
+    def __call__(self, token: str) -> dict[str, Any] | None:
+        try:
+            decoded = jwt.decode(token, self._keys, algorithms=["RS256"])
+            jwt.JWTClaimsRegistry(
+                iss={"essential": True, "value": self._issuer},
+                aud={"essential": True, "values": sorted(self._audience)},
+                exp={"essential": True},
+                token_use={"essential": True, "value": "id"},
+            ).validate(decoded.claims)
+        except (JoseError, ValueError):
+            return None
+        return dict(decoded.claims)
 
 
 def http_api_event(
@@ -78,10 +124,13 @@ def http_api_event(
     }
 
 
+_ONE_AT_A_TIME = threading.Lock()
+
+
 class LocalApi:
-    """The WSGI app: ``mint`` gives a token for a tenant's user or an operator. Requests go to
-    ``handler``, or to the register API's handler given ``services`` (built by the caller in
-    the environment it set up)."""
+    """The WSGI app: ``mint`` gives a token for a tenant's user or an operator, which it takes
+    unless given another ``authorizer`` (``PoolTokens``). Requests go to ``handler``, or to the
+    register API's handler given ``services`` (built by the caller in the environment it set up)."""
 
     def __init__(
         self,
@@ -89,11 +138,13 @@ class LocalApi:
         *,
         openapi: dict[str, Any] | None = None,
         services: RegisterServices | None = None,
+        authorizer: Authorizer | None = None,
     ) -> None:
         self._handler = handler
         self._key = OctKey.generate_key(256)
         self._openapi = openapi
         self._services = services
+        self._authorizer = authorizer or self._minted
 
     def mint(
         self,
@@ -112,10 +163,7 @@ class LocalApi:
             claims["sub"] = "local-operator"
         return jwt.encode({"alg": "HS256"}, claims, self._key)
 
-    def _claims(self, authorization: str) -> dict[str, Any] | None:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return None
+    def _minted(self, token: str) -> dict[str, Any] | None:
         try:
             decoded = jwt.decode(token, self._key, algorithms=["HS256"])
             jwt.JWTClaimsRegistry(exp={"essential": True}).validate(decoded.claims)
@@ -123,13 +171,21 @@ class LocalApi:
             return None
         return dict(decoded.claims)
 
+    def _claims(self, authorization: str) -> dict[str, str] | None:
+        token = bearer(authorization)
+        claims = self._authorizer(token) if token else None
+        return None if claims is None else as_passed_on(claims)
+
     def _handle(self, event: dict[str, Any]) -> dict[str, Any]:
         context = LambdaContext(function_name="register_api")
-        if self._handler is not None:
-            return self._handler(event, context)
-        api: dict[str, Any] = importlib.import_module("functions.register_api.app").handler(
-            event, context, services=self._services
-        )
+        # One request at a time, as one Lambda environment takes them: the handler's resolver
+        # keeps each request's route in its own context, which two threads at once would share.
+        with _ONE_AT_A_TIME:
+            if self._handler is not None:
+                return self._handler(event, context)
+            api: dict[str, Any] = importlib.import_module("functions.register_api.app").handler(
+                event, context, services=self._services
+            )
         return api
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -186,13 +242,33 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def serving(app: LocalApi, port: int = 0) -> Iterator[str]:
+def serving(app: WsgiApp, port: int = 0) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 in a thread for the block; its base URL."""
-    server = make_server("127.0.0.1", port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    with serving_made(lambda _origin: app, port) as url:
+        yield url
+
+
+def _unready(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    return _answer(start_response, 503, {"Content-Type": "text/plain; charset=utf-8"}, b"starting\n")
+
+
+@contextmanager
+def serving_made(make: Callable[[str], WsgiApp], port: int = 0) -> Iterator[str]:
+    """Serve on 127.0.0.1 in a thread for the block the app ``make`` builds for the server's base
+    URL (known once the port is bound: an app whose answers name its own origin); that URL."""
+    server = make_server(
+        "127.0.0.1", port, _unready, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        server.set_app(make(url))
+    except BaseException:
+        server.server_close()
+        raise
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
         server.server_close()

@@ -36,10 +36,10 @@ from periodyear_local.cli_common import CliError, _aws_problem, _Parser
 HELP = """The local runner of Periode & År (.venv/bin/periodyear, or .venv/bin/python -m periodyear_local).
 
 demo runs everything in an in-process moto built from template.yaml: no AWS account, no Docker,
-no network. serve runs the register API on localhost over the same. invoice, report, run,
-deliveries and migrate run the same code as the Lambda functions against the AWS the environment
-points at (credentials, region, the functions' environment variables, AWS_ENDPOINT_URL for a
-local endpoint), or against a deployed stack named with --stack NAME.
+no network. serve runs the start page and the register API on localhost over the same.
+invoice, report, run, deliveries and migrate run the same code as the Lambda functions against
+the AWS the environment points at (credentials, region, the functions' environment variables,
+AWS_ENDPOINT_URL for a local endpoint), or against a deployed stack named with --stack NAME.
 
 A mistake ends with one line on stderr and a non-zero exit: 2 when nothing was done (a wrong
 argument, missing settings, a period that has not ended), 1 when a run left something undone
