@@ -11,7 +11,7 @@ PYDIR := $(dir $(PYTHON))
 EHF_DIR ?= $(abspath ../shared/ehf)
 export EHF_DIR
 
-.PHONY: demo check preflight lint typecheck template test test-unit api-check clean
+.PHONY: demo check preflight lint typecheck template test test-unit api-check browser clean
 
 $(VENV)/.installed: requirements/dev.txt layers/shared/requirements.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.13 not found (pyenv 3.13.0 or python3.13 on PATH)"; exit 1; }
@@ -50,10 +50,26 @@ template: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint
 	PATH="$(PYDIR):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --build-dir build/sam --cached --cache-dir build/sam-cache
 
+# The start page's tests drive Debian's Chromium (tests/browser): installed here when missing and
+# this is root with apt-get (as CI runs), else said in one line with the command to install it.
+CHROMIUM ?= /usr/lib/chromium/chromium
+export CHROMIUM
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's Chromium for the start page's tests (about a minute) ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else \
+	    echo "Chromium not found at $(CHROMIUM): sudo apt-get install chromium (or make check CHROMIUM=<path>)"; exit 1; \
+	  fi; \
+	fi
+
 # Test workers: one per core by default (JOBS=1 to debug in order).
 JOBS ?= auto
-test: $(VENV)/.installed preflight
-	$(PY) -m pytest -n $(JOBS)
+# The start page's tests run in a process of their own (one browser, one local server).
+test: $(VENV)/.installed preflight browser
+	$(PY) -m pytest -n $(JOBS) --ignore=tests/browser
+	$(PY) -m pytest tests/browser -n 0 -q -p no:schemathesis
 
 # The inner loop: the pure rules and the services on in-memory repositories (a stub document
 # renderer); property tests draw a tenth of their examples (make check draws them all). The
