@@ -20,6 +20,7 @@ from periodyear.domain.client_register import (
     Stale,
     email_key,
 )
+from periodyear.register.tenants import profile_of
 
 
 @dataclass
@@ -197,18 +198,7 @@ class MemoryTenants:
     def create_tenant(self, tenant: NewTenant) -> None:
         if tenant.tenant_id in self.firms:
             raise Conflict(f"a tenant {tenant.tenant_id} is in the register already")
-        profile = {
-            "tenant_id": tenant.tenant_id,
-            "name": tenant.name,
-            "org_number": tenant.org_number,
-            "email": tenant.email,
-            "language": tenant.language,
-            "address": tenant.address,
-            "customer_reference": tenant.customer_reference,
-            "status": "ACTIVE",
-            "version": 1,
-            "created_at": tenant.created_at,
-        }
+        profile = profile_of(tenant) | {"version": 1, "created_at": tenant.created_at}
         subscription = {"package": tenant.package, "price_switch_date": tenant.price_switch_date.isoformat()}
         admin = tenant.admin
         self.firms[tenant.tenant_id] = MemoryFirm(

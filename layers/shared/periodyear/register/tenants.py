@@ -134,11 +134,12 @@ class TenantService:
             raise
         detail = {"tenant_id": tenant.tenant_id, "actor": caller.actor, "user_id": admin.user_id}
         self._events.changed("TenantCreated", detail)  # one change, one event: the admin with it
-        view = tenant_view(_profile_of(tenant), _subscription_of(tenant))
+        view = tenant_view(profile_of(tenant), _subscription_of(tenant))
         return CreatedTenant(TenantRecord(view, 1), admin)
 
 
-def _profile_of(tenant: NewTenant) -> dict[str, object]:
+def profile_of(tenant: NewTenant) -> dict[str, object]:
+    """A new tenant's profile as the register shows it (its store adds the version and times)."""
     return {
         "tenant_id": tenant.tenant_id,
         "name": tenant.name,
