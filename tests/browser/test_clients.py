@@ -41,7 +41,7 @@ def test_an_added_client_is_listed_and_found_by_search(admin_page: Page) -> None
     search.fill(f"{number[:3]} {number[3:6]}")
     expect(row(page, name)).to_be_visible()
     search.fill("finnes-ikke-noe-sted")
-    expect(page.get_by_text("Ingen klienter passer søket.")).to_be_visible()
+    expect(page.get_by_text("Ingen klienter passer til søket.")).to_be_visible()
 
 
 def test_a_double_click_on_add_client_adds_one_client(admin_page: Page, api: Api) -> None:
@@ -70,7 +70,7 @@ def test_a_taken_or_wrong_org_number_is_said_beside_the_field_in_bokmal(admin_pa
     add_client(page, unique("Feil AS"), "123456789")
     number = page.get_by_label("Organisasjonsnummer", exact=True)
     expect(number).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_text("Skriv et gyldig organisasjonsnummer: 9 siffer")).to_be_visible()
+    expect(page.get_by_text("Skriv inn et gyldig organisasjonsnummer: 9 siffer")).to_be_visible()
     expect(page.get_by_text("MOD11")).to_have_count(0)  # never the API's words
     # The seeded client's number is taken by an active client
     add_client(page, unique("Kopi AS"), "974760673")
@@ -103,7 +103,7 @@ def test_a_lost_connection_keeps_what_was_typed_and_a_retry_adds_one_with_the_sa
         ),
     )
     page.get_by_role("button", name="Legg til klient").click()
-    expect(page.get_by_role("alert")).to_contain_text("ingenting er lagret")
+    expect(page.get_by_role("alert")).to_contain_text("ingenting ble lagret")
     page.unroute("**/v1/clients")
     sent: list[str] = []
     page.on(
@@ -131,6 +131,11 @@ def test_a_client_is_edited_by_its_name(admin_page: Page, api: Api) -> None:
     expect(page.get_by_role("status")).to_contain_text("Endringene er lagret")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{name} Holding")
     assert api.call("GET", f"/v1/clients/{created['client_id']}")["name"] == f"{name} Holding"
+    # And back to the first name on the same page: compared with what was saved, so it is saved
+    page.get_by_label("Navn", exact=True).fill(name)
+    page.get_by_role("button", name="Lagre").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    assert api.call("GET", f"/v1/clients/{created['client_id']}")["name"] == name
 
 
 def test_a_stale_edit_says_someone_else_changed_it_and_reload_shows_their_name(
@@ -177,10 +182,10 @@ def test_archiving_asks_first_and_the_archived_are_shown_on_request(admin_page: 
 def test_the_bureau_client_is_marked_and_cannot_be_archived(admin_page: Page, site: LocalStartPage) -> None:
     page = admin_page
     bureau = row(page, site.bureau_client)
-    expect(bureau).to_contain_text("Byråets egen klient")
+    expect(bureau).to_contain_text("Byråklient")
     expect(bureau.get_by_role("button", name="Arkiver")).to_have_count(0)
     bureau.get_by_role("link", name=site.bureau_client).click()
-    expect(page.get_by_text("Byråets egen klient kan ikke arkiveres.")).to_be_visible()
+    expect(page.get_by_text("Byråklienten kan ikke arkiveres.")).to_be_visible()
     expect(page.get_by_role("button", name="Arkiver")).to_have_count(0)
 
 

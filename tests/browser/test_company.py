@@ -26,10 +26,10 @@ def test_an_admin_changes_the_invoice_email_and_a_bad_one_is_said_beside_the_fie
     field.fill("faktura@")
     page.get_by_role("button", name="Lagre").click()
     expect(field).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_text("Skriv en gyldig e-postadresse, for eksempel post@firma.no.")).to_be_visible()
+    expect(page.get_by_text("Skriv inn en gyldig e-postadresse, for eksempel post@firma.no.")).to_be_visible()
     # The message is the field's description (read with it), and the API's words are not shown
-    hint = "Fakturaene sendes hit. La feltet stå tomt for å bruke e-postadressen over."
-    said = "Skriv en gyldig e-postadresse, for eksempel post@firma.no."
+    hint = "Fakturaene sendes hit. La feltet stå tomt for å bruke e-postadressen ovenfor."
+    said = "Skriv inn en gyldig e-postadresse, for eksempel post@firma.no."
     expect(field).to_have_accessible_description(f"{hint} {said}")
     expect(page.get_by_text("not an address")).to_have_count(0)
     expect(page.get_by_text("invoice_email")).to_have_count(0)

@@ -1,7 +1,7 @@
 // The register API (CONTRACT §9) as the page calls it: the ID token as a bearer token, JSON in
 // and out, problem+json refusals as ApiError, a lost connection as NetworkError, ETag/If-Match
 // and Idempotency-Key passed through, every page of a list followed, documents as files.
-import { NetworkError, idToken } from "./session.js";
+import { NetworkError, idToken, signedIn } from "./session.js";
 
 export { NetworkError };
 
@@ -31,7 +31,10 @@ async function problemOf(response) {
 }
 
 async function send(method, path, options, force) {
-  const token = await idToken({ force }).catch(() => null);
+  const token = await idToken({ force }).catch((error) => {
+    if (signedIn()) throw new NetworkError(String(error)); // the session stands: try again later
+    return null;
+  });
   if (!token) throw new SignedOut();
   const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";

@@ -63,10 +63,11 @@ function editForm(state, page) {
         : { text: "client.conflict" },
     onStale: () => staleDialog(t("client.what"), () => page.reload({ focus: "name" })),
     run: async (values) => {
+      const saved = state.client; // as last saved (a second edit compares with the first's answer)
       change = {};
-      if (values.name !== client.name) change.name = values.name;
+      if (values.name !== saved.name) change.name = values.name;
       const number = values.org_number.replace(/\s/g, "");
-      if (number !== client.org_number) change.org_number = number;
+      if (number !== saved.org_number) change.org_number = number;
       if (!Object.keys(change).length) {
         announce(t("noChanges"));
         return;

@@ -46,10 +46,7 @@ function subscription(tenant) {
     factList(
       [
         ["company.package", formatPackage(tenant.package)],
-        [
-          "company.status",
-          tenant.status === "ACTIVE" ? t("clients.active") : (tenant.status || "").toLowerCase(),
-        ],
+        ["company.status", t(tenant.status === "ACTIVE" ? "status.ACTIVE" : "status.other")],
         ["company.since", tenant.price_switch_date ? formatDate(tenant.price_switch_date) : null],
         ["company.paidThrough", tenant.paid_through ? formatDate(tenant.paid_through) : null],
       ],

@@ -165,7 +165,10 @@ export function onSubmit(form, { run, keyed = false, conflict, onStale }) {
       await run(valuesOf(form), key);
       key = null;
     } catch (error) {
-      if (!retryable(error)) key = null;
+      // A 409 keeps the key too: the idempotency layer answers 409 while the first request with
+      // it still runs, and the same submission again must not become a second one (a second
+      // e-mailed invoice); a real conflict answers 409 again, and an edit makes a new key.
+      if (!retryable(error) && !(error instanceof ApiError && error.status === 409)) key = null;
       if (error instanceof SignedOut) document.dispatchEvent(new CustomEvent("periodyear:signed-out"));
       else if (error instanceof ApiError && error.status === 412 && onStale) onStale(error);
       else showFailure(form, error, { conflict });

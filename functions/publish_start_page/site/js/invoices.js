@@ -38,6 +38,7 @@ async function open(button, invoice, document, extension) {
 }
 
 function resendDialog(invoice, address) {
+  const credit = invoice.document_type === "CREDIT_NOTE";
   const form = h(
     "form",
     { class: "stack" },
@@ -55,7 +56,9 @@ function resendDialog(invoice, address) {
   const cancel = h("button", { type: "button", class: "secondary", text: t("cancel") });
   form.append(h("div", { class: "dialog-actions" }, send, cancel));
   const dialog = openDialog({
-    title: t("invoices.resend.title", { number: invoice.invoice_number }),
+    title: t(credit ? "invoices.resend.titleCredit" : "invoices.resend.title", {
+      number: invoice.invoice_number,
+    }),
     body: [form],
   });
   cancel.addEventListener("click", () => dialog.close());

@@ -182,7 +182,9 @@ export async function idToken({ force = false } = {}) {
     if (!refreshing) {
       refreshing = refresh()
         .catch((error) => {
-          if (error instanceof AuthError) keep(null); // the refresh token is no longer good
+          // Only the pool's refusal of the refresh token ends the session; a lost connection or
+          // a throttled call keeps it (and what the user typed), to be tried again.
+          if (error instanceof AuthError && error.type === "NotAuthorizedException") keep(null);
           throw error;
         })
         .finally(() => {

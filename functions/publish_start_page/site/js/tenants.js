@@ -5,8 +5,9 @@ import { announce, card, dataTable, h, pageHead } from "./dom.js";
 import { actionFailure, field, formAlert, onSubmit } from "./forms.js";
 import { PACKAGES, formatOrgNumber, formatPackage, t } from "./i18n.js";
 
+// A tenant's status in the page's words, never the raw value (§2 writes only ACTIVE).
 function statusText(status) {
-  return status === "ACTIVE" ? t("tenants.active") : (status || "").toLowerCase();
+  return t(status === "ACTIVE" ? "status.ACTIVE" : "status.other");
 }
 
 function tenantTable(tenants) {

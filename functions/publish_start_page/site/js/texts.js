@@ -22,12 +22,12 @@ export const TEXTS = {
   "loadFailed.title": ["Kunne ikke hente siden", "Could not load the page"],
   tryAgain: ["Prøv igjen", "Try again"],
   "notFound.title": ["Fant ikke siden", "Page not found"],
-  "notFound.text": ["Adressen peker ikke på noe her.", "There is nothing at this address."],
+  "notFound.text": ["Det finnes ingen side på denne adressen.", "There is no page at this address."],
   "notFound.back": ["Til klientene", "Go to clients"],
 
   // Shared words
   save: ["Lagre", "Save"], // §11
-  saved: ["Endringene er lagret.", "Your changes are saved."],
+  saved: ["Endringene er lagret.", "Your changes have been saved."],
   noChanges: ["Ingen endringer å lagre.", "There are no changes to save."],
   cancel: ["Avbryt", "Cancel"],
   archive: ["Arkiver", "Archive"], // §11
@@ -35,8 +35,8 @@ export const TEXTS = {
   reload: ["Last inn på nytt", "Reload"], // §11
   "stale.title": ["Endret av noen andre", "Changed by someone else"],
   "stale.text": [
-    "Noen andre har endret {what} etter at du åpnet den. Last inn på nytt for å se endringene, og gjør dine endringer igjen.",
-    "Someone else changed {what} after you opened it. Reload to see their changes, then make yours again.",
+    "Noen andre har endret {what} etter at du åpnet siden. Last inn på nytt for å se endringene, og gjør endringene dine på nytt.",
+    "Someone else has changed {what} since you opened the page. Reload to see their changes, then make yours again.",
   ],
   "role.admin": ["Administrator", "Admin"],
   "role.user": ["Bruker", "User"],
@@ -55,20 +55,20 @@ export const TEXTS = {
   "required.code": ["Skriv inn koden fra e-posten.", "Enter the code from the email."],
   "auth.wrong": ["Feil e-post eller passord. Prøv igjen.", "Wrong email or password. Please try again."],
   "auth.tooMany": [
-    "For mange forsøk. Vent litt, og prøv igjen.",
+    "For mange forsøk. Vent litt og prøv igjen.",
     "Too many attempts. Please wait a little and try again.",
   ],
   "auth.resetRequired": [
-    "Du må velge et nytt passord før du kan logge inn. Velg «Glemt passordet?».",
-    "You need to choose a new password before you can sign in. Choose “Forgot your password?”.",
+    "Du må velge et nytt passord før du kan logge inn. Bruk lenken «Glemt passordet?».",
+    "You need to choose a new password before you can sign in. Use the “Forgot your password?” link.",
   ],
   "auth.unsupported": [
-    "Denne påloggingen kan ikke fullføres her. Kontakt oss.",
+    "Innloggingen kan ikke fullføres her. Kontakt oss.",
     "This sign-in cannot be completed here. Please contact us.",
   ],
   "auth.codeMismatch": [
     "Koden stemmer ikke. Sjekk e-posten og prøv igjen.",
-    "The code is not right. Check the email and try again.",
+    "The code is incorrect. Check the email and try again.",
   ],
   "auth.codeExpired": ["Koden er utløpt. Be om en ny kode.", "The code has expired. Ask for a new one."],
   newPassword: ["Nytt passord", "New password"],
@@ -89,13 +89,13 @@ export const TEXTS = {
   ],
   "newPassword.save": ["Lagre passord og logg inn", "Save password and sign in"],
   "newPassword.expired": [
-    "Tiden for å velge passord gikk ut. Logg inn igjen med det midlertidige passordet.",
-    "The time to choose a password ran out. Sign in again with the temporary password.",
+    "Tiden for å velge nytt passord har gått ut. Logg inn igjen med det midlertidige passordet.",
+    "The time to choose a new password has run out. Sign in again with the temporary password.",
   ],
   "forgot.link": ["Glemt passordet?", "Forgot your password?"],
   "forgot.title": ["Glemt passord", "Forgotten password"],
   "forgot.lead": [
-    "Skriv e-postadressen du logger inn med, så sender vi deg en kode for å velge et nytt passord.",
+    "Skriv inn e-postadressen du logger inn med, så sender vi deg en kode som du bruker til å velge nytt passord.",
     "Enter the email address you sign in with, and we will send you a code to choose a new password.",
   ],
   "forgot.send": ["Send kode", "Send code"],
@@ -103,21 +103,21 @@ export const TEXTS = {
   code: ["Kode", "Code"],
   "reset.title": ["Velg nytt passord", "Choose a new password"],
   "reset.lead": [
-    "Har {email} en bruker hos oss, har vi sendt en kode dit. Skriv koden og ditt nye passord.",
-    "If {email} has a user with us, we have sent a code there. Enter the code and your new password.",
+    "Hvis {email} er registrert hos oss, har vi sendt en kode dit. Skriv inn koden og det nye passordet ditt.",
+    "If {email} has an account with us, we have sent a code there. Enter the code and your new password.",
   ],
   "reset.save": ["Lagre nytt passord", "Save new password"],
   "reset.again": ["Send en ny kode", "Send a new code"],
   "reset.done": [
     "Passordet er endret. Logg inn med det nye passordet.",
-    "Your password is changed. Sign in with the new password.",
+    "Your password has been changed. Sign in with the new password.",
   ],
 
   // Clients
   "clients.title": ["Klienter", "Clients"],
   "clients.lead": [
-    "Klientene dere fører regnskap for. Fakturagrunnlaget viser dem ved navn.",
-    "The clients you keep accounts for. The invoice basis names them.",
+    "Klientene du fører regnskap for. De står med navn i grunnlaget for viderefakturering.",
+    "The clients you keep accounts for. The basis for re-invoicing lists them by name.",
   ],
   "clients.new": ["Ny klient", "New client"],
   "clients.name": ["Navn", "Name"], // §11
@@ -134,20 +134,20 @@ export const TEXTS = {
   "clients.status": ["Status", "Status"],
   "clients.active": ["Aktiv", "Active"],
   "clients.archivedOn": ["Arkivert {date}", "Archived {date}"],
-  "clients.bureau": ["Byråets egen klient", "Your firm's own client"],
+  "clients.bureau": ["Byråklient", "Your firm's own client"],
   "clients.caption": ["Klienter", "Clients"],
   "clients.count": ["{total} klienter", "{total} clients"],
   "clients.countOne": ["1 klient", "1 client"],
   "clients.countFiltered": ["Viser {shown} av {total} klienter", "Showing {shown} of {total} clients"],
   "clients.none": [
-    "Ingen klienter ennå. Legg til den første over.",
+    "Ingen klienter ennå. Legg til den første ovenfor.",
     "No clients yet. Add the first one above.",
   ],
-  "clients.noMatch": ["Ingen klienter passer søket.", "No clients match the search."],
+  "clients.noMatch": ["Ingen klienter passer til søket.", "No clients match the search."],
   "clients.archive.title": ["Arkivere {name}?", "Archive {name}?"],
   "clients.archive.text": [
-    "Klienten forsvinner fra listen og kan ikke endres lenger. Fakturaer og grunnlag som alt er laget, viser den fortsatt.",
-    "The client leaves the list and can no longer be changed. Invoices and bases already made still show it.",
+    "Klienten skjules i listen og kan ikke lenger endres. Den står fortsatt på fakturaer og grunnlag for viderefakturering som allerede er laget.",
+    "The client is hidden from the list and can no longer be changed. It still appears on invoices and bases for re-invoicing that have already been made.",
   ],
   "clients.archived": ["{name} er arkivert.", "{name} has been archived."],
   "clients.archive.refused": ["Denne klienten kan ikke arkiveres.", "This client cannot be archived."],
@@ -160,12 +160,12 @@ export const TEXTS = {
     "The client cannot be changed now. Reload the page.",
   ],
   "client.bureauStays": [
-    "Byråets egen klient kan ikke arkiveres.",
+    "Byråklienten kan ikke arkiveres.",
     "Your firm's own client cannot be archived.",
   ],
   "client.what": ["klienten", "the client"],
   "client.notFound.title": ["Fant ikke klienten", "Client not found"],
-  "client.notFound.text": ["Klienten finnes ikke i registeret deres.", "The client is not in your register."],
+  "client.notFound.text": ["Klienten finnes ikke i klientregisteret.", "The client is not in your register."],
 
   // Users
   "users.title": ["Brukere", "Users"],
@@ -187,26 +187,26 @@ export const TEXTS = {
   "users.role": ["Rolle", "Role"],
   "users.add": ["Legg til bruker", "Add user"], // §11
   "users.added": [
-    "{name} er lagt til og får en invitasjon på {email}.",
-    "{name} has been added and gets an invitation at {email}.",
+    "{name} er lagt til og får en invitasjon på e-post til {email}.",
+    "{name} has been added and will receive an invitation at {email}.",
   ],
   "users.emailTaken": ["Denne e-postadressen er allerede i bruk.", "This email address is already in use."],
   "users.caption": ["Brukere", "Users"],
-  "users.you": ["Deg", "You"],
+  "users.you": ["Du", "You"],
   "users.makeAdmin": ["Gjør til administrator", "Make admin"],
-  "users.makeUser": ["Gjør til bruker", "Make user"],
+  "users.makeUser": ["Gjør til vanlig bruker", "Make regular user"],
   "users.nowAdmin": ["{name} er nå administrator.", "{name} is now an admin."],
-  "users.nowUser": ["{name} er nå bruker.", "{name} is now a user."],
+  "users.nowUser": ["{name} er nå vanlig bruker.", "{name} is now a regular user."],
   "users.lastAdmin": ["Firmaet må ha minst én administrator.", "The firm must keep at least one admin."],
   "users.remove": ["Fjern", "Remove"],
   "users.remove.title": ["Fjerne {name}?", "Remove {name}?"],
-  "users.remove.text": ["{name} kan ikke logge inn lenger.", "{name} will no longer be able to sign in."],
+  "users.remove.text": ["{name} kan ikke lenger logge inn.", "{name} will no longer be able to sign in."],
   "users.removed": ["{name} er fjernet.", "{name} has been removed."],
 
   // Invoices
   "invoices.title": ["Fakturaer", "Invoices"],
   "invoices.lead": [
-    "Fakturaene fra Periode & År, nyeste først, med PDF, EHF og fakturagrunnlaget for viderefakturering.",
+    "Fakturaene fra Periode & År, nyeste først, med PDF, EHF og grunnlag for viderefakturering.",
     "Your invoices from Periode & År, newest first, with the PDF, EHF and the basis for re-invoicing.",
   ],
   "invoices.caption": ["Fakturaer, nyeste først", "Invoices, newest first"],
@@ -218,7 +218,7 @@ export const TEXTS = {
   "invoices.documents": ["Dokumenter", "Documents"],
   "invoices.invoice": ["Faktura", "Invoice"],
   "invoices.creditNote": ["Kreditnota", "Credit note"],
-  "invoices.annual": ["År {period}", "Year {period}"],
+  "invoices.annual": ["Årsfaktura {period}", "Annual invoice {period}"],
   "invoices.pdf": ["PDF", "PDF"],
   "invoices.ehf": ["EHF", "EHF"],
   "invoices.basis": ["Grunnlag", "Basis"],
@@ -231,14 +231,12 @@ export const TEXTS = {
   "invoices.more": ["Vis flere fakturaer", "Show more invoices"],
   "invoices.resend": ["Send på nytt", "Send again"],
   "invoices.resend.title": ["Send faktura {number} på nytt", "Send invoice {number} again"],
+  "invoices.resend.titleCredit": ["Send kreditnota {number} på nytt", "Send credit note {number} again"],
   "invoices.resend.text": [
     "Fakturaen sendes på e-post med PDF og EHF. La feltet stå tomt for å sende den til {address}.",
     "The invoice is emailed with its PDF and EHF. Leave the field empty to send it to {address}.",
   ],
-  "invoices.resend.to": [
-    "Send til en annen e-postadresse (valgfritt)",
-    "Send to another email address (optional)",
-  ],
+  "invoices.resend.to": ["Annen e-postadresse (valgfritt)", "Another email address (optional)"],
   "invoices.resend.send": ["Send", "Send"],
   "invoices.resent": [
     "Faktura {number} sendes på nytt til {address}.",
@@ -247,25 +245,28 @@ export const TEXTS = {
   "delivery.pending": ["Ikke sendt ennå", "Not sent yet"],
   "delivery.sent": ["Sendt", "Sent"],
   "delivery.delivered": ["Levert", "Delivered"],
-  "delivery.failed": ["Ikke levert", "Not delivered"],
+  "delivery.failed": ["Levering mislyktes", "Delivery failed"],
 
   // Company
   "company.title": ["Firma", "Company"],
   "company.lead": [
-    "Opplysningene om firmaet som står på fakturaene fra oss.",
-    "Your firm's details, as our invoices show them.",
+    "Firmaopplysningene vi bruker på fakturaene og i e-post til firmaet.",
+    "Your firm's details, as we use them on our invoices and in emails to your firm.",
   ],
   "company.profile": ["Firmaopplysninger", "Company details"],
   "company.name": ["Firmanavn", "Company name"],
   "company.orgNumber": ["Organisasjonsnummer", "Organisation number"],
   "company.email": ["E-post", "Email"],
-  "company.email.hint": ["Adressen vi skriver til firmaet på.", "The address we write to your firm at."],
+  "company.email.hint": [
+    "Adressen vi bruker når vi sender e-post til firmaet.",
+    "The address we use when we email your firm.",
+  ],
   "company.invoiceEmail": ["Faktura-e-post", "Invoice email"], // §11
   "company.invoiceEmail.hint": [
-    "Fakturaene sendes hit. La feltet stå tomt for å bruke e-postadressen over.",
+    "Fakturaene sendes hit. La feltet stå tomt for å bruke e-postadressen ovenfor.",
     "Invoices are sent here. Leave it empty to use the email address above.",
   ],
-  "company.invoiceEmail.same": ["Samme som e-post", "Same as email"],
+  "company.invoiceEmail.same": ["Samme som e-postadressen", "Same as the email address"],
   "company.reference": ["Deres referanse", "Your reference"],
   "company.reference.hint": [
     "Står på fakturaene, for eksempel et navn eller en bestillingsreferanse.",
@@ -282,8 +283,9 @@ export const TEXTS = {
   "company.subscription": ["Abonnement", "Subscription"],
   "company.package": ["Pakke", "Package"],
   "company.status": ["Status", "Status"],
-  "company.since": ["Gjeldende priser fra", "Current prices from"],
-  "company.paidThrough": ["Betalt til og med", "Paid through"],
+  "company.since": ["Ordinære priser fra", "Standard prices from"],
+  // No break inside "til og med" / "and including" when the narrow card wraps the label
+  "company.paidThrough": ["Forhåndsbetalt til\u00a0og\u00a0med", "Prepaid up to and\u00a0including"],
   "company.adminOnly": [
     "Bare en administrator kan endre firmaopplysningene.",
     "Only an admin can change the company details.",
@@ -309,27 +311,29 @@ export const TEXTS = {
   "tenants.package": ["Pakke", "Package"],
   "tenants.language": ["Språk", "Language"],
   "tenants.status": ["Status", "Status"],
-  "tenants.active": ["Aktiv", "Active"],
   "tenants.admin": ["Første administrator", "First admin"],
   "tenants.admin.hint": [
-    "Får en e-post med et midlertidig passord.",
-    "Gets an email with a temporary password.",
+    "Administratoren får en e-post med et midlertidig passord.",
+    "The admin gets an email with a temporary password.",
   ],
   "tenants.admin.name": ["Administratorens navn", "Admin's name"],
   "tenants.admin.email": ["Administratorens e-post", "Admin's email"],
   "tenants.create": ["Opprett kunde", "Create tenant"],
   "tenants.created": [
     "{name} er opprettet. {email} får en invitasjon.",
-    "{name} has been created. {email} gets an invitation.",
+    "{name} has been created. {email} will receive an invitation.",
   ],
   "tenants.taken": [
-    "Kunden kan ikke opprettes: kunde-ID-en er i bruk, kunden flyttes fra den gamle plattformen, eller administratorens e-post er i bruk.",
-    "The tenant cannot be created: the ID is taken, the firm will be moved from the old platform, or the admin's email is in use.",
+    "Kunden kan ikke opprettes. Enten er kunde-ID-en i bruk, kunden er under flytting fra den gamle plattformen, eller administratorens e-postadresse er allerede i bruk.",
+    "The tenant cannot be created. Either the tenant ID is in use, the tenant is being moved from the old platform, or the admin's email address is already in use.",
   ],
   "tenants.none": ["Ingen kunder ennå.", "No tenants yet."],
   "package.KOMPLETT": ["Komplett", "Komplett (complete)"],
   "package.PERIODEAVSLUTNING": ["Periodeavslutning", "Periodeavslutning (period closing)"],
   "package.ARSOPPGJOR_PLUSS": ["Årsoppgjør Pluss", "Årsoppgjør Pluss (annual accounts)"],
+  // A tenant's status (CONTRACT §2 writes only ACTIVE; any other is shown as not active, never raw)
+  "status.ACTIVE": ["Aktiv", "Active"],
+  "status.other": ["Ikke aktiv", "Not active"],
 
   // Errors, in the page's words (never the API's)
   "error.general": [
@@ -337,8 +341,8 @@ export const TEXTS = {
     "Something went wrong. Try again, or contact us if it happens again.",
   ],
   "error.network": [
-    "Fikk ikke kontakt med tjenesten, så ingenting er lagret. Det du skrev, er tatt vare på: prøv igjen.",
-    "Could not reach the service, so nothing was saved. What you typed is kept: please try again.",
+    "Fikk ikke kontakt med tjenesten, så ingenting ble lagret. Det du skrev, er tatt vare på. Prøv igjen.",
+    "Could not reach the service, so nothing was saved. What you typed has been kept. Please try again.",
   ],
   "error.networkLoad": [
     "Fikk ikke kontakt med tjenesten. Sjekk nettforbindelsen og prøv igjen.",
@@ -353,17 +357,23 @@ export const TEXTS = {
     "Some of the fields are not filled in correctly.",
   ],
   "error.field": ["Sjekk dette feltet.", "Check this field."],
-  "error.forbidden": ["Du har ikke tilgang til å gjøre dette.", "You do not have access to do this."],
-  "error.notFound": ["Fant det ikke. Det kan være fjernet.", "Not found. It may have been removed."],
-  "error.conflict": ["Dette strider mot reglene i registeret.", "This conflicts with the register's rules."],
-  "error.tooLarge": ["Det du skrev er for langt.", "What you typed is too long."],
+  "error.forbidden": ["Du har ikke tilgang til å gjøre dette.", "You do not have permission to do this."],
+  "error.notFound": [
+    "Finner ikke det du ba om. Det kan ha blitt fjernet.",
+    "We could not find what you asked for. It may have been removed.",
+  ],
+  "error.conflict": [
+    "Dette er ikke tillatt i klientregisteret.",
+    "This is not allowed in the client register.",
+  ],
+  "error.tooLarge": ["Det du skrev, er for langt.", "What you typed is too long."],
   "error.name": ["Skriv inn et navn (høyst 200 tegn).", "Enter a name (at most 200 characters)."],
   "error.orgNumber": [
-    "Skriv et gyldig organisasjonsnummer: 9 siffer, for eksempel 974 760 673.",
+    "Skriv inn et gyldig organisasjonsnummer: 9 siffer, for eksempel 974 760 673.",
     "Enter a valid organisation number: 9 digits, for example 974 760 673.",
   ],
   "error.email": [
-    "Skriv en gyldig e-postadresse, for eksempel post@firma.no.",
+    "Skriv inn en gyldig e-postadresse, for eksempel post@firma.no.",
     "Enter a valid email address, for example post@firm.no.",
   ],
   "error.role": ["Velg en rolle.", "Choose a role."],
@@ -377,7 +387,7 @@ export const TEXTS = {
   "error.postalCode": ["Postnummeret kan ha høyst 20 tegn.", "The postcode can have at most 20 characters."],
   "error.city": ["Poststedet kan ha høyst 100 tegn.", "The city can have at most 100 characters."],
   "error.country": [
-    "Skriv landkoden med to bokstaver, for eksempel NO.",
+    "Skriv inn landkoden med to bokstaver, for eksempel NO.",
     "Enter the country code as two letters, for example NO.",
   ],
   "error.tenantId": [
