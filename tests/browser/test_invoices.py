@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from periodyear_local.start_page import LocalStartPage
 from tests.browser.conftest import OpenPage, sign_in
@@ -94,6 +94,34 @@ def test_an_admin_sends_an_invoice_again(admin_page: Page) -> None:
     expect(dialog).to_have_count(0)
     assert len(set(keys)) == 2  # a refused submission's key is not used again
     assert all(keys)
+
+
+def test_a_resend_answered_409_while_the_first_still_runs_is_sent_again_with_the_same_key(
+    admin_page: Page,
+) -> None:
+    """The idempotency layer answers 409 while the first request with a key runs: clicking Send
+    again must repeat that submission (one e-mail), not make a second one with a new key."""
+    page = invoices(admin_page)
+    keys: list[str] = []
+
+    def still_running(route: Route) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) == 1:
+            problem = '{"type": "about:blank", "title": "Conflict", "status": 409, "detail": "still running"}'
+            route.fulfill(status=409, content_type="application/problem+json", body=problem)
+        else:
+            route.fallback()
+
+    page.route("**/v1/invoices/1/delivery", still_running)
+    first_invoice(page).get_by_role("button", name="Send på nytt").click()
+    dialog = page.get_by_role("dialog", name="Send faktura 1 på nytt")
+    dialog.get_by_role("button", name="Send", exact=True).click()
+    expect(dialog.get_by_role("alert")).to_be_visible()
+    dialog.get_by_role("button", name="Send", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Faktura 1 sendes på nytt")
+    assert len(keys) == 2
+    assert keys[0] == keys[1]  # the same submission
+    assert keys[0]
 
 
 def test_a_plain_user_opens_documents_but_cannot_send_again(
