@@ -200,3 +200,12 @@ def test_another_firms_client_typed_into_the_address_bar_is_not_found(
     expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
     expect(page.get_by_role("main")).not_to_contain_text("Fjord")
     assert answers == [404]
+
+
+def test_a_malformed_address_shows_that_there_is_no_such_page(
+    open_page: OpenPage, site: LocalStartPage
+) -> None:
+    page = sign_in(open_page("nb"), site, "admin", "nb")
+    page.goto(f"{site.url}#/clients/%E0%A4%A")  # an escape that does not decode
+    expect(page.get_by_role("heading", level=1, name="Fant ikke siden")).to_be_visible()
+    expect(page.get_by_role("main")).not_to_contain_text("Klientene du fører regnskap for")

@@ -31,7 +31,12 @@ let cache = {};
 function route() {
   const match = /^#\/([a-z]*)(?:\/(.+))?$/.exec(window.location.hash || "#/");
   if (!match || match[1] === "client") return { name: match ? "unknown" : "" };
-  const id = match[2] ? decodeURIComponent(match[2]) : null;
+  let id = null;
+  try {
+    id = match[2] ? decodeURIComponent(match[2]) : null;
+  } catch {
+    return { name: "unknown" }; // a malformed escape typed into the address: no such page
+  }
   if (id && match[1] !== "clients") return { name: "unknown" };
   return { name: id ? "client" : match[1], id };
 }
